@@ -185,3 +185,14 @@ export function fullCycle(t: Timeline, startDate: string, rate: Rate, mrd?: Para
   if (mrd) t.mrd(plusDays(startDate, 28), mrd);
   return bags;
 }
+
+/** Fails on an `undefined` value or an empty array anywhere in a rendered resource. */
+export function assertJsonClean(value: unknown, path = '$'): void {
+  if (value === undefined) throw new Error(`undefined at ${path}`);
+  if (Array.isArray(value)) {
+    if (value.length === 0) throw new Error(`empty array at ${path}`);
+    value.forEach((v, i) => assertJsonClean(v, `${path}[${i}]`));
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) assertJsonClean(v, `${path}.${k}`);
+  }
+}
