@@ -79,7 +79,8 @@ function buildCourse(
       lastCycleFirstDay: lastCycleDraft.days[0]!,
       lastCycleResponse: lastCycle.response.category,
       lastInfusionDay,
-      stillRunning: draft.spans.some((s) => !s.endKnown && s.lastDay >= lastInfusionDay),
+      // an in-progress bag without an end still runs only if it reaches the as-of day (not capped before it)
+      stillRunning: draft.spans.some((s) => !s.endKnown && s.lastDay >= asOfDay),
       asOfDay,
       ...(nextCourseFirstDay !== undefined ? { nextCourseFirstDay } : {}),
     },

@@ -5,7 +5,8 @@
  * back-to-back bags hung at 08:00 do not double-count the change-over day. The span is
  * `max(1, ceil((hours − bagEndSlackHours) / 24))` days. Without an end, a bag counts its start day only;
  * an `in-progress` bag without an end runs to the "as of" day (latest time in the data), capped at
- * `inProgressMaxDays`. `not-done` administrations are not drug given and cover nothing.
+ * `inProgressMaxDays`. `not-done` administrations are not drug given and cover nothing; `stopped` and
+ * `on-hold` ones were given up to their charted end (they also count as hold records for interruptions).
  */
 import type { BlinatumomabInfusion, ClinicalEvent } from '../events';
 import { hasTime, HOUR_MS, toMs } from '../time';
