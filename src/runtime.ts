@@ -28,6 +28,8 @@ export interface Runtime {
   clinical: Clinical;
   closing: boolean;
   workers: Worker[];
+  /** Worker connections: BullMQ does not close connections it was given. */
+  connections: Redis[];
   api?: FastifyInstance;
 }
 
@@ -49,6 +51,7 @@ export async function createRuntime(overrides: Partial<Config> = {}, log?: Logge
     clinical,
     closing: false,
     workers: [],
+    connections: [],
   };
 }
 
@@ -84,7 +87,9 @@ export function startWorker<D, R>(rt: Runtime, name: QueueName, processor: (job:
       throw err;
     }
   };
-  const w = new Worker<D, R>(name, timed, workerOptions(rt.cfg, rt.redis.connect(), rt.queues.prefix));
+  const conn = rt.redis.connect();
+  rt.connections.push(conn);
+  const w = new Worker<D, R>(name, timed, workerOptions(rt.cfg, conn, rt.queues.prefix));
   w.on('error', (err) => rt.log.error({ queue: name, err: err.message }, 'worker error'));
   rt.workers.push(w as unknown as Worker);
   return w;
@@ -104,7 +109,7 @@ export async function stopRuntime(rt: Runtime, graceMs = 25_000): Promise<void> 
   await rt.api?.close();
   await Promise.all(rt.workers.map((w) => w.close()));
   await rt.queues.close();
-  await rt.conn.quit().catch(() => undefined);
+  await Promise.all([rt.conn, ...rt.connections].map((c) => c.quit().catch(() => undefined)));
   await rt.redis.embedded?.stop();
   clearTimeout(timer);
 }
