@@ -79,17 +79,20 @@ export function parseDoseUnit(unit: string, rules: UnitRules): ParsedUnit | unde
   const massUg = rules.doseMassUg.factors.get(mass);
   if (massUg === undefined) return undefined;
   let perM2 = false;
-  let days: number | undefined;
+  let multiplier: number | undefined;
+  let perUnit: number | undefined;
+  // Denominator tokens: "m2", a time unit, and an optional count ("24.h" in UCUM, or "24h").
   for (const token of rest.flatMap((r) => r.split(/[.*]/)).filter((t) => t !== '')) {
-    if (rules.bodySurfaceArea.has(token) && !perM2) {
-      perM2 = true;
-      continue;
-    }
-    const m = /^(\d+(?:\.\d+)?)?([a-z]+)$/.exec(token);
-    const perUnit = m ? rules.dosePeriodDays.factors.get(m[2]) : undefined;
-    if (perUnit === undefined || days !== undefined) return undefined;
-    days = perUnit * (m?.[1] ? Number(m[1]) : 1);
+    const m = /^(\d+(?:\.\d+)?)?([a-z]*)$/.exec(token);
+    if (rules.bodySurfaceArea.has(token) && !perM2) perM2 = true;
+    else if (m && m[2] === '' && multiplier === undefined) multiplier = Number(m[1]);
+    else if (m && rules.dosePeriodDays.factors.has(m[2]) && perUnit === undefined) {
+      perUnit = rules.dosePeriodDays.factors.get(m[2]);
+      if (m[1]) multiplier = (multiplier ?? 1) * Number(m[1]);
+    } else return undefined;
   }
+  if (perUnit === undefined && multiplier !== undefined) return undefined;
+  const days = perUnit === undefined ? undefined : perUnit * (multiplier ?? 1);
   return { massUg, perM2, days };
 }
 
