@@ -34,13 +34,9 @@ export const MAPPED_RESOURCE_TYPES: readonly string[] = Object.keys(MAPPERS);
 
 export function mapResource(resource: Resource, ctx: MappingContext): MappingResult {
   const type = resource && typeof resource === 'object' ? resource.resourceType : undefined;
-  const mapper = typeof type === 'string' ? MAPPERS[type] : undefined;
+  // Own keys only: a resourceType of "constructor" must not find Object's.
+  const mapper = typeof type === 'string' && Object.hasOwn(MAPPERS, type) ? MAPPERS[type] : undefined;
   if (!mapper) return ignored(`resource type ${typeof type === 'string' ? type : '(none)'} is not mapped`);
-  if (typeof resource.id !== 'string' || resource.id === '') {
-    return errorResult(
-      new Unmappable(`${type}.id`, 'resource without an id: events could not be traced', 'required'),
-    );
-  }
   try {
     return mapper(resource as never, ctx);
   } catch (e) {

@@ -94,6 +94,14 @@ export class EventCollector {
     private readonly at: string,
     private readonly end?: string,
   ) {
+    // Checked only once a resource is recognised: an unmapped resource without an id is just ignored.
+    if (typeof resource.id !== 'string' || resource.id === '') {
+      throw new Unmappable(
+        `${resource.resourceType}.id`,
+        'resource without an id: its events could not be traced',
+        'required',
+      );
+    }
     this.source = sourceRefOf(resource);
   }
 
