@@ -76,10 +76,6 @@ describe('Procedure', () => {
     const code = { ...cc(SCT, '234336002'), text: t };
     expect(only(map(procedure(code)))).toMatchObject({ kind: 'Hsct', transplantType });
   });
-  it('HSCT type from a qualifier coding', () => {
-    const code = { coding: [...cc(SCT, '234336002').coding!, ...cc(SCT, '50223000').coding!] };
-    expect(only(map(procedure(code)))).toMatchObject({ transplantType: 'allogeneic' });
-  });
   it('performedPeriod gives at and end; not-done gives no event', () => {
     const e = only(
       map(
@@ -95,9 +91,16 @@ describe('Procedure', () => {
       events: [],
     });
   });
-  it('oxygen support Procedure: level from device text', () => {
-    const code = { ...cc(SCT, '57485005'), text: 'High flow nasal cannula' };
-    expect(body(only(map(procedure(code))))).toEqual({ kind: 'OxygenSupport', level: 'high-flow' });
+  it('oxygen support Procedure (local code): level from the ConceptMap, raised by device text', () => {
+    const system = 'http://example-hospital.org/fhir/CodeSystem/procedure';
+    const o2 = (code: string, t?: string) =>
+      map(procedure({ ...cc(system, code), ...(t ? { text: t } : {}) }), { source: 'example-hospital' });
+    expect(body(only(o2('O2-HFNC')))).toEqual({ kind: 'OxygenSupport', level: 'high-flow' });
+    expect(body(only(o2('O2')))).toEqual({ kind: 'OxygenSupport', level: 'low-flow' });
+    expect(body(only(o2('O2', 'Oxygen via CPAP')))).toEqual({
+      kind: 'OxygenSupport',
+      level: 'positive-pressure',
+    });
   });
   it('bone marrow aspiration → ignored', () => {
     expect(map(procedure(cc(SCT, '49401003'))).status).toBe('ignored');

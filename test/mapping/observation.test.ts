@@ -27,8 +27,8 @@ describe('MRD text results', () => {
     });
   });
 
-  it('valueCodeableConcept Not detected (coded) and text forms', () => {
-    expect(only(mrd({ valueCodeableConcept: cc(LOINC, 'LA11883-8') }))).toMatchObject({ detected: false });
+  it('valueCodeableConcept Negative (coded) and text forms', () => {
+    expect(only(mrd({ valueCodeableConcept: cc(SCT, '260385009') }))).toMatchObject({ detected: false });
     expect(only(mrd({ valueCodeableConcept: text('not detected') }))).toMatchObject({ detected: false });
     expect(only(mrd({ valueCodeableConcept: text('<0.01%') }))).toMatchObject({
       fraction: 0.0001,
@@ -43,7 +43,7 @@ describe('MRD text results', () => {
   });
 
   it('specimen from a contained Specimen, bodySite, or the code text', () => {
-    const contained = [{ resourceType: 'Specimen', id: 's1', type: cc(SCT, '119359002') }];
+    const contained = [{ resourceType: 'Specimen', id: 's1', type: text('Bone marrow aspirate') }];
     const viaSpecimen = mrd({ valueString: '1e-3' }, { contained, specimen: { reference: '#s1' } });
     expect(only(viaSpecimen)).toMatchObject({ specimen: 'bone-marrow' });
     const resolved = map(
@@ -158,7 +158,7 @@ describe('CNS status', () => {
         text('Cytospin'),
         { valueString: 'CNS3' },
         {
-          contained: [{ resourceType: 'Specimen', id: 'csf', type: cc(SCT, '258450006') }],
+          contained: [{ resourceType: 'Specimen', id: 'csf', type: text('CSF') }],
           specimen: { reference: '#csf' },
         },
       ),
