@@ -103,9 +103,11 @@ export function matchAny(
 
 /** `system|code` of every coding, for issue diagnostics (codes only, never free text). */
 export function codesOf(cc: CodeableConcept | undefined): string {
+  // Bounded: codes only, at most five, each cut to 80 characters.
   const codes = asArray(cc?.coding)
     .filter((c) => typeof c?.code === 'string')
-    .map((c) => `${typeof c.system === 'string' ? c.system : '?'}|${c.code}`);
+    .slice(0, 5)
+    .map((c) => `${typeof c.system === 'string' ? c.system : '?'}|${c.code}`.slice(0, 80));
   return codes.length > 0 ? codes.join(', ') : '(no coding)';
 }
 

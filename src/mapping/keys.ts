@@ -22,3 +22,14 @@ export function codingKey(
 export function normUnit(unit: string): string {
   return unit.trim().replace(/\s+/g, '').replace(/[µμ]/g, 'u').toLowerCase();
 }
+
+/**
+ * A charted unit as it may appear in an issue: unit-like strings only, so free text typed into a unit
+ * field never reaches logs or OperationOutcomes.
+ */
+export function shownUnit(unit: string | undefined): string {
+  if (unit === undefined || unit === '') return 'no unit';
+  return /^[A-Za-z0-9*^/.%{}[\]()µμ°'-]{1,24}$/.test(unit)
+    ? `unit ${JSON.stringify(unit)}`
+    : 'an unrecognised unit';
+}

@@ -51,7 +51,7 @@ export function mapMedicationAdministration(
   if (med.unresolved) {
     throw new Unmappable(
       'MedicationAdministration.medicationReference',
-      `Medication ${med.unresolved} not found (contained or bundled)`,
+      `Medication ${med.unresolved.slice(0, 100)} not found (contained or bundled)`,
       'not-found',
     );
   }
@@ -66,13 +66,15 @@ export function mapMedicationAdministration(
     throw new Unmappable('MedicationAdministration.effective[x]', 'no administration time', 'required');
   const events = new EventCollector(ma, patient, at, timeOf(ma.effectivePeriod?.end));
   const status = typeof ma.status === 'string' ? ma.status : '';
+  // Shown in issues only when it looks like a status code.
+  const shownStatus = /^[a-z-]{1,20}$/.test(status) ? status : '(invalid)';
 
   if (drug === 'blinatumomab') {
     const infusion = INFUSION_STATUS[status];
     if (!infusion)
       throw new Unmappable(
         'MedicationAdministration.status',
-        `status ${JSON.stringify(status)} cannot be read as an infusion status`,
+        `status ${shownStatus} cannot be read as an infusion status`,
       );
     const dose = infusion === 'not-done' ? {} : normaliseBlinatumomabDose(ma, ctx.mappings.units);
     events.add('BlinatumomabInfusion', { status: infusion, ...dose });
@@ -81,13 +83,7 @@ export function mapMedicationAdministration(
   if (!GIVEN.has(status)) {
     return mapped(
       [],
-      [
-        issue(
-          'information',
-          'informational',
-          `${drug} with status ${status || '(none)'}: not given, no event`,
-        ),
-      ],
+      [issue('information', 'informational', `${drug} with status ${shownStatus}: not given, no event`)],
     );
   }
   if (drug === 'tocilizumab') events.add('TocilizumabGiven', {});

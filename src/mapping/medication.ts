@@ -11,7 +11,7 @@ import type {
   Quantity,
 } from '@medplum/fhirtypes';
 import { matchAny, type ConceptMatch, type MatchScope } from './concepts';
-import { normUnit } from './keys';
+import { normUnit, shownUnit } from './keys';
 import { resolveReference } from './references';
 import { Unmappable } from './result';
 import { hoursBetween } from '../domain/time';
@@ -136,10 +136,7 @@ export function normaliseBlinatumomabDose(ma: MedicationAdministration, rules: U
     if (typeof q.value !== 'number' || !Number.isFinite(q.value))
       throw new Unmappable(`${path}.rateQuantity.value`, 'rate without a value');
     if (!p || p.days === undefined)
-      throw new Unmappable(
-        `${path}.rateQuantity.unit`,
-        `rate unit ${JSON.stringify(unit ?? '')} is not mass per time`,
-      );
+      throw new Unmappable(`${path}.rateQuantity.unit`, `rate ${shownUnit(unit)} is not mass per time`);
     return asDose((q.value * p.massUg) / p.days, p.perM2);
   }
   if (d.rateRatio) {
@@ -165,11 +162,7 @@ export function normaliseBlinatumomabDose(ma: MedicationAdministration, rules: U
     const p = unit ? parseDoseUnit(unit, rules) : undefined;
     if (typeof q.value !== 'number' || !Number.isFinite(q.value))
       throw new Unmappable(`${path}.dose.value`, 'dose without a value');
-    if (!p)
-      throw new Unmappable(
-        `${path}.dose.unit`,
-        `dose unit ${JSON.stringify(unit ?? '')} is not a mass (per m²)`,
-      );
+    if (!p) throw new Unmappable(`${path}.dose.unit`, `dose ${shownUnit(unit)} is not a mass (per m²)`);
     // Some charts put the rate in dose ("28 ug/d"); otherwise the dose is a bag over effectivePeriod.
     const days = p.days ?? bagDays(ma, rules);
     return asDose((q.value * p.massUg) / days, p.perM2);

@@ -7,6 +7,7 @@ import { conceptSet, matchConcept, matchTexts, textsOf, type ConceptMatch } from
 import type { ObservationEnv, ObservationUnit } from './observation-env';
 import { Unmappable } from './result';
 import { parseMrdText, readCd19Text, resolveCd19Levels, type TextFraction } from './text-values';
+import { shownUnit } from './keys';
 import { factorFor, readNumeric, tidy } from './units';
 
 const DETECTION = conceptSet('value-not-detected', 'value-negative', 'value-detected', 'value-positive');
@@ -34,7 +35,7 @@ function mrdFromQuantity(env: ObservationEnv, u: ObservationUnit): TextFraction 
     if (m) factor = 10 ** Number(m[1]);
   }
   if (factor === undefined && n.value !== 0) {
-    const shown = n.units[0] ? `unit ${JSON.stringify(n.units[0])}` : 'no unit';
+    const shown = shownUnit(n.units[0]);
     throw new Unmappable(
       `${n.path}${u.holder.valueQuantity ? '.unit' : ''}`,
       `MRD: ${shown} is not %, 1 or a power of ten`,

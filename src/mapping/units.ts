@@ -5,7 +5,7 @@
  */
 import type { Quantity } from '@medplum/fhirtypes';
 import type { Comparator } from '../domain/events';
-import { normUnit } from './keys';
+import { normUnit, shownUnit } from './keys';
 import { Unmappable } from './result';
 import type { FactorTable } from './types';
 
@@ -95,7 +95,7 @@ export function convert(table: FactorTable, n: NumericValue, what: string): numb
   const f = factorFor(table, n.units);
   if (f !== undefined) return n.value * f;
   if (n.value === 0) return 0;
-  const shown = n.units.length > 0 ? `unit ${JSON.stringify(n.units[0])}` : 'no unit';
+  const shown = n.path.endsWith('Quantity') ? shownUnit(n.units[0]) : 'an unrecognised unit';
   throw new Unmappable(
     `${n.path}${n.path.endsWith('Quantity') ? '.unit' : ''}`,
     `${what}: ${shown} is not a recognised unit`,
