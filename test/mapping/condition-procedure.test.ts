@@ -60,6 +60,9 @@ describe('Condition', () => {
       grade: 3,
     });
   });
+  it('vincristine (peripheral) neurotoxicity is not ICANS', () => {
+    expect(map(condition(text('Vincristine neurotoxicity, peripheral neuropathy'))).status).toBe('ignored');
+  });
   it('unrelated Condition → ignored with its code', () => {
     const r = map(condition(cc(SCT, '301130004')));
     expect(r.status).toBe('ignored');
