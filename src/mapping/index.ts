@@ -37,7 +37,10 @@ export function mapResource(resource: Resource, ctx: MappingContext): MappingRes
   const type = resource && typeof resource === 'object' ? resource.resourceType : undefined;
   // Own keys only: a resourceType of "constructor" must not find Object's.
   const mapper = typeof type === 'string' && Object.hasOwn(MAPPERS, type) ? MAPPERS[type] : undefined;
-  if (!mapper) return ignored(`resource type ${typeof type === 'string' ? type : '(none)'} is not mapped`);
+  if (!mapper) {
+    const shown = typeof type === 'string' && /^[A-Za-z]{1,64}$/.test(type) ? type : '(invalid)';
+    return ignored(`resource type ${shown} is not mapped`);
+  }
   try {
     return mapper(resource as never, ctx);
   } catch (e) {
