@@ -44,7 +44,7 @@ export interface MapJobData {
 }
 
 /** Reference types resolved from the store before mapping (the mapper itself stays synchronous). */
-const RESOLVABLE = /^(Medication|Substance)\/[A-Za-z0-9\-.]{1,64}$/;
+const RESOLVABLE = /^(Medication|Substance|Specimen)\/[A-Za-z0-9\-.]{1,64}$/;
 
 function collectReferences(node: unknown, out: Set<string>): void {
   if (Array.isArray(node)) node.forEach((n) => collectReferences(n, out));
