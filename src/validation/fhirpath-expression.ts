@@ -11,6 +11,27 @@ export function safeElementName(key: string): string {
   return ELEMENT_NAME.test(key) ? key : '(invalid-name)';
 }
 
+const SEGMENT = /^[A-Za-z_][A-Za-z0-9_]{0,63}(\[(\d+|x)\])*/;
+
+/**
+ * Keeps the part of an expression made of element names and indexes; anything after it (a key that
+ * is free text, as another validator may echo it) becomes `(invalid-name)`.
+ */
+export function safeExpression(expression: string): string {
+  let rest = expression;
+  const kept: string[] = [];
+  while (rest.length > 0) {
+    const m = SEGMENT.exec(rest);
+    if (!m || (rest.length > m[0].length && rest[m[0].length] !== '.')) {
+      kept.push('(invalid-name)');
+      break;
+    }
+    kept.push(m[0]);
+    rest = rest.slice(m[0].length + 1);
+  }
+  return kept.join('.');
+}
+
 /** Splits an RFC 6901 JSON pointer (`/entry/0/resource`) into its unescaped tokens. */
 export function pointerTokens(pointer: string): string[] {
   if (pointer === '') return [];

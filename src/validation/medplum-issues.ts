@@ -4,7 +4,7 @@
  */
 import { OperationOutcomeError } from '@medplum/core';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import { safeElementName } from './fhirpath-expression';
+import { safeElementName, safeExpression } from './fhirpath-expression';
 import { issue, type IssueType } from './issues';
 
 function issueType(text: string, fallback: IssueType): IssueType {
@@ -30,7 +30,8 @@ function sanitise(text: string): string {
 
 export function normaliseMedplumIssue(raw: OperationOutcomeIssue): OperationOutcomeIssue {
   const text = raw.details?.text ?? raw.diagnostics ?? 'Invalid resource';
-  const expression = raw.expression?.[0];
+  const raw0 = raw.expression?.[0];
+  const expression = raw0 === undefined ? undefined : safeExpression(raw0);
   if (raw.code === 'invariant') {
     // Medplum puts {"fhirpath": "…"} in diagnostics: the rule, not data; keep it readable.
     let fhirpath = '';

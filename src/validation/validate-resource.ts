@@ -5,6 +5,7 @@
  */
 import { validateResource as medplumValidate } from '@medplum/core';
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { baseBindingIssues } from './base-bindings';
 import { isFhirResourceType } from './fhir-definitions';
 import { fhirPatternNames, jsonSchemaErrors } from './fhir-json-schema';
 import { rootNameOf } from './fhirpath-expression';
@@ -83,5 +84,8 @@ export function validateResource(resource: unknown, opts: ValidateOptions = {}):
     medplum = medplumIssues(() => medplumValidate(r));
   }
   const ajv = jsonSchemaIssues(r, jsonSchemaErrors(r), fhirPatternNames());
-  return uniqueIssues([...mergeIssues(medplum, ajv), ...profileIssues]);
+  // The base binding check repeats the JSON Schema's enums where both know the binding: keep one.
+  const ajvAt = new Set(ajv.flatMap((i) => i.expression ?? []));
+  const bindings = baseBindingIssues(r).filter((i) => !(i.expression ?? []).some((e) => ajvAt.has(e)));
+  return uniqueIssues([...mergeIssues(medplum, [...ajv, ...bindings]), ...profileIssues]);
 }
