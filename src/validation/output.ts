@@ -22,10 +22,12 @@ export class OutputValidationError extends Error {
 
 /** Validates an output against base R4, its profile and our terminology; throws on any error. */
 export function assertValidOutput(resource: Resource): void {
+  // What is stored and served is the JSON: keys set to undefined vanish there, so they do here.
+  const json = JSON.parse(JSON.stringify(resource)) as Resource;
   const ref = `${resource.resourceType}/${resource.id ?? '(no id)'}`;
   const profileUrl = resource.meta?.profile?.[0];
   const issues = profileUrl
-    ? validateResource(resource, { profileUrl }).filter(isError)
+    ? validateResource(json, { profileUrl }).filter(isError)
     : [
         issue(
           'error',

@@ -20,6 +20,20 @@ export interface ValidateOptions {
   profileUrl?: string;
 }
 
+/** Deeper than any real resource; the validators recurse, so depth is checked first (without recursion). */
+export const MAX_JSON_DEPTH = 100;
+
+function tooDeep(root: unknown): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > MAX_JSON_DEPTH) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Problems that make the resource unfit for either validator (reported alone). */
 function shapeIssues(resource: unknown): OperationOutcomeIssue[] {
   if (resource === null || typeof resource !== 'object' || Array.isArray(resource)) {
@@ -38,6 +52,9 @@ function shapeIssues(resource: unknown): OperationOutcomeIssue[] {
         `${rootNameOf(resource)}.resourceType`,
       ),
     ];
+  }
+  if (tooDeep(resource)) {
+    return [issue('error', 'too-costly', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`, type)];
   }
   return [];
 }
@@ -63,7 +80,18 @@ function mergeIssues(
 export function validateResource(resource: unknown, opts: ValidateOptions = {}): OperationOutcomeIssue[] {
   const shape = shapeIssues(resource);
   if (shape.length > 0) return shape;
-  const r = resource as Resource;
+  try {
+    return validateWellFormed(resource as Resource, opts);
+  } catch {
+    // A validator failing on odd input must not turn a client error into a crash.
+    return [
+      issue('error', 'exception', 'The validator could not process this resource', rootNameOf(resource)),
+    ];
+  }
+}
+
+function validateWellFormed(resource: Resource, opts: ValidateOptions): OperationOutcomeIssue[] {
+  const r = resource;
   let profileIssues: OperationOutcomeIssue[] = [];
   let medplum: OperationOutcomeIssue[];
   if (opts.profileUrl !== undefined) {

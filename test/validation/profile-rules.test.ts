@@ -426,6 +426,13 @@ describe('assertValidOutput', () => {
     expect(e.issues.length).toBeGreaterThan(0);
   });
 
+  it('ignores keys set to undefined (they vanish in the stored JSON)', () => {
+    const c = minimalCourse();
+    Object.assign(c, { note: undefined });
+    Object.assign(c.effectivePeriod as object, { end: '2024-01-29', extra: undefined });
+    expect(() => assertValidOutput(c)).not.toThrow();
+  });
+
   it('rejects an output without meta.profile and one naming an unknown profile', () => {
     const c = minimalCourse();
     delete c.meta;

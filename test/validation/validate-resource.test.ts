@@ -149,6 +149,34 @@ describe('validateResource: must pass', () => {
   });
 });
 
+describe('hostile input never makes the validator throw', () => {
+  it('reports JSON nested too deeply instead of overflowing the stack', () => {
+    const root: Record<string, unknown> = {
+      resourceType: 'Observation',
+      status: 'final',
+      code: { text: 'x' },
+    };
+    let cur = root;
+    for (let i = 0; i < 20000; i++) {
+      const next: Record<string, unknown> = { url: 'http://example.org/e' };
+      cur.extension = [next];
+      cur = next;
+    }
+    expect(() => validateResource(root)).not.toThrow();
+    expect(validateResource(root)).toEqual([
+      expect.objectContaining({ severity: 'error', code: 'too-costly' }),
+    ]);
+  });
+
+  it('accepts resources nested to a realistic depth', () => {
+    const item = (depth: number): Record<string, unknown> =>
+      depth === 0
+        ? { linkId: 'leaf', type: 'string' }
+        : { linkId: `l${depth}`, type: 'group', item: [item(depth - 1)] };
+    expect(errors({ resourceType: 'Questionnaire', status: 'active', item: [item(20)] })).toEqual([]);
+  });
+});
+
 describe('diagnostics never echo submitted values', () => {
   it('keeps free text, names and references out of every issue', () => {
     const secret = 'Jane Q Smith 1970-01-01';
