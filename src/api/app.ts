@@ -16,7 +16,8 @@ import { asyncStatusRoutes } from './routes/async-status';
 import { ingestRoutes } from './routes/ingest';
 import { addResourceCapability, metadataRoutes, newCapabilities, type Capabilities } from './routes/metadata';
 import { opsRoutes } from './routes/ops';
-import { resourceTypeNames } from '../fhir/resource-types';
+import { validateRoutes } from './routes/validate';
+import { loadFhirDefinitions } from '../validation/fhir-definitions';
 
 export interface ApiDeps {
   log: Logger;
@@ -51,14 +52,23 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     );
   });
 
-  await app.register(opsRoutes, { redis: deps.store.redis, queues: deps.queues, metrics: deps.metrics, isClosing: deps.isClosing ?? (() => false) });
+  await app.register(opsRoutes, {
+    redis: deps.store.redis,
+    queues: deps.queues,
+    metrics: deps.metrics,
+    isClosing: deps.isClosing ?? (() => false),
+  });
   await app.register(ingestRoutes, deps);
   await app.register(asyncStatusRoutes, deps);
   await app.register(adminRoutes, deps);
   caps.systemInteractions.add('transaction').add('batch');
-  for (const type of resourceTypeNames()) {
-    addResourceCapability(caps, type, { interaction: [{ code: 'create' }, { code: 'update' }], versioning: 'versioned-update' });
+  for (const type of loadFhirDefinitions()) {
+    addResourceCapability(caps, type, {
+      interaction: [{ code: 'create' }, { code: 'update' }],
+      versioning: 'versioned-update',
+    });
   }
+  await validateRoutes(loadFhirDefinitions())(app, caps);
   for (const extra of deps.extraRoutes ?? []) await extra(app, caps);
   await app.register(metadataRoutes, { caps, version: deps.version });
   return app;
