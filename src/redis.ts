@@ -13,7 +13,11 @@ export class StartupError extends Error {}
 export interface RedisHandle {
   url: string;
   embedded?: EmbeddedRedis;
-  /** A new connection; BullMQ workers need `maxRetriesPerRequest: null`. */
+  /**
+   * A new connection. Worker connections need `maxRetriesPerRequest: null` (BullMQ); the API's and the
+   * store's use a small number so that while Redis is down a request fails fast with 503 instead of
+   * hanging.
+   */
   connect(opts?: RedisOptions): Redis;
 }
 

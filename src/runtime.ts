@@ -37,7 +37,7 @@ export async function createRuntime(overrides: Partial<Config> = {}, log?: Logge
   const cfg = { ...loadConfig(), ...overrides };
   const logger = log ?? createLogger(cfg.logLevel);
   const redis = await openRedis(cfg, logger);
-  const conn = redis.connect();
+  const conn = redis.connect({ maxRetriesPerRequest: 2 });
   const queues = new Queues(conn, `{${cfg.keyPrefix}:q}`, cfg);
   const clinical = loadClinical();
   return {

@@ -36,12 +36,23 @@ export function toFhirError(err: FastifyError | Error): FhirError {
   if (fe instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return new FhirError(400, issue('structure', 'Malformed JSON body'));
   }
+  if (isRedisUnavailable(err)) {
+    return new FhirError(503, issue('transient', 'Storage is temporarily unavailable; nothing was accepted. Retry later.'));
+  }
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new FhirError(fe.statusCode, issue('invalid', fe.message));
   }
   return new FhirError(
     500,
     issue('exception', 'Internal error; the request was not processed. See server logs for the request id.'),
+  );
+}
+
+/** ioredis gave up on a command (Redis down or unreachable): the caller may retry, so 503 not 500. */
+function isRedisUnavailable(err: Error): boolean {
+  return (
+    err.name === 'MaxRetriesPerRequestError' ||
+    /Connection is closed|ECONNREFUSED|Stream isn't writeable|Reached the max retries per request/.test(err.message)
   );
 }
 
