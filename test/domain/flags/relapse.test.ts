@@ -1,4 +1,4 @@
-import { blood, cd19, course, cycle, em, ev, hsct, marrow, mrd, response, standardCourse } from './builders';
+import { blood, cd19, em, ev, hsct, marrow, mrd, response, standardCourse } from './builders';
 import { evidenceOf, keys, only, refs, run } from './helpers';
 
 // Seed 002 shape: course 1 (Feb 2015) reaches CR; maintenance course 2 (Sep 2015); relapse Feb 2016.
