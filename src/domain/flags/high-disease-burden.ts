@@ -1,4 +1,5 @@
 import { uniqueRefs } from '../source-ref';
+import { certainlyAbove } from './blasts';
 import { date, num } from './format';
 import type { FlagRule } from './types';
 import { dayOf, eventsOf } from './windows';
@@ -17,7 +18,7 @@ export const highDiseaseBurden: FlagRule = (course, { events, config }) => {
   const high = eventsOf(events, 'MarrowBlasts', {
     from: day1 - config.highBurdenLookbackDays,
     to: day1,
-  }).filter((b) => b.percent > config.highBurdenMarrowBlastsPercent);
+  }).filter((b) => certainlyAbove(b, config.highBurdenMarrowBlastsPercent));
   if (high.length === 0) return [];
   const worst = [...high].sort((a, b) => b.percent - a.percent)[0];
   return [

@@ -3,6 +3,7 @@ import type { Course, Cycle } from '../course';
 import type { SourceRef } from '../source-ref';
 import { uniqueRefs } from '../source-ref';
 import { toMs } from '../time';
+import { exact } from './blasts';
 import { num } from './format';
 import type { FlagFinding, FlagRule } from './types';
 import { cyclesOf, dayOf, endOfCycleWindow, eventsOf, hasEarlierCourse } from './windows';
@@ -77,17 +78,17 @@ function risingBlasts(
     [
       'Marrow blasts',
       eventsOf(events, 'MarrowBlasts', window),
-      (b) => (b.kind === 'MarrowBlasts' ? b.percent : undefined),
+      (b) => (b.kind === 'MarrowBlasts' ? exact(b) : undefined),
     ],
     [
       'Peripheral blasts',
       eventsOf(events, 'PeripheralBlasts', window),
-      (b) => (b.kind === 'PeripheralBlasts' ? b.percent : undefined),
+      (b) => (b.kind === 'PeripheralBlasts' ? exact(b) : undefined),
     ],
     [
       'Peripheral blast count',
       eventsOf(events, 'PeripheralBlasts', window),
-      (b) => (b.kind === 'PeripheralBlasts' ? b.count10e9PerL : undefined),
+      (b) => (b.kind === 'PeripheralBlasts' && b.comparator === undefined ? b.count10e9PerL : undefined),
     ],
   ];
   const start = dayOf(course.start);

@@ -15,6 +15,7 @@ import type { Course } from '../course';
 import type { SourceRef } from '../source-ref';
 import { toMs } from '../time';
 import type { FlagConfig } from './config';
+import { certainlyAtLeast, certainlyBelow } from './blasts';
 import { readMrd } from './mrd';
 import { byTime, dayOf } from './windows';
 
@@ -37,8 +38,11 @@ interface Step {
 }
 
 function isRelapseMarker(e: ClinicalEvent, config: FlagConfig): e is RelapseMarker {
-  if (e.kind === 'MarrowBlasts') return e.percent >= config.relapseMarrowBlastsPercent;
-  if (e.kind === 'PeripheralBlasts') return (e.percent ?? 0) > 0 || (e.count10e9PerL ?? 0) > 0;
+  if (e.kind === 'MarrowBlasts') return certainlyAtLeast(e, config.relapseMarrowBlastsPercent);
+  if (e.kind === 'PeripheralBlasts') {
+    if (e.comparator === '<' || e.comparator === '<=') return false; // "<1%": not shown to be present
+    return (e.percent ?? 0) > 0 || (e.count10e9PerL ?? 0) > 0;
+  }
   return e.kind === 'Diagnosis' && e.relapse;
 }
 
@@ -46,7 +50,7 @@ function isRemission(
   e: ClinicalEvent,
   config: FlagConfig,
 ): e is MarrowBlasts | MrdResult | Diagnosis | DiseaseStatus {
-  if (e.kind === 'MarrowBlasts') return e.percent < config.remissionMarrowBlastsPercent;
+  if (e.kind === 'MarrowBlasts') return certainlyBelow(e, config.remissionMarrowBlastsPercent);
   if (e.kind === 'MrdResult') return readMrd(e, config.mrdPositiveFraction) === 'negative';
   if (e.kind === 'Diagnosis') return e.remission && !e.relapse;
   return e.kind === 'DiseaseStatus' && e.status === 'full-remission';

@@ -1,4 +1,4 @@
-import { em, marrow, standardCourse } from './builders';
+import { em, ev, marrow, standardCourse } from './builders';
 import { evidenceOf, only, refs, run } from './helpers';
 
 const c = standardCourse('2015-02-09', 1);
@@ -35,5 +35,16 @@ describe('prior-extramedullary-disease', () => {
     expect(only(run([c.course], [...c.infusions, em('2015-02-09')]), 'prior-extramedullary-disease')).toEqual(
       [],
     );
+  });
+});
+
+describe('high-disease-burden with a charted comparator', () => {
+  it.each([
+    ['">50%"', { percent: 50, comparator: '>' as const }, 1],
+    ['">40%"', { percent: 40, comparator: '>' as const }, 0],
+    ['"<60%"', { percent: 60, comparator: '<' as const }, 0],
+  ])('%s', (_label, value, n) => {
+    const b = ev('MarrowBlasts', '2015-02-02', value);
+    expect(only(run([c.course], [...c.infusions, b]), 'high-disease-burden')).toHaveLength(n);
   });
 });

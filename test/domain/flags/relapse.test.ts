@@ -258,3 +258,19 @@ describe('post-hsct-relapse', () => {
     expect(only(flags, 'post-hsct-relapse')).toEqual([]);
   });
 });
+
+describe('charted comparators on blasts', () => {
+  it('"<5%" marrow blasts are remission evidence, never a relapse', () => {
+    const c = standardCourse('2015-02-09', 1);
+    const below5 = ev('MarrowBlasts', '2015-03-05', { percent: 5, comparator: '<' });
+    const later = ev('MarrowBlasts', '2015-06-01', { percent: 5, comparator: '<' }, 'later');
+    const relapse = marrow('2015-10-01', 20);
+    expect(only(run([c.course], [...c.infusions, below5, later]), 'hematologic-relapse')).toEqual([]);
+    expect(only(run([c.course], [...c.infusions, below5, relapse]), 'hematologic-relapse')).toHaveLength(1);
+  });
+
+  it('"<1%" peripheral blasts are not a relapse marker', () => {
+    const blasts = ev('PeripheralBlasts', '2016-02-22', { percent: 1, comparator: '<' });
+    expect(only(run([c1.course, c2.course], [...base, blasts]), 'hematologic-relapse')).toEqual([]);
+  });
+});
