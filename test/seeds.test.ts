@@ -9,6 +9,7 @@ import type { ClinicalEvent } from '../src/domain/events';
 import type { Course, CourseFlag } from '../src/domain/course';
 import { flagPatient } from '../src/domain/flags';
 import { refKey } from '../src/domain/source-ref';
+import { summarize } from '../src/domain/summary';
 import { SEED_EXPECTATIONS, type ExpectedFlag } from './fixtures/seeds/expectations';
 
 // TEMPORARY until main carries src/mapping and src/domain/course/ (then: static imports
@@ -144,5 +145,36 @@ describe.skip.each(SEED_EXPECTATIONS)('seed fixture $file', (expected) => {
     const reversed = runPipeline([...resources].reverse());
     expect(reversed.courses).toEqual(outcome.courses);
     expect(reversed.flags).toEqual(outcome.flags);
+  });
+});
+
+describe.skip('registry summary over the seed cohort (one patient per fixture)', () => {
+  it('reproduces the hand-counted figures', () => {
+    loadPipeline();
+    const outcomes = SEED_EXPECTATIONS.map((e) => runPipeline(load(e.file)));
+    const s = summarize(
+      outcomes.flatMap((o) => o.courses),
+      outcomes.flatMap((o) => o.flags),
+      outcomes.flatMap((o) => o.events),
+    );
+    const f = (numerator: number, denominator: number) => ({
+      numerator,
+      denominator,
+      rate: numerator / denominator,
+    });
+    expect([s.patients, s.courses]).toEqual([6, 9]);
+    // First courses; seed 000 (MRD-positive indication) is not CR-evaluable; seed 001 is refractory.
+    expect(s.cr).toEqual(f(4, 5));
+    expect(s.crCrhWithin2Cycles).toEqual(f(4, 5));
+    // Cycle 1 MRD assessed in 000 (positive), 002, 003, 004, clean (complete); not in 001.
+    expect(s.completeMrdResponseAfterCycle1).toEqual(f(4, 5));
+    // Responders 002, 003, 004, clean; relapsed 002 and 003 (003's with CNS2); CD19 charted only at 002's.
+    expect(s.relapseAmongResponders).toEqual(f(2, 4));
+    expect(s.extramedullaryAmongRelapses).toEqual(f(1, 2));
+    expect(s.cd19DimAmongEvaluableRelapses).toEqual(f(1, 1));
+    expect(s.cd19NegativeAmongEvaluableRelapses).toEqual(f(0, 1));
+    expect(s.extramedullaryAmongRefractory).toEqual(f(1, 1));
+    expect(s.crs).toEqual(f(1, 9));
+    expect(s.hlhMas).toEqual(f(1, 9));
   });
 });

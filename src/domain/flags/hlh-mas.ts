@@ -107,7 +107,7 @@ function combinedCriteria(
   ].sort();
   return {
     at: f.at,
-    text: `ferritin ${num(f.ngPerMl)} ng/mL with neutrophil and platelet cytopenia, AST/ALT above ULN, then ${drugs.join(' and ')}`,
+    text: `ferritin ≥${num(config.hlhFerritinWithCriteria)} with 2-lineage cytopenia and AST/ALT > ULN, then ${drugs.join(' and ')}`,
     refs: [f, ...neutro, ...platelets, ...liver, ...treatment].map((e) => e.source),
   };
 }
