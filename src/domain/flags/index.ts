@@ -66,6 +66,9 @@ export function flagPatient(
   events: readonly ClinicalEvent[],
   config?: Partial<FlagConfig>,
 ): CourseFlag[] {
+  const patients = new Set([...courses.map((c) => c.patient), ...events.map((e) => e.patient)]);
+  if (patients.size > 1)
+    throw new RangeError(`flagPatient expects one patient's data, got ${patients.size} patients`);
   const ctx: FlagContext = {
     events: normaliseEvents(events),
     courses: sortCourses(courses),

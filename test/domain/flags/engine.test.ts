@@ -106,6 +106,11 @@ describe('flag engine', () => {
     expect(codes).not.toContain('course-1:cd19-dim-relapse');
   });
 
+  it('refuses data of more than one patient (rules read the whole event timeline)', () => {
+    const other = { ...events[0], patient: 'src.p2', eventId: 'other' };
+    expect(() => flagPatient(courses, [...events, other])).toThrow(RangeError);
+  });
+
   it('flagCourse gives the course’s share of flagPatient', () => {
     const ctx = { events, courses, config: withDefaults() };
     expect(flagCourse(courses[1], ctx)).toEqual(flags.filter((f) => f.courseId === 'course-2'));
