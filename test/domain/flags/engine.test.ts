@@ -45,6 +45,27 @@ describe('flag engine', () => {
     }
   });
 
+  it('for any subset of the events, every flag still has evidence drawn only from the input', () => {
+    const courseRefs = courses.flatMap((c) => [
+      ...c.cycles.flatMap((y) => [
+        ...y.response.evidence,
+        ...y.evidence,
+        ...y.interruptions.flatMap((i) => i.evidence),
+      ]),
+      ...c.toxicityRestarts.flatMap((r) => r.evidence),
+    ]);
+    fc.assert(
+      fc.property(fc.subarray(events), (subset) => {
+        const allowed = new Set([...subset.map((e) => refKey(e.source)), ...courseRefs.map(refKey)]);
+        for (const flag of flagPatient(courses, subset)) {
+          expect(flag.evidence.length).toBeGreaterThan(0);
+          for (const ref of flag.evidence) expect(allowed).toContain(refKey(ref));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('ids are valid FHIR ids, unique, and derived from (course id, code, episode key)', () => {
     for (const flag of flags) {
       expect(flag.id).toMatch(/^[A-Za-z0-9\-.]{1,64}$/);
