@@ -13,4 +13,5 @@ module.exports = {
   transformIgnorePatterns: [`/node_modules/(?!${esm}/)`],
   moduleNameMapper: { '^fhir-kit-client$': '<rootDir>/node_modules/fhir-kit-client/dist/index.js' },
   testTimeout: 30000,
+  globalSetup: '<rootDir>/jest.global-setup.js',
 };

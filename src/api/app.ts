@@ -1,0 +1,75 @@
+/**
+ * The HTTP API: fastify with the FHIR wire plugin, auth, and route plugins. Built from explicit
+ * dependencies so tests can build it against a real Redis on their own key prefix.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../logger';
+import type { TokenRegistry } from '../auth/tokens';
+import type { EntryValidator } from '../ingest/accept';
+import type { Metrics } from '../ops/metrics';
+import type { Queues } from '../queue/queues';
+import type { Store } from '../store/store';
+import { authPlugin } from './auth';
+import { fhirJsonPlugin } from './fhir-json';
+import { adminRoutes } from './routes/admin';
+import { asyncStatusRoutes } from './routes/async-status';
+import { ingestRoutes } from './routes/ingest';
+import { addResourceCapability, metadataRoutes, newCapabilities, type Capabilities } from './routes/metadata';
+import { opsRoutes } from './routes/ops';
+import { validateRoutes } from './routes/validate';
+import { loadFhirDefinitions } from '../validation/fhir-definitions';
+
+export interface ApiDeps {
+  log: Logger;
+  tokens: TokenRegistry;
+  store: Store;
+  queues: Queues;
+  metrics: Metrics;
+  validate: EntryValidator;
+  bodyLimit: number;
+  depthLimit: number;
+  version: string;
+  isClosing?: () => boolean;
+  /** Extra route plugins (read/search, export, $validate) registered with the same deps. */
+  extraRoutes?: Array<(app: FastifyInstance, caps: Capabilities) => Promise<void>>;
+}
+
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimit,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    requestIdHeader: 'x-request-id',
+  });
+  const caps = newCapabilities();
+  await app.register(fhirJsonPlugin, { bodyLimit: deps.bodyLimit, depthLimit: deps.depthLimit });
+  await app.register(authPlugin, { tokens: deps.tokens });
+
+  app.addHook('onResponse', async (req, reply) => {
+    deps.metrics.httpDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(opsRoutes, {
+    redis: deps.store.redis,
+    queues: deps.queues,
+    metrics: deps.metrics,
+    isClosing: deps.isClosing ?? (() => false),
+  });
+  await app.register(ingestRoutes, deps);
+  await app.register(asyncStatusRoutes, deps);
+  await app.register(adminRoutes, deps);
+  caps.systemInteractions.add('transaction').add('batch');
+  for (const type of loadFhirDefinitions()) {
+    addResourceCapability(caps, type, {
+      interaction: [{ code: 'create' }, { code: 'update' }],
+      versioning: 'versioned-update',
+    });
+  }
+  await validateRoutes(loadFhirDefinitions())(app, caps);
+  for (const extra of deps.extraRoutes ?? []) await extra(app, caps);
+  await app.register(metadataRoutes, { caps, version: deps.version });
+  return app;
+}

@@ -1,0 +1,102 @@
+/**
+ * Fastify plugin for the FHIR wire format on /fhir: JSON body parsing for application/fhir+json and
+ * application/json (secure parse: `__proto__` and `constructor.prototype` keys are rejected), a JSON
+ * depth limit, and one error handler that turns every failure into an OperationOutcome with the
+ * right status — never a 500 for bad input.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { FhirError, issue, outcomeOf } from '../fhir/outcome';
+import { jsonDepth } from '../ingest/json-limits';
+
+export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+
+export function sendOutcome(reply: FastifyReply, err: FhirError): FastifyReply {
+  return reply.code(err.status).type(FHIR_JSON).send(err.outcome);
+}
+
+const FASTIFY_ERRORS: Record<string, [number, Parameters<typeof issue>[0], string]> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [
+    415,
+    'not-supported',
+    'Unsupported Content-Type: send application/fhir+json or application/json',
+  ],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'too-costly', 'Request body exceeds the size limit'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'structure', 'Empty JSON body'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'structure', 'Content-Length does not match the body'],
+  FST_ERR_CTP_EMPTY_TYPE: [415, 'not-supported', 'Missing Content-Type'],
+};
+
+export function toFhirError(err: FastifyError | Error): FhirError {
+  if (err instanceof FhirError) return err;
+  const fe = err as FastifyError;
+  const known = fe.code ? FASTIFY_ERRORS[fe.code] : undefined;
+  if (known) return new FhirError(known[0], issue(known[1], known[2]));
+  if (fe.validation) return new FhirError(400, issue('invalid', `Invalid request: ${fe.message}`));
+  if (fe instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return new FhirError(400, issue('structure', 'Malformed JSON body'));
+  }
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new FhirError(fe.statusCode, issue('invalid', fe.message));
+  }
+  return new FhirError(
+    500,
+    issue('exception', 'Internal error; the request was not processed. See server logs for the request id.'),
+  );
+}
+
+export interface FhirJsonOptions {
+  bodyLimit: number;
+  depthLimit: number;
+}
+
+async function fhirJson(app: FastifyInstance, opts: FhirJsonOptions): Promise<void> {
+  const secureParse = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    ['application/json', 'application/fhir+json'],
+    { parseAs: 'string', bodyLimit: opts.bodyLimit },
+    (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void) => {
+      secureParse(req, body as string, (err: Error | null, value?: unknown) => {
+        if (err) {
+          const proto = /prototype|__proto__|constructor/i.test(err.message);
+          return done(
+            new FhirError(
+              400,
+              issue(
+                'structure',
+                proto
+                  ? 'Forbidden key (__proto__ or constructor.prototype) in JSON body'
+                  : 'Malformed JSON body',
+              ),
+            ),
+          );
+        }
+        if (jsonDepth(value, opts.depthLimit) > opts.depthLimit) {
+          return done(
+            new FhirError(400, issue('too-costly', `JSON nesting deeper than ${opts.depthLimit} levels`)),
+          );
+        }
+        done(null, value);
+      });
+    },
+  );
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const fe = toFhirError(err);
+    if (fe.status >= 500)
+      req.log.error({ err: { message: err.message, code: err.code, stack: err.stack } }, 'request failed');
+    else req.log.info({ status: fe.status, code: (err as FastifyError).code }, 'request rejected');
+    return sendOutcome(reply, fe);
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    sendOutcome(
+      reply,
+      new FhirError(404, issue('not-found', `No route for ${req.method} ${req.url.split('?')[0]}`)),
+    );
+  });
+}
+
+export const fhirJsonPlugin = fp(fhirJson, { name: 'fhir-json' });
+export { outcomeOf };

@@ -1,0 +1,141 @@
+/**
+ * Turns a request payload (a Bundle of any accepted type, or one resource) into the list of
+ * resources to accept, in request order, with the bundle-level problems found on the way.
+ * Pure: no I/O. Issues name the entry (`Bundle.entry[3]`), never resource content.
+ */
+import type { Bundle, BundleEntry, MessageHeader, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { isFhirResourceType } from '../validation/fhir-definitions';
+import { FhirError, issue } from '../fhir/outcome';
+
+export type BundleKind = 'transaction' | 'batch' | 'collection' | 'message' | 'single';
+
+export interface IncomingEntry {
+  /** Position in the request (entry index; 0 for a single resource). */
+  index: number;
+  method: 'POST' | 'PUT';
+  /** The id the sender gave (PUT url or resource.id); absent → content-derived. */
+  localId?: string;
+  fullUrl?: string;
+  resource: Resource;
+}
+
+export interface ParsedPayload {
+  kind: BundleKind;
+  entries: IncomingEntry[];
+  /** Problems per request entry index (entries with problems are not in `entries`). */
+  entryIssues: Map<number, OperationOutcomeIssue[]>;
+  /** Number of request entries (the response has one entry per request entry). */
+  requestCount: number;
+}
+
+const ACCEPTED_BUNDLES = new Set(['transaction', 'batch', 'collection', 'message']);
+
+/** Checks of a single resource that apply everywhere: a known resourceType, a valid id. */
+export function resourceShapeIssues(resource: unknown, at: string): OperationOutcomeIssue[] {
+  if (resource === null || typeof resource !== 'object' || Array.isArray(resource)) {
+    return [issue('structure', 'Expected a FHIR resource (a JSON object)', at)];
+  }
+  const rt = (resource as { resourceType?: unknown }).resourceType;
+  if (rt === undefined) return [issue('required', 'Missing resourceType', `${at}.resourceType`)];
+  if (!isFhirResourceType(rt)) return [issue('not-supported', 'Unknown resourceType', `${at}.resourceType`)];
+  const id = (resource as { id?: unknown }).id;
+  if (id !== undefined && (typeof id !== 'string' || !/^[A-Za-z0-9\-.]{1,64}$/.test(id))) {
+    return [issue('value', 'Invalid id (FHIR id: [A-Za-z0-9-.]{1,64})', `${rt}.id`)];
+  }
+  return [];
+}
+
+function fromRequest(entry: BundleEntry, index: number, at: string): IncomingEntry | OperationOutcomeIssue {
+  const resource = entry.resource as Resource;
+  const method = entry.request?.method;
+  if (method !== 'POST' && method !== 'PUT') {
+    return issue(
+      'not-supported',
+      `Entry request method ${method ?? '(none)'} is not supported: use POST or PUT`,
+      `${at}.request.method`,
+    );
+  }
+  let localId = resource.id;
+  if (method === 'PUT') {
+    const m = /^([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(entry.request?.url ?? '');
+    if (!m || m[1] !== resource.resourceType) {
+      return issue(
+        'value',
+        'PUT entry request.url must be <resourceType>/<id> of the entry resource',
+        `${at}.request.url`,
+      );
+    }
+    if (resource.id !== undefined && resource.id !== m[2]) {
+      return issue('value', 'resource.id does not match request.url', `${at}.resource.id`);
+    }
+    localId = m[2];
+  }
+  return { index, method, localId, fullUrl: entry.fullUrl, resource };
+}
+
+function messageFocus(bundle: Bundle): Set<string> | OperationOutcomeIssue {
+  const header = bundle.entry?.[0]?.resource as MessageHeader | undefined;
+  if (header?.resourceType !== 'MessageHeader') {
+    return issue('structure', 'A message Bundle must start with a MessageHeader', 'Bundle.entry[0].resource');
+  }
+  return new Set((header.focus ?? []).map((f) => f.reference ?? '').filter(Boolean));
+}
+
+export function parsePayload(body: unknown): ParsedPayload {
+  const entryIssues = new Map<number, OperationOutcomeIssue[]>();
+  const shape = resourceShapeIssues(body, 'Resource');
+  if (shape.length) throw new FhirError(400, shape);
+  const resource = body as Resource;
+  if (resource.resourceType !== 'Bundle') {
+    return {
+      kind: 'single',
+      entries: [{ index: 0, method: resource.id ? 'PUT' : 'POST', localId: resource.id, resource }],
+      entryIssues,
+      requestCount: 1,
+    };
+  }
+  const bundle = resource as Bundle;
+  const kind = bundle.type;
+  if (!kind || !ACCEPTED_BUNDLES.has(kind)) {
+    throw new FhirError(
+      400,
+      issue('not-supported', 'Bundle.type must be transaction, batch, collection or message', 'Bundle.type'),
+    );
+  }
+  if (bundle.entry !== undefined && !Array.isArray(bundle.entry)) {
+    throw new FhirError(400, issue('structure', 'Bundle.entry must be an array', 'Bundle.entry'));
+  }
+  const raw = bundle.entry ?? [];
+  const focus = kind === 'message' ? messageFocus(bundle) : undefined;
+  if (focus && !(focus instanceof Set)) throw new FhirError(400, focus);
+
+  const entries: IncomingEntry[] = [];
+  raw.forEach((entry, index) => {
+    const at = `Bundle.entry[${index}]`;
+    const fail = (i: OperationOutcomeIssue) => entryIssues.set(index, [i]);
+    if (entry === null || typeof entry !== 'object' || entry.resource === undefined) {
+      return fail(issue('required', 'Bundle entry has no resource', `${at}.resource`));
+    }
+    const shapeIssues = resourceShapeIssues(entry.resource, `${at}.resource`);
+    if (shapeIssues.length) return entryIssues.set(index, shapeIssues);
+    if (kind === 'transaction' || kind === 'batch') {
+      const r = fromRequest(entry, index, at);
+      return 'resource' in r ? entries.push(r) : fail(r);
+    }
+    const res = entry.resource as Resource;
+    if (focus) {
+      if (res.resourceType === 'MessageHeader') return;
+      const isFocus =
+        (entry.fullUrl && focus.has(entry.fullUrl)) || (res.id && focus.has(`${res.resourceType}/${res.id}`));
+      if (!isFocus) return; // non-focus message content is context only (documented)
+    }
+    entries.push({
+      index,
+      method: res.id ? 'PUT' : 'POST',
+      localId: res.id,
+      fullUrl: entry.fullUrl,
+      resource: res,
+    });
+  });
+  return { kind: kind as BundleKind, entries, entryIssues, requestCount: raw.length };
+}

@@ -1,0 +1,86 @@
+/**
+ * Runs one process: the API and/or a set of workers, with graceful shutdown on SIGTERM/SIGINT.
+ * A worker-only process still serves /healthz, /readyz and /metrics on PORT for probes and scraping.
+ */
+import Fastify from 'fastify';
+import type { Worker } from 'bullmq';
+import { opsRoutes } from './api/routes/ops';
+import type { QueueName } from './queue/queues';
+import { StartupError, redactUrl } from './redis';
+import { createRuntime, loadTokens, startApi, stopRuntime, type Runtime } from './runtime';
+
+export interface ProcessPlan {
+  api: boolean;
+  workers: Partial<Record<QueueName, (rt: Runtime) => Worker>>;
+  /** Called once everything listens (the demo posts sample data from here). */
+  afterStart?: (rt: Runtime) => Promise<void>;
+}
+
+export async function runProcess(plan: ProcessPlan): Promise<Runtime | undefined> {
+  let rt: Runtime;
+  try {
+    rt = await createRuntime();
+  } catch (err) {
+    // One line, no stack: the usual cause is configuration (Redis, tokens, mappings).
+    process.stderr.write(`bitebridge: cannot start: ${(err as Error).message}\n`);
+    process.exitCode = err instanceof StartupError ? 2 : 1;
+    return undefined;
+  }
+  const { log, cfg } = rt;
+  try {
+    if (plan.api) {
+      const tokens = loadTokens(cfg);
+      if (tokens.generatedToken) {
+        // Printed once, on purpose, and never logged: the operator needs it to call the API.
+        process.stdout.write(
+          `\nbitebridge: no tokens configured; generated a local token (source "local", all scopes), saved in ${cfg.localTokenFile}:\n\n  ${tokens.generatedToken}\n\n`,
+        );
+      }
+      log.info({ tokens: tokens.registry.size, origin: tokens.origin }, 'tokens loaded');
+      await startApi(rt, tokens);
+    } else {
+      const ops = Fastify({ logger: false });
+      await ops.register(opsRoutes, {
+        redis: rt.conn,
+        queues: rt.queues,
+        metrics: rt.metrics,
+        isClosing: () => rt.closing,
+      });
+      await ops.listen({ port: cfg.port, host: cfg.host });
+      rt.api = ops;
+    }
+    for (const factory of Object.values(plan.workers)) if (factory) factory(rt);
+    log.info(
+      {
+        api: plan.api,
+        workers: Object.keys(plan.workers),
+        port: cfg.port,
+        redis: redactUrl(rt.redis.url),
+        embeddedRedis: !!rt.redis.embedded,
+        prefix: cfg.keyPrefix,
+      },
+      'bitebridge started',
+    );
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'start-up failed');
+    await stopRuntime(rt).catch(() => undefined);
+    process.exitCode = 1;
+    return undefined;
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    stopRuntime(rt)
+      .then(() => log.info('stopped'))
+      .catch((err: Error) => {
+        log.error({ err: err.message }, 'error during shutdown');
+        process.exitCode = 1;
+      });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  if (plan.afterStart) await plan.afterStart(rt);
+  return rt;
+}

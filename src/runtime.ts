@@ -1,0 +1,124 @@
+/**
+ * One process's wiring: config, logger, Redis, store, queues, metrics, tokens and the clinical core,
+ * plus start/stop of the API and of any set of workers. `main.ts` decides which run.
+ */
+import { Worker, type Job, type Processor } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { buildApi } from './api/app';
+import { loadTokens, type LoadedTokens } from './auth/tokens';
+import { loadClinical, type Clinical } from './clinical';
+import { loadConfig, type Config } from './config';
+import { createLogger, type Logger } from './logger';
+import { Metrics } from './ops/metrics';
+import { openRedis, type RedisHandle } from './redis';
+import { Queues, workerOptions, type QueueName } from './queue/queues';
+import { Store } from './store/store';
+
+export const VERSION = '0.1.0';
+
+export interface Runtime {
+  cfg: Config;
+  log: Logger;
+  redis: RedisHandle;
+  conn: Redis;
+  store: Store;
+  queues: Queues;
+  metrics: Metrics;
+  clinical: Clinical;
+  closing: boolean;
+  workers: Worker[];
+  /** Worker connections: BullMQ does not close connections it was given. */
+  connections: Redis[];
+  api?: FastifyInstance;
+}
+
+export async function createRuntime(overrides: Partial<Config> = {}, log?: Logger): Promise<Runtime> {
+  const cfg = { ...loadConfig(), ...overrides };
+  const logger = log ?? createLogger(cfg.logLevel);
+  const redis = await openRedis(cfg, logger);
+  const conn = redis.connect();
+  const queues = new Queues(conn, `{${cfg.keyPrefix}:q}`, cfg);
+  const clinical = loadClinical();
+  return {
+    cfg,
+    log: logger,
+    redis,
+    conn,
+    store: new Store(conn, cfg.keyPrefix),
+    queues,
+    metrics: new Metrics(queues),
+    clinical,
+    closing: false,
+    workers: [],
+    connections: [],
+  };
+}
+
+export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<FastifyInstance> {
+  const app = await buildApi({
+    log: rt.log,
+    tokens: tokens.registry,
+    store: rt.store,
+    queues: rt.queues,
+    metrics: rt.metrics,
+    validate: rt.clinical.validate,
+    bodyLimit: rt.cfg.bodyLimit,
+    depthLimit: rt.cfg.jsonDepthLimit,
+    version: VERSION,
+    isClosing: () => rt.closing,
+  });
+  await app.listen({ port: rt.cfg.port, host: rt.cfg.host });
+  rt.api = app;
+  return app;
+}
+
+/** Starts a BullMQ worker with the shared options and job metrics. */
+export function startWorker<D, R>(
+  rt: Runtime,
+  name: QueueName,
+  processor: (job: Job<D>) => Promise<R>,
+): Worker<D, R> {
+  const timed: Processor<D, R> = async (job) => {
+    const end = rt.metrics.jobDuration.startTimer({ queue: name, name: job.name });
+    try {
+      const r = await processor(job);
+      end({ outcome: 'completed' });
+      return r;
+    } catch (err) {
+      end({ outcome: 'failed' });
+      rt.log.warn(
+        { queue: name, jobId: job.id, attempt: job.attemptsMade + 1, err: (err as Error).message },
+        'job failed',
+      );
+      throw err;
+    }
+  };
+  const conn = rt.redis.connect();
+  rt.connections.push(conn);
+  const w = new Worker<D, R>(name, timed, workerOptions(rt.cfg, conn, rt.queues.prefix));
+  w.on('error', (err) => rt.log.error({ queue: name, err: err.message }, 'worker error'));
+  rt.workers.push(w as unknown as Worker);
+  return w;
+}
+
+/**
+ * Graceful stop: stop accepting requests, let in-flight requests and active jobs finish (BullMQ
+ * returns unfinished ones to the queue if they outlive the grace period), then close Redis.
+ */
+export async function stopRuntime(rt: Runtime, graceMs = 25_000): Promise<void> {
+  rt.closing = true;
+  const timer = setTimeout(() => {
+    rt.log.error({ graceMs }, 'shutdown grace period exceeded; exiting');
+    process.exit(1);
+  }, graceMs);
+  timer.unref();
+  await rt.api?.close();
+  await Promise.all(rt.workers.map((w) => w.close()));
+  await rt.queues.close();
+  await Promise.all([rt.conn, ...rt.connections].map((c) => c.quit().catch(() => undefined)));
+  await rt.redis.embedded?.stop();
+  clearTimeout(timer);
+}
+
+export { loadTokens };

@@ -1,0 +1,66 @@
+/**
+ * `npm start -- --samples` (README's first command): once the API and workers listen, post the sample
+ * patients (synthetic timelines modelled on the seed case reports, test/fixtures/seeds/) over HTTP,
+ * wait for the queues to drain, and print each patient's courses and flags — codes and counts only.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DetectedIssue, MedicationStatement } from '@medplum/fhirtypes';
+import { readLocalToken } from './auth/tokens';
+import type { Runtime } from './runtime';
+
+export const SAMPLES_DIR = join(__dirname, '..', 'test', 'fixtures', 'seeds');
+
+async function drained(rt: Runtime): Promise<boolean> {
+  for (const name of ['ingest', 'assemble'] as const) {
+    const c = await rt.queues.get(name).getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    if (Object.values(c).some((n) => n > 0)) return false;
+  }
+  return true;
+}
+
+export async function loadSamples(rt: Runtime): Promise<void> {
+  const token = process.env.BITEBRIDGE_SAMPLES_TOKEN ?? readLocalToken(rt.cfg.localTokenFile);
+  if (!token) {
+    rt.log.warn(
+      'samples skipped: tokens are configured; set BITEBRIDGE_SAMPLES_TOKEN to a token with the ingest scope',
+    );
+    return;
+  }
+  const files = readdirSync(SAMPLES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+  const base = `http://${rt.cfg.host === '0.0.0.0' ? '127.0.0.1' : rt.cfg.host}:${rt.cfg.port}`;
+  const out: string[] = [];
+  for (const f of files) {
+    const res = await fetch(`${base}/fhir`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${token}` },
+      body: readFileSync(join(SAMPLES_DIR, f)),
+    });
+    out.push(`  ${f}: HTTP ${res.status}`);
+  }
+  for (let i = 0; i < 600 && !(await drained(rt)); i++) await new Promise((r) => setTimeout(r, 100));
+  out.push('');
+  for await (const patient of rt.store.patients()) {
+    const outputs = [...(await rt.store.currentOutputs(patient)).values()].map((o) => o.resource);
+    const courses = outputs.filter(
+      (r): r is MedicationStatement =>
+        r.resourceType === 'MedicationStatement' && r.status !== 'entered-in-error',
+    );
+    const flags = outputs
+      .filter(
+        (r): r is DetectedIssue => r.resourceType === 'DetectedIssue' && r.status !== 'entered-in-error',
+      )
+      .map((f) => f.code?.coding?.[0]?.code ?? '?')
+      .sort();
+    out.push(
+      `  Patient/${patient}: ${courses.length} course(s); flags: ${flags.length ? flags.join(', ') : 'none'}`,
+    );
+  }
+  process.stdout.write(
+    `\nbitebridge: sample data loaded from ${files.length} bundle(s)\n${out.join('\n')}\n\n` +
+      `Try:  curl -H "Authorization: Bearer $(node -p \"require('./${rt.cfg.localTokenFile}')[0].token\")" ${base}/fhir/metadata\n` +
+      `Dashboard: ${base}/admin/queues (user: anything, password: the token)   Metrics: ${base}/metrics\n\n`,
+  );
+}

@@ -1,0 +1,70 @@
+/**
+ * Every Redis key the store uses, in one place. All keys start with the configured prefix; all keys
+ * of one patient share the hash tag `{p:<patient>}` so they live in one Redis Cluster slot and can be
+ * changed atomically by one script. Resources without a patient (Medication, Group…) live under `{u}`.
+ */
+export type Scope = { patient: string } | { unscoped: true };
+
+export class Keys {
+  constructor(readonly prefix: string) {}
+
+  private tag(scope: Scope): string {
+    return 'patient' in scope ? `{p:${scope.patient}}` : '{u}';
+  }
+  /** Source resources: header (version, fingerprint…) and body (JSON without server meta). */
+  resHeads(s: Scope): string {
+    return `${this.prefix}:${this.tag(s)}:res:h`;
+  }
+  resBodies(s: Scope): string {
+    return `${this.prefix}:${this.tag(s)}:res:b`;
+  }
+  /** Normalised clinical events, per source resource key. */
+  events(s: Scope): string {
+    return `${this.prefix}:${this.tag(s)}:ev`;
+  }
+  /** Derived outputs (courses, flags): current header/body, previous versions per key. */
+  outHeads(s: Scope): string {
+    return `${this.prefix}:${this.tag(s)}:out:h`;
+  }
+  outBodies(s: Scope): string {
+    return `${this.prefix}:${this.tag(s)}:out:b`;
+  }
+  outHistory(s: Scope, key: string): string {
+    return `${this.prefix}:${this.tag(s)}:out:hist:${key}`;
+  }
+  /** Last-updated index (score = ms) of every resource of the scope, sources and outputs. */
+  lastUpdated(s: Scope): string {
+    return `${this.prefix}:${this.tag(s)}:lu`;
+  }
+  /** Assemble claims: a counter taken at job start, and the claim of the last saved result. */
+  claim(s: Scope): string {
+    return `${this.prefix}:${this.tag(s)}:claim`;
+  }
+  assembled(s: Scope): string {
+    return `${this.prefix}:${this.tag(s)}:assembled`;
+  }
+  /** Every patient (namespaced id) that has data. */
+  patients(): string {
+    return `${this.prefix}:patients`;
+  }
+  /** Rejected (invalid) resources with their OperationOutcome, newest last. */
+  rejects(): string {
+    return `${this.prefix}:rejects`;
+  }
+  ingestStatus(jobId: string): string {
+    return `${this.prefix}:ingest-status:${jobId}`;
+  }
+  /** BullMQ prefix: braces put every queue key in one Cluster slot, as BullMQ requires there. */
+  queuePrefix(): string {
+    return `{${this.prefix}:q}`;
+  }
+}
+
+export function scopeOf(patient: string | undefined): Scope {
+  return patient ? { patient } : { unscoped: true };
+}
+
+/** Global locator: resource key → patient ('' for unscoped), so a read by id finds its scope. */
+export function locatorKey(prefix: string): string {
+  return `${prefix}:loc`;
+}

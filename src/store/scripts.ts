@@ -1,0 +1,103 @@
+/**
+ * Lua scripts: each one changes one scope (one hash tag) atomically. Headers are small JSON objects
+ * decoded in Lua; resource bodies are opaque strings Lua never decodes (cjson would turn [] into {}
+ * and round decimals).
+ *
+ * Header: { v: version (int), lu: last-updated ms, fp: fingerprint, cv?: sender's versionId,
+ *           iv?: version whose events are stored (ingested), st?: status marker }
+ */
+
+/**
+ * Upsert a source resource.
+ * KEYS: resHeads, resBodies, lastUpdated   ARGV: key, fingerprint, clientVersion ('' = none), body
+ * Returns [outcome ('created'|'updated'|'unchanged'), version, lastUpdatedMs, needsIngest (0/1)].
+ */
+export const UPSERT_SOURCE = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local v = 1
+local outcome = 'created'
+if cur then
+  local h = cjson.decode(cur)
+  if h.fp == ARGV[2] or (ARGV[3] ~= '' and h.cv == ARGV[3]) then
+    local needs = 0
+    if h.iv ~= h.v then needs = 1 end
+    return {'unchanged', h.v, h.lu, needs}
+  end
+  v = h.v + 1
+  outcome = 'updated'
+end
+local h = { v = v, lu = now, fp = ARGV[2] }
+if ARGV[3] ~= '' then h.cv = ARGV[3] end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(h))
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
+redis.call('ZADD', KEYS[3], now, ARGV[1])
+return {outcome, v, now, 1}
+`;
+
+/**
+ * Store the events mapped from one source resource version (or drop them: retraction / no events),
+ * unless a newer version was stored meanwhile (then that version's own ingest will write).
+ * KEYS: resHeads, events   ARGV: key, version, eventsJson ('' = delete)
+ * Returns 1 when written, 0 when stale.
+ */
+export const SAVE_EVENTS = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then return 0 end
+local h = cjson.decode(cur)
+if h.v ~= tonumber(ARGV[2]) then return 0 end
+if ARGV[3] == '' then
+  redis.call('HDEL', KEYS[2], ARGV[1])
+else
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+end
+h.iv = h.v
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(h))
+return 1
+`;
+
+/**
+ * Save derived outputs of one assemble run, guarded by its claim so an older run never overwrites a
+ * newer one. Unchanged outputs (same fingerprint) keep their version.
+ * KEYS: outHeads, outBodies, lastUpdated, assembled, historyKeyPrefix (not a real key: prefix string)
+ * ARGV: claim, historyLimit, then triples (key, fingerprint, body)
+ * Returns {'stale'} or {'saved', changedCount, key1, v1, lu1, key2, ...} for the changed outputs.
+ */
+export const SAVE_OUTPUTS = `
+local claim = tonumber(ARGV[1])
+local last = tonumber(redis.call('GET', KEYS[4]) or '0')
+if claim < last then return {'stale'} end
+redis.call('SET', KEYS[4], claim)
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit = tonumber(ARGV[2])
+local changed = {}
+for i = 3, #ARGV, 3 do
+  local key, fp, body = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local cur = redis.call('HGET', KEYS[1], key)
+  local v = 1
+  local write = true
+  if cur then
+    local h = cjson.decode(cur)
+    if h.fp == fp then
+      write = false
+    else
+      v = h.v + 1
+      local old = redis.call('HGET', KEYS[2], key)
+      local hist = KEYS[5] .. key
+      redis.call('LPUSH', hist, '{"h":' .. cur .. ',"b":' .. cjson.encode(old) .. '}')
+      redis.call('LTRIM', hist, 0, limit - 1)
+    end
+  end
+  if write then
+    redis.call('HSET', KEYS[1], key, cjson.encode({ v = v, lu = now, fp = fp }))
+    redis.call('HSET', KEYS[2], key, body)
+    redis.call('ZADD', KEYS[3], now, key)
+    table.insert(changed, key)
+    table.insert(changed, v)
+    table.insert(changed, now)
+  end
+end
+return {'saved', #changed / 3, unpack(changed)}
+`;

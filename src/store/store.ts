@@ -1,0 +1,281 @@
+/**
+ * The one module that talks to Redis for data (queues are BullMQ's). Source resources per patient,
+ * their normalised events, derived outputs with version history, the reject log and ingest status.
+ * See keys.ts for the layout and scripts.ts for the atomic steps.
+ */
+import type { Redis } from 'ioredis';
+import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { ClinicalEvent } from '../domain/events';
+import { Keys, locatorKey, scopeOf, type Scope } from './keys';
+import { SAVE_EVENTS, SAVE_OUTPUTS, UPSERT_SOURCE } from './scripts';
+
+export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
+
+export interface StoredHeader {
+  v: number;
+  lu: number;
+  fp: string;
+  cv?: string;
+  iv?: number;
+}
+
+export interface StoredResource {
+  key: string;
+  patient?: string;
+  versionId: string;
+  lastUpdated: string;
+  resource: Resource;
+}
+
+export interface OutputToSave {
+  key: string;
+  fingerprint: string;
+  resource: Resource;
+}
+
+interface ScriptedRedis extends Redis {
+  bbUpsertSource(
+    k1: string,
+    k2: string,
+    k3: string,
+    ...argv: string[]
+  ): Promise<[string, number, number, number]>;
+  bbSaveEvents(k1: string, k2: string, key: string, v: string, events: string): Promise<number>;
+  bbSaveOutputs(...args: string[]): Promise<Array<string | number>>;
+}
+
+export function withMeta(body: string, h: StoredHeader): Resource {
+  const r = JSON.parse(body) as Resource;
+  r.meta = { ...(r.meta ?? {}), versionId: String(h.v), lastUpdated: new Date(h.lu).toISOString() };
+  return r;
+}
+
+export class Store {
+  readonly keys: Keys;
+  private readonly r: ScriptedRedis;
+
+  constructor(
+    redis: Redis,
+    readonly prefix: string,
+    private readonly historyLimit = 50,
+  ) {
+    this.keys = new Keys(prefix);
+    if (!('bbUpsertSource' in redis)) {
+      redis.defineCommand('bbUpsertSource', { numberOfKeys: 3, lua: UPSERT_SOURCE });
+      redis.defineCommand('bbSaveEvents', { numberOfKeys: 2, lua: SAVE_EVENTS });
+      redis.defineCommand('bbSaveOutputs', { numberOfKeys: 5, lua: SAVE_OUTPUTS });
+    }
+    this.r = redis as ScriptedRedis;
+  }
+
+  get redis(): Redis {
+    return this.r;
+  }
+
+  // ---- source resources -------------------------------------------------------------------
+
+  async upsertSource(p: {
+    key: string;
+    patient?: string;
+    resource: Resource;
+    fingerprint: string;
+    clientVersionId?: string;
+  }): Promise<{ outcome: UpsertOutcome; versionId: string; lastUpdated: string; needsIngest: boolean }> {
+    const s = scopeOf(p.patient);
+    // Locator and patient set first (idempotent): a crash after them leaves no orphan data.
+    const pipe = this.r.pipeline().hsetnx(locatorKey(this.prefix), p.key, p.patient ?? '');
+    if (p.patient) pipe.sadd(this.keys.patients(), p.patient);
+    await pipe.exec();
+    const [outcome, v, lu, needs] = await this.r.bbUpsertSource(
+      this.keys.resHeads(s),
+      this.keys.resBodies(s),
+      this.keys.lastUpdated(s),
+      p.key,
+      p.fingerprint,
+      p.clientVersionId ?? '',
+      JSON.stringify(p.resource),
+    );
+    return {
+      outcome: outcome as UpsertOutcome,
+      versionId: String(v),
+      lastUpdated: new Date(Number(lu)).toISOString(),
+      needsIngest: needs === 1,
+    };
+  }
+
+  async locate(key: string): Promise<{ found: boolean; patient?: string }> {
+    const p = await this.r.hget(locatorKey(this.prefix), key);
+    if (p === null) return { found: false };
+    return { found: true, patient: p || undefined };
+  }
+
+  async getSource(key: string, patient?: string): Promise<StoredResource | undefined> {
+    const s = scopeOf(patient);
+    const [h, b] = await Promise.all([
+      this.r.hget(this.keys.resHeads(s), key),
+      this.r.hget(this.keys.resBodies(s), key),
+    ]);
+    if (!h || !b) return undefined;
+    const head = JSON.parse(h) as StoredHeader;
+    return {
+      key,
+      patient,
+      versionId: String(head.v),
+      lastUpdated: new Date(head.lu).toISOString(),
+      resource: withMeta(b, head),
+    };
+  }
+
+  async sourceHeader(key: string, patient?: string): Promise<StoredHeader | undefined> {
+    const h = await this.r.hget(this.keys.resHeads(scopeOf(patient)), key);
+    return h ? (JSON.parse(h) as StoredHeader) : undefined;
+  }
+
+  // ---- events -------------------------------------------------------------------------------
+
+  /** Returns false when a newer version of the resource was stored meanwhile. */
+  async saveEvents(
+    patient: string | undefined,
+    key: string,
+    version: string,
+    events: ClinicalEvent[] | null,
+  ): Promise<boolean> {
+    const s = scopeOf(patient);
+    const body = events && events.length ? JSON.stringify(events) : '';
+    return (await this.r.bbSaveEvents(this.keys.resHeads(s), this.keys.events(s), key, version, body)) === 1;
+  }
+
+  async loadEvents(patient: string): Promise<ClinicalEvent[]> {
+    const all = await this.r.hvals(this.keys.events({ patient }));
+    return all.flatMap((j) => JSON.parse(j) as ClinicalEvent[]);
+  }
+
+  // ---- derived outputs ----------------------------------------------------------------------
+
+  /** Takes an assemble claim: later claims win over earlier ones when saving. */
+  async claimAssemble(patient: string): Promise<number> {
+    return this.r.incr(this.keys.claim({ patient }));
+  }
+
+  async currentOutputs(patient: string): Promise<Map<string, StoredResource>> {
+    const s: Scope = { patient };
+    const [heads, bodies] = await Promise.all([
+      this.r.hgetall(this.keys.outHeads(s)),
+      this.r.hgetall(this.keys.outBodies(s)),
+    ]);
+    const out = new Map<string, StoredResource>();
+    for (const [key, h] of Object.entries(heads)) {
+      const head = JSON.parse(h) as StoredHeader;
+      const body = bodies[key];
+      if (body)
+        out.set(key, {
+          key,
+          patient,
+          versionId: String(head.v),
+          lastUpdated: new Date(head.lu).toISOString(),
+          resource: withMeta(body, head),
+        });
+    }
+    return out;
+  }
+
+  async getOutput(key: string, patient: string): Promise<StoredResource | undefined> {
+    const s: Scope = { patient };
+    const [h, b] = await Promise.all([
+      this.r.hget(this.keys.outHeads(s), key),
+      this.r.hget(this.keys.outBodies(s), key),
+    ]);
+    if (!h || !b) return undefined;
+    const head = JSON.parse(h) as StoredHeader;
+    return {
+      key,
+      patient,
+      versionId: String(head.v),
+      lastUpdated: new Date(head.lu).toISOString(),
+      resource: withMeta(b, head),
+    };
+  }
+
+  /** Previous versions of an output, newest first. */
+  async outputHistory(key: string, patient: string): Promise<Resource[]> {
+    const list = await this.r.lrange(this.keys.outHistory({ patient }, key), 0, -1);
+    return list.map((j) => {
+      const { h, b } = JSON.parse(j) as { h: StoredHeader; b: string };
+      return withMeta(b, h);
+    });
+  }
+
+  /**
+   * Saves outputs under the claim. Returns null when a newer assemble run already saved (this
+   * run's result is stale and dropped), else the changed keys with their new versions.
+   */
+  async saveOutputs(
+    patient: string,
+    claim: number,
+    outputs: OutputToSave[],
+  ): Promise<Array<{ key: string; versionId: string }> | null> {
+    const s: Scope = { patient };
+    const locPipe = this.r.pipeline();
+    for (const o of outputs) locPipe.hsetnx(locatorKey(this.prefix), o.key, patient);
+    await locPipe.exec();
+    const argv: string[] = [String(claim), String(this.historyLimit)];
+    for (const o of outputs) argv.push(o.key, o.fingerprint, JSON.stringify(o.resource));
+    const res = await this.r.bbSaveOutputs(
+      this.keys.outHeads(s),
+      this.keys.outBodies(s),
+      this.keys.lastUpdated(s),
+      this.keys.assembled(s),
+      this.keys.outHistory(s, ''),
+      ...argv,
+    );
+    if (res[0] === 'stale') return null;
+    const changed: Array<{ key: string; versionId: string }> = [];
+    for (let i = 2; i < res.length; i += 3)
+      changed.push({ key: String(res[i]), versionId: String(res[i + 1]) });
+    return changed;
+  }
+
+  // ---- patients, rejects, ingest status --------------------------------------------------------
+
+  async *patients(): AsyncGenerator<string> {
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.r.sscan(this.keys.patients(), cursor, 'COUNT', 500);
+      cursor = next;
+      for (const p of batch) yield p;
+    } while (cursor !== '0');
+  }
+
+  /** Keeps an invalid resource and its outcome, inspectable (`npm run cli -- rejects`). */
+  async recordReject(entry: {
+    source: string;
+    jobId?: string;
+    index: number;
+    resource: unknown;
+    outcome: OperationOutcome;
+  }): Promise<void> {
+    await this.r.xadd(
+      this.keys.rejects(),
+      'MAXLEN',
+      '~',
+      '100000',
+      '*',
+      'json',
+      JSON.stringify({ ...entry, at: new Date().toISOString() }),
+    );
+  }
+
+  async listRejects(count = 50): Promise<unknown[]> {
+    const rows = await this.r.xrevrange(this.keys.rejects(), '+', '-', 'COUNT', count);
+    return rows.map(([id, fields]) => ({ id, ...(JSON.parse(fields[1]) as object) }));
+  }
+
+  async setIngestStatus(jobId: string, status: unknown, ttlSeconds: number): Promise<void> {
+    await this.r.set(this.keys.ingestStatus(jobId), JSON.stringify(status), 'EX', ttlSeconds);
+  }
+
+  async getIngestStatus(jobId: string): Promise<unknown | undefined> {
+    const j = await this.r.get(this.keys.ingestStatus(jobId));
+    return j ? JSON.parse(j) : undefined;
+  }
+}
