@@ -1,54 +1,24 @@
 /**
- * The full pure pipeline on each FHIR seed fixture: every Bundle entry through the mapper, the
- * patient's events through course assembly, then the flag engine; checked against expectations.ts.
+ * The full pure pipeline on each FHIR seed fixture: the adapter's parsing and namespacing, every
+ * entry through the mapper, the patient's events through course assembly, then the flag engine;
+ * checked against expectations.ts.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { ClinicalEvent } from '../src/domain/events';
 import type { Course, CourseFlag } from '../src/domain/course';
+import { assemble } from '../src/domain/course/index';
 import { flagPatient } from '../src/domain/flags';
 import { refKey } from '../src/domain/source-ref';
 import { summarize } from '../src/domain/summary';
+import { parsePayload } from '../src/ingest/entries';
+import { namespaceEntries } from '../src/ingest/namespace';
+import { loadMappings, mapResource } from '../src/mapping/index';
 import { SEED_EXPECTATIONS, type ExpectedFlag } from './fixtures/seeds/expectations';
 
-// TEMPORARY until main carries src/mapping and src/domain/course/ (then: static imports
-// `assemble` from '../src/domain/course/index' and `loadMappings, mapResource` from '../src/mapping',
-// and `describe` instead of `describe.skip`). Loaded by path so this file type-checks without them.
-interface MappingApi {
-  loadMappings(dir: string): unknown;
-  mapResource(
-    resource: Resource,
-    ctx: { source: string; mappings: unknown; resolve: (reference: string) => Resource | undefined },
-  ): { events: ClinicalEvent[]; status: string };
-}
-const modulePath = (...p: string[]) => path.resolve(__dirname, '..', 'src', ...p);
-let mapResource: MappingApi['mapResource'];
-let assemble: (events: ClinicalEvent[]) => Course[];
-let mappings: unknown;
-function loadPipeline(): void {
-  const mapping = require(modulePath('mapping')) as MappingApi; // eslint-disable-line @typescript-eslint/no-require-imports
-  mapResource = mapping.mapResource;
-  mappings = mapping.loadMappings(path.resolve(__dirname, '..', 'mappings'));
-  assemble = (require(modulePath('domain', 'course', 'index')) as { assemble: typeof assemble }).assemble; // eslint-disable-line @typescript-eslint/no-require-imports
-}
-
 const SOURCE = 'seed-hospital';
-
-/** The adapter's namespacing, as the mapper expects it: ids and references become `<source>.<id>`. */
-function namespaced<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(namespaced) as T;
-  if (!value || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (k === 'reference' && typeof v === 'string' && /^[A-Za-z]+\/[^/]+$/.test(v)) {
-      const [type, id] = v.split('/');
-      out[k] = `${type}/${SOURCE}.${id}`;
-    } else out[k] = namespaced(v);
-  }
-  if (typeof out.resourceType === 'string' && typeof out.id === 'string') out.id = `${SOURCE}.${out.id}`;
-  return out as T;
-}
+const mappings = loadMappings(path.resolve(__dirname, '..', 'mappings'));
 
 interface Outcome {
   events: ClinicalEvent[];
@@ -71,9 +41,13 @@ function runPipeline(resources: Resource[]): Outcome {
   return { events, courses, flags: flagPatient(courses, events), statuses };
 }
 
+/** The adapter's ingest path: parse the Bundle and move it into the source namespace. */
 function load(file: string): Resource[] {
   const bundle = JSON.parse(readFileSync(path.join(__dirname, 'fixtures', 'seeds', file), 'utf8')) as Bundle;
-  return (bundle.entry ?? []).map((e) => namespaced(e.resource as Resource));
+  const parsed = parsePayload(bundle);
+  const { prepared, issues } = namespaceEntries(parsed.entries, SOURCE);
+  if (parsed.entryIssues.size > 0 || issues.size > 0) throw new Error(`${file}: entries with issues`);
+  return prepared.map((p) => p.resource);
 }
 
 function matches(flag: CourseFlag, expected: ExpectedFlag, courses: Course[]): boolean {
@@ -90,11 +64,10 @@ function matches(flag: CourseFlag, expected: ExpectedFlag, courses: Course[]): b
   );
 }
 
-describe.skip.each(SEED_EXPECTATIONS)('seed fixture $file', (expected) => {
+describe.each(SEED_EXPECTATIONS)('seed fixture $file', (expected) => {
   let resources: Resource[] = [];
   let outcome: Outcome = { events: [], courses: [], flags: [], statuses: {} };
   beforeAll(() => {
-    loadPipeline();
     resources = load(expected.file);
     outcome = runPipeline(resources);
   });
@@ -148,9 +121,8 @@ describe.skip.each(SEED_EXPECTATIONS)('seed fixture $file', (expected) => {
   });
 });
 
-describe.skip('registry summary over the seed cohort (one patient per fixture)', () => {
+describe('registry summary over the seed cohort (one patient per fixture)', () => {
   it('reproduces the hand-counted figures', () => {
-    loadPipeline();
     const outcomes = SEED_EXPECTATIONS.map((e) => runPipeline(load(e.file)));
     const s = summarize(
       outcomes.flatMap((o) => o.courses),
