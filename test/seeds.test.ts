@@ -10,15 +10,18 @@ import type { ClinicalEvent } from '../src/domain/events';
 import type { Course, CourseFlag } from '../src/domain/course';
 import { assemble } from '../src/domain/course/index';
 import { flagPatient } from '../src/domain/flags';
+import { renderFlag } from '../src/domain/flags/render';
 import { refKey } from '../src/domain/source-ref';
 import { summarize } from '../src/domain/summary';
 import { parsePayload } from '../src/ingest/entries';
 import { namespaceEntries } from '../src/ingest/namespace';
 import { loadMappings, mapResource } from '../src/mapping/index';
+import { assertValidOutput, warmUpValidation } from '../src/validation/index';
 import { SEED_EXPECTATIONS, type ExpectedFlag } from './fixtures/seeds/expectations';
 
 const SOURCE = 'seed-hospital';
 const mappings = loadMappings(path.resolve(__dirname, '..', 'mappings'));
+beforeAll(() => warmUpValidation(path.resolve(__dirname, '..', 'profiles')));
 
 interface Outcome {
   events: ClinicalEvent[];
@@ -112,6 +115,10 @@ describe.each(SEED_EXPECTATIONS)('seed fixture $file', (expected) => {
       expect(flag.evidence.length).toBeGreaterThan(0);
       for (const ref of flag.evidence) expect(sources).toContain(refKey(ref));
     }
+  });
+
+  it('renders every flag as a DetectedIssue conforming to the course-flag profile', () => {
+    for (const flag of outcome.flags) expect(() => assertValidOutput(renderFlag(flag))).not.toThrow();
   });
 
   it('gives the same courses and flags for the entries in reverse order', () => {

