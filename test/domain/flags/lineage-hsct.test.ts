@@ -1,4 +1,4 @@
-import { ev, hsct, marrow, mrd, response, standardCourse } from './builders';
+import { em, ev, hsct, marrow, mrd, response, standardCourse } from './builders';
 import { evidenceOf, keys, only, refs, run } from './helpers';
 
 describe('lineage-switch', () => {
@@ -64,6 +64,15 @@ describe('post-hsct-relapse', () => {
     expect(flags[0].detail).toBe('hematologic-relapse on 2017-08-07, 336 days after HSCT on 2016-09-05');
     expect(flags[1].detail).toBe('molecular-relapse on 2019-01-07, 189 days after HSCT on 2018-07-02');
     expect(evidenceOf(flags[0])).toEqual(refs(h1, relapse1, crA));
+  });
+
+  it('names every relapse flag of the first relapse day, with their evidence', () => {
+    const cns = em('2017-08-07', { cnsStatus: 'CNS2' });
+    const flags = only(run([a.course, b.course], [...events, cns]), 'post-hsct-relapse');
+    expect(flags[0].detail).toBe(
+      'hematologic-relapse + extramedullary-relapse on 2017-08-07, 336 days after HSCT on 2016-09-05',
+    );
+    expect(evidenceOf(flags[0])).toEqual(refs(h1, relapse1, crA, cns));
   });
 
   it('does not raise when the relapse precedes the transplant', () => {
