@@ -6,6 +6,8 @@
 import { join } from 'node:path';
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { assemble, renderCourse } from './domain/course/index';
+import { flagPatient } from './domain/flags/index';
+import { renderFlag } from './domain/flags/render';
 import type { EntryValidator } from './ingest/accept';
 import { loadMappings, mapResource } from './mapping/index';
 import type { Derive } from './queue/processors/assemble';
@@ -48,6 +50,9 @@ export function loadClinical(dirs: { mappings?: string; profiles?: string } = {}
     underEntry(validateResource(resource), resource.resourceType, at);
   const map: ResourceMapper = (resource, source, resolve) =>
     mapResource(resource, { source, mappings, resolve });
-  const derive: Derive = (_patient, events) => assemble(events).map(renderCourse);
+  const derive: Derive = (_patient, events) => {
+    const courses = assemble(events);
+    return [...courses.map(renderCourse), ...flagPatient(courses, events).map(renderFlag)];
+  };
   return { validate, map, derive, assertValid: assertValidOutput };
 }

@@ -37,7 +37,10 @@ export async function createRuntime(overrides: Partial<Config> = {}, log?: Logge
   const cfg = { ...loadConfig(), ...overrides };
   const logger = log ?? createLogger(cfg.logLevel);
   const redis = await openRedis(cfg, logger);
-  const conn = redis.connect({ maxRetriesPerRequest: 2 });
+  // No offline queue: while Redis is down, API and store calls fail at once (503) instead of waiting.
+  const conn = redis.connect({ maxRetriesPerRequest: 2, enableOfflineQueue: false });
+  watchConnection(conn, logger, 'main');
+  if (conn.status !== 'ready') await new Promise((resolve) => conn.once('ready', resolve));
   const queues = new Queues(conn, `{${cfg.keyPrefix}:q}`, cfg);
   const clinical = loadClinical();
   return {
@@ -73,6 +76,19 @@ export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<Fasti
   return app;
 }
 
+/** One warning when a connection is lost and one line when it is back, not one per reconnect attempt. */
+function watchConnection(conn: Redis, log: Logger, name: string): void {
+  let down = false;
+  conn.on('error', (err: Error) => {
+    if (!down) log.warn({ connection: name, err: err.message }, 'Redis connection lost; retrying');
+    down = true;
+  });
+  conn.on('ready', () => {
+    if (down) log.info({ connection: name }, 'Redis connection restored');
+    down = false;
+  });
+}
+
 /** Starts a BullMQ worker with the shared options and job metrics. */
 export function startWorker<D, R>(
   rt: Runtime,
@@ -95,9 +111,15 @@ export function startWorker<D, R>(
     }
   };
   const conn = rt.redis.connect();
+  watchConnection(conn, rt.log, `worker:${name}`);
   rt.connections.push(conn);
   const w = new Worker<D, R>(name, timed, workerOptions(rt.cfg, conn, rt.queues.prefix));
-  w.on('error', (err) => rt.log.error({ queue: name, err: err.message }, 'worker error'));
+  w.on('error', (err) => {
+    // Connection errors are reported once by watchConnection; BullMQ repeats them per retry.
+    if (!/ECONNREFUSED|ECONNRESET|Connection is closed|Stream isn't writeable/.test(err.message)) {
+      rt.log.error({ queue: name, err: err.message }, 'worker error');
+    }
+  });
   rt.workers.push(w as unknown as Worker);
   return w;
 }

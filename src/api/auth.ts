@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { FhirError, issue } from '../fhir/outcome';
+import { sendOutcome } from './fhir-json';
 import type { Grant, Scope, TokenRegistry } from '../auth/tokens';
 
 declare module 'fastify' {
@@ -23,16 +24,20 @@ async function auth(app: FastifyInstance, opts: { tokens: TokenRegistry }): Prom
 
 export const authPlugin = fp(auth, { name: 'auth' });
 
+/**
+ * The answer is sent from the hook itself rather than thrown, so it is the same OperationOutcome in
+ * plugins that install their own error handler (bull-board does).
+ */
 export function requireScope(scope: Scope, opts: { basicRealm?: string } = {}): onRequestHookHandler {
   return async function (req: FastifyRequest, reply: FastifyReply) {
+    let err: FhirError | undefined;
     if (!req.grant) {
-      if (opts.basicRealm) reply.header('WWW-Authenticate', `Basic realm="${opts.basicRealm}"`);
-      else reply.header('WWW-Authenticate', 'Bearer');
-      throw new FhirError(401, issue('login', 'Missing or unknown bearer token'));
+      reply.header('WWW-Authenticate', opts.basicRealm ? `Basic realm="${opts.basicRealm}"` : 'Bearer');
+      err = new FhirError(401, issue('login', 'Missing or unknown bearer token'));
+    } else if (!req.grant.scopes.includes(scope)) {
+      err = new FhirError(403, issue('forbidden', `This token lacks the '${scope}' scope`));
     }
-    if (!req.grant.scopes.includes(scope)) {
-      throw new FhirError(403, issue('forbidden', `This token lacks the '${scope}' scope`));
-    }
+    if (err) return sendOutcome(reply, err);
   };
 }
 

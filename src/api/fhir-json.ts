@@ -37,7 +37,10 @@ export function toFhirError(err: FastifyError | Error): FhirError {
     return new FhirError(400, issue('structure', 'Malformed JSON body'));
   }
   if (isRedisUnavailable(err)) {
-    return new FhirError(503, issue('transient', 'Storage is temporarily unavailable; nothing was accepted. Retry later.'));
+    return new FhirError(
+      503,
+      issue('transient', 'Storage is temporarily unavailable; nothing was accepted. Retry later.'),
+    );
   }
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new FhirError(fe.statusCode, issue('invalid', fe.message));
@@ -52,7 +55,9 @@ export function toFhirError(err: FastifyError | Error): FhirError {
 function isRedisUnavailable(err: Error): boolean {
   return (
     err.name === 'MaxRetriesPerRequestError' ||
-    /Connection is closed|ECONNREFUSED|Stream isn't writeable|Reached the max retries per request/.test(err.message)
+    /Connection is closed|ECONNREFUSED|Stream isn't writeable|Reached the max retries per request/.test(
+      err.message,
+    )
   );
 }
 
@@ -95,7 +100,10 @@ async function fhirJson(app: FastifyInstance, opts: FhirJsonOptions): Promise<vo
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const fe = toFhirError(err);
-    if (fe.status >= 500)
+    if (fe.status === 503) {
+      reply.header('Retry-After', '5');
+      req.log.warn({ status: 503 }, 'storage unavailable');
+    } else if (fe.status >= 500)
       req.log.error({ err: { message: err.message, code: err.code, stack: err.stack } }, 'request failed');
     else req.log.info({ status: fe.status, code: (err as FastifyError).code }, 'request rejected');
     return sendOutcome(reply, fe);

@@ -17,7 +17,8 @@ afterAll(async () => {
   await h.close();
 });
 
-const fixture = (file: string) => JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'seeds', file), 'utf8')) as Bundle;
+const fixture = (file: string) =>
+  JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'seeds', file), 'utf8')) as Bundle;
 
 async function searchAll(path: string): Promise<any[]> {
   const out: any[] = [];
@@ -26,7 +27,9 @@ async function searchAll(path: string): Promise<any[]> {
     const res = await h.request('GET', next, { token: TOKENS.hospA });
     expect(res.status).toBe(200);
     expect(res.body.type).toBe('searchset');
-    out.push(...(res.body.entry ?? []).filter((e: any) => e.search?.mode !== 'outcome').map((e: any) => e.resource));
+    out.push(
+      ...(res.body.entry ?? []).filter((e: any) => e.search?.mode !== 'outcome').map((e: any) => e.resource),
+    );
     const link = (res.body.link ?? []).find((l: any) => l.relation === 'next')?.url;
     next = link ? new URL(link).pathname + new URL(link).search : undefined;
   }
@@ -43,9 +46,13 @@ describe.each(SEED_EXPECTATIONS.map((e) => [e.file, e] as const))('%s', (file, e
 
     const patientId = bundle.entry!.find((e) => e.resource?.resourceType === 'Patient')!.resource!.id!;
     const patient = `hospa.${patientId}`;
-    const courses = (await searchAll(`/fhir/MedicationStatement?patient=Patient/${patient}`)).filter((c) => c.status !== 'entered-in-error');
+    const courses = (await searchAll(`/fhir/MedicationStatement?patient=Patient/${patient}`)).filter(
+      (c) => c.status !== 'entered-in-error',
+    );
     expect(courses).toHaveLength(expected.cycles.length);
-    const flags = (await searchAll(`/fhir/DetectedIssue?patient=Patient/${patient}`)).filter((f) => f.status !== 'entered-in-error');
+    const flags = (await searchAll(`/fhir/DetectedIssue?patient=Patient/${patient}`)).filter(
+      (f) => f.status !== 'entered-in-error',
+    );
     const codes = flags.map((f) => f.code.coding[0].code);
     for (const must of expected.mustRaise) expect(codes).toContain(must.code);
     for (const mustNot of expected.mustNotRaise) expect(codes).not.toContain(mustNot);

@@ -17,20 +17,33 @@ test('/healthz and /readyz answer without a token', async () => {
 });
 
 test('/metrics exposes queue depth per state, job durations and ingest counts', async () => {
-  await h.request('PUT', '/fhir/Patient/m1', { token: TOKENS.hospA, body: { resourceType: 'Patient', id: 'm1' } });
-  await h.request('PUT', '/fhir/Patient/m1', { token: TOKENS.hospA, body: { resourceType: 'Patient', id: 'm1' } });
-  await h.request('PUT', '/fhir/Patient/m2', { token: TOKENS.hospA, body: { resourceType: 'Patient', id: 'm2', gender: 'robot' } });
+  await h.request('PUT', '/fhir/Patient/m1', {
+    token: TOKENS.hospA,
+    body: { resourceType: 'Patient', id: 'm1' },
+  });
+  await h.request('PUT', '/fhir/Patient/m1', {
+    token: TOKENS.hospA,
+    body: { resourceType: 'Patient', id: 'm1' },
+  });
+  await h.request('PUT', '/fhir/Patient/m2', {
+    token: TOKENS.hospA,
+    body: { resourceType: 'Patient', id: 'm2', gender: 'robot' },
+  });
   await h.idle();
   const res = await h.request('GET', '/metrics');
   expect(res.status).toBe(200);
   const text = String(res.body);
   expect(text).toMatch(/bitebridge_queue_jobs\{queue="ingest",state="waiting"\} \d+/);
   expect(text).toMatch(/bitebridge_queue_jobs\{queue="assemble",state="completed"\} [1-9]/);
-  expect(text).toMatch(/bitebridge_job_duration_seconds_count\{queue="ingest",name="map",outcome="completed"\} [1-9]/);
+  expect(text).toMatch(
+    /bitebridge_job_duration_seconds_count\{queue="ingest",name="map",outcome="completed"\} [1-9]/,
+  );
   expect(text).toMatch(/bitebridge_ingest_entries_total\{outcome="created"\} [1-9]/);
   expect(text).toMatch(/bitebridge_ingest_entries_total\{outcome="unchanged"\} [1-9]/);
   expect(text).toMatch(/bitebridge_ingest_entries_total\{outcome="invalid"\} [1-9]/);
-  expect(text).toMatch(/bitebridge_mapped_resources_total\{resource_type="Patient",outcome="ignored"\} [1-9]/);
+  expect(text).toMatch(
+    /bitebridge_mapped_resources_total\{resource_type="Patient",outcome="ignored"\} [1-9]/,
+  );
   expect(text).not.toContain('m1'); // no ids or PHI in metrics labels
 });
 
@@ -61,13 +74,20 @@ test('a failed job can be replayed from the API', async () => {
   expect(res.status).toBe(200);
   expect(res.body).toEqual({ queue: 'assemble', id: 'replay-me', replayed: true, from: state });
   await h.idle();
-  expect((await h.request('POST', '/admin/jobs/assemble/nope/retry', { token: TOKENS.admin })).status).toBe(404);
+  expect((await h.request('POST', '/admin/jobs/assemble/nope/retry', { token: TOKENS.admin })).status).toBe(
+    404,
+  );
   expect((await h.request('POST', '/admin/jobs/nope/x/retry', { token: TOKENS.admin })).status).toBe(404);
-  expect((await h.request('POST', '/admin/jobs/assemble/replay-me/retry', { token: TOKENS.hospA })).status).toBe(403);
+  expect(
+    (await h.request('POST', '/admin/jobs/assemble/replay-me/retry', { token: TOKENS.hospA })).status,
+  ).toBe(403);
 });
 
 test('the reject log keeps invalid resources with their outcome (admin only)', async () => {
-  await h.request('PUT', '/fhir/Observation/bad1', { token: TOKENS.hospA, body: { resourceType: 'Observation', id: 'bad1', status: 'done', code: { text: 'x' } } });
+  await h.request('PUT', '/fhir/Observation/bad1', {
+    token: TOKENS.hospA,
+    body: { resourceType: 'Observation', id: 'bad1', status: 'done', code: { text: 'x' } },
+  });
   const res = await h.request('GET', '/admin/rejects?count=5', { token: TOKENS.admin });
   expect(res.status).toBe(200);
   const r = res.body.rejects.find((x: any) => x.resource?.id === 'bad1');
@@ -80,7 +100,9 @@ test('the CapabilityStatement says what is supported', async () => {
   expect(cs.resourceType).toBe('CapabilityStatement');
   expect(cs.fhirVersion).toBe('4.0.1');
   expect(cs.format).toEqual(['application/fhir+json', 'application/json']);
-  expect(cs.rest[0].interaction.map((i: any) => i.code)).toEqual(expect.arrayContaining(['batch', 'transaction']));
+  expect(cs.rest[0].interaction.map((i: any) => i.code)).toEqual(
+    expect.arrayContaining(['batch', 'transaction']),
+  );
   const patient = cs.rest[0].resource.find((r: any) => r.type === 'Patient');
   expect(patient.interaction.map((i: any) => i.code)).toEqual(expect.arrayContaining(['create', 'update']));
 });

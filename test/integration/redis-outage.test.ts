@@ -3,7 +3,7 @@
  * shared one): requests get a clear 503, nothing crashes, readiness reports it, and once Redis is
  * back everything accepted before is still there and new requests succeed.
  */
-import { EmbeddedRedis } from '../../src/ops/embedded-redis';
+import { EmbeddedRedis, redisAnswers } from '../../src/ops/embedded-redis';
 import { createLogger } from '../../src/logger';
 import { createRuntime, startApi, stopRuntime, type Runtime } from '../../src/runtime';
 import { WORKERS } from '../../workers';
@@ -16,7 +16,10 @@ let base: string;
 beforeAll(async () => {
   // AOF on so a restart keeps what was acknowledged, as production Redis is configured.
   redis = await EmbeddedRedis.start(['--appendonly', 'yes', '--appendfsync', 'always']);
-  rt = await createRuntime({ keyPrefix: 'outage', port: 0, redisUrl: redis.url, redisEmbedded: 'never' }, createLogger('silent'));
+  rt = await createRuntime(
+    { keyPrefix: 'outage', port: 0, redisUrl: redis.url, redisEmbedded: 'never' },
+    createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+  );
   const app = await startApi(rt, { registry: testTokens(), origin: 'test' });
   for (const f of Object.values(WORKERS)) f?.(rt);
   const addr = app.server.address();
@@ -24,6 +27,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  if (!(await redisAnswers(redis.url))) await redis.start(); // workers close cleanly only with Redis up
   await stopRuntime(rt).catch(() => undefined);
   await redis.stop();
 });
@@ -42,7 +46,7 @@ test('503 while Redis is down, full service after it returns, nothing acknowledg
   const during = await put('during');
   expect(during.status).toBe(503);
   expect(during.headers.get('retry-after')).toBe('5');
-  const body = await during.json();
+  const body = (await during.json()) as any;
   expect(body.resourceType).toBe('OperationOutcome');
   expect(body.issue[0].code).toBe('transient');
   expect((await fetch(`${base}/readyz`)).status).toBe(503);
@@ -55,7 +59,8 @@ test('503 while Redis is down, full service after it returns, nothing acknowledg
     if (ready !== 200) await new Promise((r) => setTimeout(r, 100));
   }
   expect(ready).toBe(200);
-  expect((await put('after')).status).toBe(201);
+  const after = await put('after');
+  expect(after.status).toBe(201);
   expect((await rt.store.locate('Patient/hospa.before')).found).toBe(true);
   expect((await rt.store.locate('Patient/hospa.during')).found).toBe(false);
 }, 60_000);
