@@ -16,6 +16,9 @@ import { asyncStatusRoutes } from './routes/async-status';
 import { ingestRoutes } from './routes/ingest';
 import { addResourceCapability, metadataRoutes, newCapabilities, type Capabilities } from './routes/metadata';
 import { opsRoutes } from './routes/ops';
+import { readRoutes } from './routes/read';
+import { searchRoutes } from './routes/search';
+import { exportRoutes } from './routes/export';
 import { resourceTypeNames } from '../fhir/resource-types';
 
 export interface ApiDeps {
@@ -59,6 +62,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   for (const type of resourceTypeNames()) {
     addResourceCapability(caps, type, { interaction: [{ code: 'create' }, { code: 'update' }], versioning: 'versioned-update' });
   }
+  await app.register(readRoutes, { store: deps.store, caps });
+  await app.register(searchRoutes, { store: deps.store, caps });
+  await app.register(exportRoutes, { store: deps.store, queues: deps.queues, caps });
   for (const extra of deps.extraRoutes ?? []) await extra(app, caps);
   await app.register(metadataRoutes, { caps, version: deps.version });
   return app;

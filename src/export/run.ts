@@ -1,0 +1,127 @@
+/**
+ * Runs one export against the store: walks the scopes patient by patient and streams every kept
+ * resource as one NDJSON line into a file per type, never holding more than one scan page. Files
+ * are written into `<dir>.partial` and renamed to `<dir>` when complete, so a crashed run leaves
+ * nothing that looks finished; a new run first discards any partial or stale files.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import type { Group, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { issue } from '../fhir/outcome';
+import { readVisible } from '../search/read';
+import { splitKey } from '../search/match';
+import { scanResources, visibleScopes } from '../search/scan';
+import type { Scope } from '../store/keys';
+import type { Store } from '../store/store';
+import type { ExportFile, ExportResult, ExportSpec } from './jobs';
+import { groupPatients, typeFilterMatcher } from './request';
+
+export class ExportCancelled extends Error {}
+
+export interface RunHooks {
+  /** Called between patients; throw ExportCancelled (or return false) to stop. */
+  checkpoint?: (done: number, total: number) => Promise<boolean>;
+}
+
+class NdjsonFiles {
+  private readonly streams = new Map<string, { ws: WriteStream; count: number; file: string }>();
+  constructor(private readonly dir: string) {}
+
+  async write(type: string, line: string): Promise<void> {
+    let s = this.streams.get(type);
+    if (!s) {
+      const file = `${type}.ndjson`;
+      s = { ws: createWriteStream(join(this.dir, file), { encoding: 'utf8' }), count: 0, file };
+      this.streams.set(type, s);
+    }
+    s.count++;
+    if (!s.ws.write(line + '\n')) await once(s.ws, 'drain');
+  }
+
+  async close(): Promise<ExportFile[]> {
+    const files: ExportFile[] = [];
+    for (const [type, s] of this.streams) {
+      await new Promise<void>((resolve, reject) =>
+        s.ws.end((err?: Error | null) => (err ? reject(err) : resolve())),
+      );
+      files.push({ type, file: s.file, count: s.count });
+    }
+    return files.sort((a, b) => a.type.localeCompare(b.type));
+  }
+
+  destroy(): void {
+    for (const s of this.streams.values()) s.ws.destroy();
+  }
+}
+
+async function scopesOf(
+  store: Store,
+  spec: ExportSpec,
+  problems: OperationOutcomeIssue[],
+): Promise<{ scopes: AsyncIterable<Scope>; total: number }> {
+  if (spec.level === 'group') {
+    const g = spec.group ? await readVisible(store, spec.source, 'Group', spec.group) : undefined;
+    if (!g) {
+      problems.push(issue('not-found', `Group ${spec.group ?? ''} no longer exists`));
+      return { scopes: visibleScopes(store, spec.source, []), total: 0 };
+    }
+    const { patients, issues } = groupPatients(g.resource as Group, spec.source);
+    problems.push(...issues);
+    return { scopes: visibleScopes(store, spec.source, patients), total: patients.length };
+  }
+  const all = visibleScopes(store, spec.source);
+  const scopes = async function* () {
+    for await (const s of all) if (spec.level === 'system' || 'patient' in s) yield s;
+  };
+  return { scopes: scopes(), total: await store.patientCount() };
+}
+
+/** Writes the export into `dir` (replacing anything there) and returns the files written. */
+export async function runExport(
+  store: Store,
+  spec: ExportSpec,
+  dir: string,
+  hooks: RunHooks = {},
+): Promise<ExportResult> {
+  const partial = `${dir}.partial`;
+  await rm(partial, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(partial, { recursive: true });
+  const files = new NdjsonFiles(partial);
+  const problems: OperationOutcomeIssue[] = spec.ignored.map((p) =>
+    issue('not-supported', `Parameter ${p} is not supported and was ignored`, p, 'warning'),
+  );
+  const window = { min: spec.since === undefined ? -Infinity : spec.since + 1, max: spec.transactionTime };
+  const types = spec.types ? new Set(spec.types) : undefined;
+  const keepKey = (e: { key: string }) => !types || types.has(splitKey(e.key).type);
+  const keepBody = typeFilterMatcher(spec.typeFilters);
+  try {
+    const { scopes, total } = await scopesOf(store, spec, problems);
+    let done = 0;
+    for await (const scope of scopes) {
+      for await (const batch of scanResources(store, scope, window, spec.source, keepKey)) {
+        for (const r of batch)
+          if (keepBody(r)) await files.write(r.resource.resourceType, JSON.stringify(r.resource));
+      }
+      if ('patient' in scope) done++;
+      if (hooks.checkpoint && !(await hooks.checkpoint(done, Math.max(total, done))))
+        throw new ExportCancelled();
+    }
+    const output = await files.close();
+    const error: ExportFile[] = [];
+    if (problems.length) {
+      const errFiles = new NdjsonFiles(partial);
+      await errFiles.write('error', JSON.stringify({ resourceType: 'OperationOutcome', issue: problems }));
+      const [f] = await errFiles.close();
+      error.push({ type: 'OperationOutcome', file: f.file, count: f.count });
+    }
+    await rename(partial, dir);
+    return { output, error, dir };
+  } catch (err) {
+    files.destroy();
+    await rm(partial, { recursive: true, force: true });
+    throw err;
+  }
+}
