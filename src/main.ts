@@ -11,7 +11,9 @@ import { runProcess } from './process';
 import { loadSamples } from './samples';
 
 function usage(msg: string): never {
-  process.stderr.write(`bitebridge: ${msg}\nusage: main.ts [api | worker <${QUEUE_NAMES.join('|')}>...] [--samples]\n`);
+  process.stderr.write(
+    `bitebridge: ${msg}\nusage: main.ts [api | worker <${QUEUE_NAMES.join('|')}>...] [--samples]\n`,
+  );
   process.exit(64);
 }
 
@@ -27,7 +29,9 @@ if (mode === undefined) {
   const names = rest.length ? rest : [...QUEUE_NAMES];
   const bad = names.filter((n) => !isQueueName(n));
   if (bad.length) usage(`unknown queue ${bad.join(', ')}`);
-  const picked = Object.fromEntries(names.filter((n) => isQueueName(n) && WORKERS[n]).map((n) => [n, WORKERS[n as keyof typeof WORKERS]]));
+  const picked = Object.fromEntries(
+    names.filter((n) => isQueueName(n) && WORKERS[n]).map((n) => [n, WORKERS[n as keyof typeof WORKERS]]),
+  );
   void runProcess({ api: false, workers: picked });
 } else {
   usage(`unknown mode ${mode}`);

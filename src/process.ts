@@ -40,12 +40,27 @@ export async function runProcess(plan: ProcessPlan): Promise<Runtime | undefined
       await startApi(rt, tokens);
     } else {
       const ops = Fastify({ logger: false });
-      await ops.register(opsRoutes, { redis: rt.conn, queues: rt.queues, metrics: rt.metrics, isClosing: () => rt.closing });
+      await ops.register(opsRoutes, {
+        redis: rt.conn,
+        queues: rt.queues,
+        metrics: rt.metrics,
+        isClosing: () => rt.closing,
+      });
       await ops.listen({ port: cfg.port, host: cfg.host });
       rt.api = ops;
     }
     for (const factory of Object.values(plan.workers)) if (factory) factory(rt);
-    log.info({ api: plan.api, workers: Object.keys(plan.workers), port: cfg.port, redis: redactUrl(rt.redis.url), embeddedRedis: !!rt.redis.embedded, prefix: cfg.keyPrefix }, 'bitebridge started');
+    log.info(
+      {
+        api: plan.api,
+        workers: Object.keys(plan.workers),
+        port: cfg.port,
+        redis: redactUrl(rt.redis.url),
+        embeddedRedis: !!rt.redis.embedded,
+        prefix: cfg.keyPrefix,
+      },
+      'bitebridge started',
+    );
   } catch (err) {
     log.error({ err: (err as Error).message }, 'start-up failed');
     await stopRuntime(rt).catch(() => undefined);

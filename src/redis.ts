@@ -28,7 +28,10 @@ export async function openRedis(cfg: Config, log: Logger): Promise<RedisHandle> 
     }
     embedded = await EmbeddedRedis.start();
     url = embedded.url;
-    log.warn({ port: embedded.port }, 'no Redis answered at REDIS_URL: started a private redis-server (data is temporary)');
+    log.warn(
+      { port: embedded.port },
+      'no Redis answered at REDIS_URL: started a private redis-server (data is temporary)',
+    );
   }
   const handle: RedisHandle = {
     url,

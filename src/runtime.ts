@@ -74,7 +74,11 @@ export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<Fasti
 }
 
 /** Starts a BullMQ worker with the shared options and job metrics. */
-export function startWorker<D, R>(rt: Runtime, name: QueueName, processor: (job: Job<D>) => Promise<R>): Worker<D, R> {
+export function startWorker<D, R>(
+  rt: Runtime,
+  name: QueueName,
+  processor: (job: Job<D>) => Promise<R>,
+): Worker<D, R> {
   const timed: Processor<D, R> = async (job) => {
     const end = rt.metrics.jobDuration.startTimer({ queue: name, name: job.name });
     try {
@@ -83,7 +87,10 @@ export function startWorker<D, R>(rt: Runtime, name: QueueName, processor: (job:
       return r;
     } catch (err) {
       end({ outcome: 'failed' });
-      rt.log.warn({ queue: name, jobId: job.id, attempt: job.attemptsMade + 1, err: (err as Error).message }, 'job failed');
+      rt.log.warn(
+        { queue: name, jobId: job.id, attempt: job.attemptsMade + 1, err: (err as Error).message },
+        'job failed',
+      );
       throw err;
     }
   };

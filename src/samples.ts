@@ -22,10 +22,14 @@ async function drained(rt: Runtime): Promise<boolean> {
 export async function loadSamples(rt: Runtime): Promise<void> {
   const token = process.env.BITEBRIDGE_SAMPLES_TOKEN ?? readLocalToken(rt.cfg.localTokenFile);
   if (!token) {
-    rt.log.warn('samples skipped: tokens are configured; set BITEBRIDGE_SAMPLES_TOKEN to a token with the ingest scope');
+    rt.log.warn(
+      'samples skipped: tokens are configured; set BITEBRIDGE_SAMPLES_TOKEN to a token with the ingest scope',
+    );
     return;
   }
-  const files = readdirSync(SAMPLES_DIR).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(SAMPLES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   const base = `http://${rt.cfg.host === '0.0.0.0' ? '127.0.0.1' : rt.cfg.host}:${rt.cfg.port}`;
   const out: string[] = [];
   for (const f of files) {
@@ -40,12 +44,19 @@ export async function loadSamples(rt: Runtime): Promise<void> {
   out.push('');
   for await (const patient of rt.store.patients()) {
     const outputs = [...(await rt.store.currentOutputs(patient)).values()].map((o) => o.resource);
-    const courses = outputs.filter((r): r is MedicationStatement => r.resourceType === 'MedicationStatement' && r.status !== 'entered-in-error');
+    const courses = outputs.filter(
+      (r): r is MedicationStatement =>
+        r.resourceType === 'MedicationStatement' && r.status !== 'entered-in-error',
+    );
     const flags = outputs
-      .filter((r): r is DetectedIssue => r.resourceType === 'DetectedIssue' && r.status !== 'entered-in-error')
+      .filter(
+        (r): r is DetectedIssue => r.resourceType === 'DetectedIssue' && r.status !== 'entered-in-error',
+      )
       .map((f) => f.code?.coding?.[0]?.code ?? '?')
       .sort();
-    out.push(`  Patient/${patient}: ${courses.length} course(s); flags: ${flags.length ? flags.join(', ') : 'none'}`);
+    out.push(
+      `  Patient/${patient}: ${courses.length} course(s); flags: ${flags.length ? flags.join(', ') : 'none'}`,
+    );
   }
   process.stdout.write(
     `\nbitebridge: sample data loaded from ${files.length} bundle(s)\n${out.join('\n')}\n\n` +

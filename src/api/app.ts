@@ -16,10 +16,11 @@ import { asyncStatusRoutes } from './routes/async-status';
 import { ingestRoutes } from './routes/ingest';
 import { addResourceCapability, metadataRoutes, newCapabilities, type Capabilities } from './routes/metadata';
 import { opsRoutes } from './routes/ops';
+import { validateRoutes } from './routes/validate';
+import { loadFhirDefinitions } from '../validation/fhir-definitions';
 import { readRoutes } from './routes/read';
 import { searchRoutes } from './routes/search';
 import { exportRoutes } from './routes/export';
-import { resourceTypeNames } from '../fhir/resource-types';
 
 export interface ApiDeps {
   log: Logger;
@@ -54,14 +55,23 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     );
   });
 
-  await app.register(opsRoutes, { redis: deps.store.redis, queues: deps.queues, metrics: deps.metrics, isClosing: deps.isClosing ?? (() => false) });
+  await app.register(opsRoutes, {
+    redis: deps.store.redis,
+    queues: deps.queues,
+    metrics: deps.metrics,
+    isClosing: deps.isClosing ?? (() => false),
+  });
   await app.register(ingestRoutes, deps);
   await app.register(asyncStatusRoutes, deps);
   await app.register(adminRoutes, deps);
   caps.systemInteractions.add('transaction').add('batch');
-  for (const type of resourceTypeNames()) {
-    addResourceCapability(caps, type, { interaction: [{ code: 'create' }, { code: 'update' }], versioning: 'versioned-update' });
+  for (const type of loadFhirDefinitions()) {
+    addResourceCapability(caps, type, {
+      interaction: [{ code: 'create' }, { code: 'update' }],
+      versioning: 'versioned-update',
+    });
   }
+  await validateRoutes(loadFhirDefinitions())(app, caps);
   await app.register(readRoutes, { store: deps.store, caps });
   await app.register(searchRoutes, { store: deps.store, caps });
   await app.register(exportRoutes, { store: deps.store, queues: deps.queues, caps });

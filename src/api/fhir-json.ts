@@ -16,7 +16,11 @@ export function sendOutcome(reply: FastifyReply, err: FhirError): FastifyReply {
 }
 
 const FASTIFY_ERRORS: Record<string, [number, Parameters<typeof issue>[0], string]> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'not-supported', 'Unsupported Content-Type: send application/fhir+json or application/json'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [
+    415,
+    'not-supported',
+    'Unsupported Content-Type: send application/fhir+json or application/json',
+  ],
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'too-costly', 'Request body exceeds the size limit'],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'structure', 'Empty JSON body'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'structure', 'Content-Length does not match the body'],
@@ -35,7 +39,10 @@ export function toFhirError(err: FastifyError | Error): FhirError {
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new FhirError(fe.statusCode, issue('invalid', fe.message));
   }
-  return new FhirError(500, issue('exception', 'Internal error; the request was not processed. See server logs for the request id.'));
+  return new FhirError(
+    500,
+    issue('exception', 'Internal error; the request was not processed. See server logs for the request id.'),
+  );
 }
 
 export interface FhirJsonOptions {
@@ -53,10 +60,22 @@ async function fhirJson(app: FastifyInstance, opts: FhirJsonOptions): Promise<vo
       secureParse(req, body as string, (err: Error | null, value?: unknown) => {
         if (err) {
           const proto = /prototype|__proto__|constructor/i.test(err.message);
-          return done(new FhirError(400, issue('structure', proto ? 'Forbidden key (__proto__ or constructor.prototype) in JSON body' : 'Malformed JSON body')));
+          return done(
+            new FhirError(
+              400,
+              issue(
+                'structure',
+                proto
+                  ? 'Forbidden key (__proto__ or constructor.prototype) in JSON body'
+                  : 'Malformed JSON body',
+              ),
+            ),
+          );
         }
         if (jsonDepth(value, opts.depthLimit) > opts.depthLimit) {
-          return done(new FhirError(400, issue('too-costly', `JSON nesting deeper than ${opts.depthLimit} levels`)));
+          return done(
+            new FhirError(400, issue('too-costly', `JSON nesting deeper than ${opts.depthLimit} levels`)),
+          );
         }
         done(null, value);
       });
@@ -65,13 +84,17 @@ async function fhirJson(app: FastifyInstance, opts: FhirJsonOptions): Promise<vo
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const fe = toFhirError(err);
-    if (fe.status >= 500) req.log.error({ err: { message: err.message, code: err.code, stack: err.stack } }, 'request failed');
+    if (fe.status >= 500)
+      req.log.error({ err: { message: err.message, code: err.code, stack: err.stack } }, 'request failed');
     else req.log.info({ status: fe.status, code: (err as FastifyError).code }, 'request rejected');
     return sendOutcome(reply, fe);
   });
 
   app.setNotFoundHandler((req, reply) => {
-    sendOutcome(reply, new FhirError(404, issue('not-found', `No route for ${req.method} ${req.url.split('?')[0]}`)));
+    sendOutcome(
+      reply,
+      new FhirError(404, issue('not-found', `No route for ${req.method} ${req.url.split('?')[0]}`)),
+    );
   });
 }
 

@@ -42,14 +42,21 @@ export class TokenRegistry {
       const where = `token #${i + 1}${s.label ? ` (${s.label})` : ''}`;
       if (!s || typeof s !== 'object') throw new Error(`${where}: expected an object`);
       if (typeof s.source !== 'string' || !SOURCE_ID.test(s.source)) {
-        throw new Error(`${where}: source must match ${SOURCE_ID} (lower-case letters, digits, '-'; no dots)`);
+        throw new Error(
+          `${where}: source must match ${SOURCE_ID} (lower-case letters, digits, '-'; no dots)`,
+        );
       }
-      if (!Array.isArray(s.scopes) || !s.scopes.length || s.scopes.some((x) => !(SCOPES as readonly string[]).includes(x))) {
+      if (
+        !Array.isArray(s.scopes) ||
+        !s.scopes.length ||
+        s.scopes.some((x) => !(SCOPES as readonly string[]).includes(x))
+      ) {
         throw new Error(`${where}: scopes must be a non-empty list of ${SCOPES.join(', ')}`);
       }
       const d = s.sha256 ?? (s.token ? digest(s.token) : undefined);
       if (!d || !/^[0-9a-f]{64}$/.test(d)) throw new Error(`${where}: give "token" or a hex "sha256" digest`);
-      if (s.token !== undefined && s.token.length < 16) throw new Error(`${where}: token shorter than 16 characters`);
+      if (s.token !== undefined && s.token.length < 16)
+        throw new Error(`${where}: token shorter than 16 characters`);
       this.byDigest.set(d, { source: s.source, scopes: s.scopes as Scope[], label: s.label });
     });
   }
@@ -80,7 +87,11 @@ export interface LoadedTokens {
   generatedToken?: string;
 }
 
-export function loadTokens(cfg: { tokensJson?: string; tokensFile?: string; localTokenFile: string }): LoadedTokens {
+export function loadTokens(cfg: {
+  tokensJson?: string;
+  tokensFile?: string;
+  localTokenFile: string;
+}): LoadedTokens {
   const parse = (text: string, what: string): TokenSpec[] => {
     let v: unknown;
     try {
@@ -91,19 +102,32 @@ export function loadTokens(cfg: { tokensJson?: string; tokensFile?: string; loca
     if (!Array.isArray(v)) throw new Error(`${what} must be a JSON array of tokens`);
     return v as TokenSpec[];
   };
-  if (cfg.tokensJson) return { registry: new TokenRegistry(parse(cfg.tokensJson, 'BITEBRIDGE_TOKENS')), origin: 'BITEBRIDGE_TOKENS' };
+  if (cfg.tokensJson)
+    return {
+      registry: new TokenRegistry(parse(cfg.tokensJson, 'BITEBRIDGE_TOKENS')),
+      origin: 'BITEBRIDGE_TOKENS',
+    };
   if (cfg.tokensFile) {
-    return { registry: new TokenRegistry(parse(readFileSync(cfg.tokensFile, 'utf8'), cfg.tokensFile)), origin: `BITEBRIDGE_TOKENS_FILE (${cfg.tokensFile})` };
+    return {
+      registry: new TokenRegistry(parse(readFileSync(cfg.tokensFile, 'utf8'), cfg.tokensFile)),
+      origin: `BITEBRIDGE_TOKENS_FILE (${cfg.tokensFile})`,
+    };
   }
   if (existsSync(cfg.localTokenFile)) {
     const specs = parse(readFileSync(cfg.localTokenFile, 'utf8'), cfg.localTokenFile);
     return { registry: new TokenRegistry(specs), origin: `the local token file ${cfg.localTokenFile}` };
   }
   const token = randomBytes(24).toString('base64url');
-  const specs: TokenSpec[] = [{ token, source: 'local', scopes: [...SCOPES], label: 'generated local token' }];
+  const specs: TokenSpec[] = [
+    { token, source: 'local', scopes: [...SCOPES], label: 'generated local token' },
+  ];
   mkdirSync(dirname(cfg.localTokenFile), { recursive: true });
   writeFileSync(cfg.localTokenFile, JSON.stringify(specs, null, 2) + '\n', { mode: 0o600 });
-  return { registry: new TokenRegistry(specs), origin: `a new local token saved in ${cfg.localTokenFile}`, generatedToken: token };
+  return {
+    registry: new TokenRegistry(specs),
+    origin: `a new local token saved in ${cfg.localTokenFile}`,
+    generatedToken: token,
+  };
 }
 
 /** The token stored in a local token file (for the demo script and the README's curl examples). */

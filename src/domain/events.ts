@@ -64,6 +64,8 @@ export interface Cd19Expression extends EventBase {
 export interface MarrowBlasts extends EventBase {
   kind: 'MarrowBlasts';
   percent: number;
+  /** Kept when charted ("<5%" is below the CR threshold, "5%" is not). Absent = exact value. */
+  comparator?: Comparator;
 }
 
 export interface PeripheralBlasts extends EventBase {
@@ -72,6 +74,8 @@ export interface PeripheralBlasts extends EventBase {
   percent?: number;
   /** Absolute count ×10⁹/L, when charted as a count. */
   count10e9PerL?: number;
+  /** Kept when charted ("<1%"). Absent = exact value. */
+  comparator?: Comparator;
 }
 
 export interface Ferritin extends EventBase {

@@ -60,12 +60,18 @@ export async function acceptPayload(
 
   const invalid = [...issues.entries()].filter(([, list]) => hasErrors(list));
   for (const [index, list] of invalid) {
-    const resource = parsed.kind === 'single' ? body : ((body as { entry?: Array<{ resource?: unknown }> }).entry?.[index]?.resource ?? null);
+    const resource =
+      parsed.kind === 'single'
+        ? body
+        : ((body as { entry?: Array<{ resource?: unknown }> }).entry?.[index]?.resource ?? null);
     await deps.store.recordReject({ source, jobId: deps.jobId, index, resource, outcome: outcomeOf(list) });
   }
   if (invalid.length && (parsed.kind === 'transaction' || parsed.kind === 'single')) {
     // Nothing of a rejected transaction is stored; a single resource is a transaction of one.
-    throw new FhirError(parsed.kind === 'single' ? 422 : 400, invalid.flatMap(([, l]) => l));
+    throw new FhirError(
+      parsed.kind === 'single' ? 422 : 400,
+      invalid.flatMap(([, l]) => l),
+    );
   }
 
   const tally: EntryTally = { created: 0, updated: 0, unchanged: 0, invalid: invalid.length };
@@ -81,7 +87,17 @@ export async function acceptPayload(
       location: `${p.key}/_history/${r.versionId}`,
       etag: `W/"${r.versionId}"`,
       lastModified: r.lastUpdated,
-      ...(r.outcome === 'unchanged' ? { outcome: outcomeOf([{ severity: 'information', code: 'informational', diagnostics: 'Unchanged: identical to the stored version' }]) } : {}),
+      ...(r.outcome === 'unchanged'
+        ? {
+            outcome: outcomeOf([
+              {
+                severity: 'information',
+                code: 'informational',
+                diagnostics: 'Unchanged: identical to the stored version',
+              },
+            ]),
+          }
+        : {}),
     });
     if (r.needsIngest) toMap.push({ key: p.key, patient: p.patient, versionId: r.versionId });
   }
@@ -96,7 +112,13 @@ export async function acceptPayload(
       entries.push({ index: i, status, outcome: outcomeOf(issues.get(i) ?? []) });
     } else if (parsed.kind === 'message' || parsed.kind === 'collection') {
       // Message context entries (MessageHeader, non-focus resources) are not stored.
-      entries.push({ index: i, status: '200 OK', outcome: outcomeOf([{ severity: 'information', code: 'informational', diagnostics: 'Not a focus resource: not stored' }]) });
+      entries.push({
+        index: i,
+        status: '200 OK',
+        outcome: outcomeOf([
+          { severity: 'information', code: 'informational', diagnostics: 'Not a focus resource: not stored' },
+        ]),
+      });
     }
   }
   return { kind: parsed.kind, entries, toMap, tally };

@@ -4,7 +4,7 @@
  * Pure: no I/O. Issues name the entry (`Bundle.entry[3]`), never resource content.
  */
 import type { Bundle, BundleEntry, MessageHeader, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
-import { isKnownResourceType } from '../fhir/resource-types';
+import { isFhirResourceType } from '../validation/fhir-definitions';
 import { FhirError, issue } from '../fhir/outcome';
 
 export type BundleKind = 'transaction' | 'batch' | 'collection' | 'message' | 'single';
@@ -37,7 +37,7 @@ export function resourceShapeIssues(resource: unknown, at: string): OperationOut
   }
   const rt = (resource as { resourceType?: unknown }).resourceType;
   if (rt === undefined) return [issue('required', 'Missing resourceType', `${at}.resourceType`)];
-  if (!isKnownResourceType(rt)) return [issue('not-supported', 'Unknown resourceType', `${at}.resourceType`)];
+  if (!isFhirResourceType(rt)) return [issue('not-supported', 'Unknown resourceType', `${at}.resourceType`)];
   const id = (resource as { id?: unknown }).id;
   if (id !== undefined && (typeof id !== 'string' || !/^[A-Za-z0-9\-.]{1,64}$/.test(id))) {
     return [issue('value', 'Invalid id (FHIR id: [A-Za-z0-9-.]{1,64})', `${rt}.id`)];
@@ -49,13 +49,21 @@ function fromRequest(entry: BundleEntry, index: number, at: string): IncomingEnt
   const resource = entry.resource as Resource;
   const method = entry.request?.method;
   if (method !== 'POST' && method !== 'PUT') {
-    return issue('not-supported', `Entry request method ${method ?? '(none)'} is not supported: use POST or PUT`, `${at}.request.method`);
+    return issue(
+      'not-supported',
+      `Entry request method ${method ?? '(none)'} is not supported: use POST or PUT`,
+      `${at}.request.method`,
+    );
   }
   let localId = resource.id;
   if (method === 'PUT') {
     const m = /^([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(entry.request?.url ?? '');
     if (!m || m[1] !== resource.resourceType) {
-      return issue('value', 'PUT entry request.url must be <resourceType>/<id> of the entry resource', `${at}.request.url`);
+      return issue(
+        'value',
+        'PUT entry request.url must be <resourceType>/<id> of the entry resource',
+        `${at}.request.url`,
+      );
     }
     if (resource.id !== undefined && resource.id !== m[2]) {
       return issue('value', 'resource.id does not match request.url', `${at}.resource.id`);
@@ -79,12 +87,20 @@ export function parsePayload(body: unknown): ParsedPayload {
   if (shape.length) throw new FhirError(400, shape);
   const resource = body as Resource;
   if (resource.resourceType !== 'Bundle') {
-    return { kind: 'single', entries: [{ index: 0, method: resource.id ? 'PUT' : 'POST', localId: resource.id, resource }], entryIssues, requestCount: 1 };
+    return {
+      kind: 'single',
+      entries: [{ index: 0, method: resource.id ? 'PUT' : 'POST', localId: resource.id, resource }],
+      entryIssues,
+      requestCount: 1,
+    };
   }
   const bundle = resource as Bundle;
   const kind = bundle.type;
   if (!kind || !ACCEPTED_BUNDLES.has(kind)) {
-    throw new FhirError(400, issue('not-supported', 'Bundle.type must be transaction, batch, collection or message', 'Bundle.type'));
+    throw new FhirError(
+      400,
+      issue('not-supported', 'Bundle.type must be transaction, batch, collection or message', 'Bundle.type'),
+    );
   }
   if (bundle.entry !== undefined && !Array.isArray(bundle.entry)) {
     throw new FhirError(400, issue('structure', 'Bundle.entry must be an array', 'Bundle.entry'));
@@ -113,7 +129,13 @@ export function parsePayload(body: unknown): ParsedPayload {
         (entry.fullUrl && focus.has(entry.fullUrl)) || (res.id && focus.has(`${res.resourceType}/${res.id}`));
       if (!isFocus) return; // non-focus message content is context only (documented)
     }
-    entries.push({ index, method: res.id ? 'PUT' : 'POST', localId: res.id, fullUrl: entry.fullUrl, resource: res });
+    entries.push({
+      index,
+      method: res.id ? 'PUT' : 'POST',
+      localId: res.id,
+      fullUrl: entry.fullUrl,
+      resource: res,
+    });
   });
   return { kind: kind as BundleKind, entries, entryIssues, requestCount: raw.length };
 }

@@ -49,7 +49,10 @@ function rewriteReferences(
     if (k === 'contained') continue; // contained resources keep their local '#id' world
     if (k === 'reference' && typeof v === 'string') {
       const to = resolve(v);
-      if (to === null) issues.push(issue('not-found', 'Reference to a bundle entry that does not exist', `${path}.reference`));
+      if (to === null)
+        issues.push(
+          issue('not-found', 'Reference to a bundle entry that does not exist', `${path}.reference`),
+        );
       else if (to !== undefined) obj[k] = to;
     } else {
       rewriteReferences(v, `${path}.${k}`, resolve, issues);
@@ -94,7 +97,9 @@ export function namespaceEntries(
     const entryIssues: OperationOutcomeIssue[] = [];
     const id = ids[i];
     if (!FHIR_ID.test(id)) {
-      entryIssues.push(issue('value', `Namespaced id exceeds 64 characters (source "${source}" + "." + id)`, `${at}.id`));
+      entryIssues.push(
+        issue('value', `Namespaced id exceeds 64 characters (source "${source}" + "." + id)`, `${at}.id`),
+      );
     }
     const copy = structuredClone(e.resource) as Resource & { meta?: Resource['meta'] };
     rewriteReferences(copy, at, resolve, entryIssues);

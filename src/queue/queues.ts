@@ -51,7 +51,11 @@ export class Queues {
   get(name: QueueName): Queue {
     let q = this.queues.get(name);
     if (!q) {
-      q = new Queue(name, { connection: this.connection, prefix: this.prefix, defaultJobOptions: defaultJobOptions(this.cfg) });
+      q = new Queue(name, {
+        connection: this.connection,
+        prefix: this.prefix,
+        defaultJobOptions: defaultJobOptions(this.cfg),
+      });
       this.queues.set(name, q);
     }
     return q;

@@ -34,7 +34,12 @@ export interface OutputToSave {
 }
 
 interface ScriptedRedis extends Redis {
-  bbUpsertSource(k1: string, k2: string, k3: string, ...argv: string[]): Promise<[string, number, number, number]>;
+  bbUpsertSource(
+    k1: string,
+    k2: string,
+    k3: string,
+    ...argv: string[]
+  ): Promise<[string, number, number, number]>;
   bbSaveEvents(k1: string, k2: string, key: string, v: string, events: string): Promise<number>;
   bbSaveOutputs(...args: string[]): Promise<Array<string | number>>;
 }
@@ -106,10 +111,19 @@ export class Store {
 
   async getSource(key: string, patient?: string): Promise<StoredResource | undefined> {
     const s = scopeOf(patient);
-    const [h, b] = await Promise.all([this.r.hget(this.keys.resHeads(s), key), this.r.hget(this.keys.resBodies(s), key)]);
+    const [h, b] = await Promise.all([
+      this.r.hget(this.keys.resHeads(s), key),
+      this.r.hget(this.keys.resBodies(s), key),
+    ]);
     if (!h || !b) return undefined;
     const head = JSON.parse(h) as StoredHeader;
-    return { key, patient, versionId: String(head.v), lastUpdated: new Date(head.lu).toISOString(), resource: withMeta(b, head) };
+    return {
+      key,
+      patient,
+      versionId: String(head.v),
+      lastUpdated: new Date(head.lu).toISOString(),
+      resource: withMeta(b, head),
+    };
   }
 
   async sourceHeader(key: string, patient?: string): Promise<StoredHeader | undefined> {
@@ -120,7 +134,12 @@ export class Store {
   // ---- events -------------------------------------------------------------------------------
 
   /** Returns false when a newer version of the resource was stored meanwhile. */
-  async saveEvents(patient: string | undefined, key: string, version: string, events: ClinicalEvent[] | null): Promise<boolean> {
+  async saveEvents(
+    patient: string | undefined,
+    key: string,
+    version: string,
+    events: ClinicalEvent[] | null,
+  ): Promise<boolean> {
     const s = scopeOf(patient);
     const body = events && events.length ? JSON.stringify(events) : '';
     return (await this.r.bbSaveEvents(this.keys.resHeads(s), this.keys.events(s), key, version, body)) === 1;
@@ -140,22 +159,41 @@ export class Store {
 
   async currentOutputs(patient: string): Promise<Map<string, StoredResource>> {
     const s: Scope = { patient };
-    const [heads, bodies] = await Promise.all([this.r.hgetall(this.keys.outHeads(s)), this.r.hgetall(this.keys.outBodies(s))]);
+    const [heads, bodies] = await Promise.all([
+      this.r.hgetall(this.keys.outHeads(s)),
+      this.r.hgetall(this.keys.outBodies(s)),
+    ]);
     const out = new Map<string, StoredResource>();
     for (const [key, h] of Object.entries(heads)) {
       const head = JSON.parse(h) as StoredHeader;
       const body = bodies[key];
-      if (body) out.set(key, { key, patient, versionId: String(head.v), lastUpdated: new Date(head.lu).toISOString(), resource: withMeta(body, head) });
+      if (body)
+        out.set(key, {
+          key,
+          patient,
+          versionId: String(head.v),
+          lastUpdated: new Date(head.lu).toISOString(),
+          resource: withMeta(body, head),
+        });
     }
     return out;
   }
 
   async getOutput(key: string, patient: string): Promise<StoredResource | undefined> {
     const s: Scope = { patient };
-    const [h, b] = await Promise.all([this.r.hget(this.keys.outHeads(s), key), this.r.hget(this.keys.outBodies(s), key)]);
+    const [h, b] = await Promise.all([
+      this.r.hget(this.keys.outHeads(s), key),
+      this.r.hget(this.keys.outBodies(s), key),
+    ]);
     if (!h || !b) return undefined;
     const head = JSON.parse(h) as StoredHeader;
-    return { key, patient, versionId: String(head.v), lastUpdated: new Date(head.lu).toISOString(), resource: withMeta(b, head) };
+    return {
+      key,
+      patient,
+      versionId: String(head.v),
+      lastUpdated: new Date(head.lu).toISOString(),
+      resource: withMeta(b, head),
+    };
   }
 
   /** Previous versions of an output, newest first. */
@@ -171,7 +209,11 @@ export class Store {
    * Saves outputs under the claim. Returns null when a newer assemble run already saved (this
    * run's result is stale and dropped), else the changed keys with their new versions.
    */
-  async saveOutputs(patient: string, claim: number, outputs: OutputToSave[]): Promise<Array<{ key: string; versionId: string }> | null> {
+  async saveOutputs(
+    patient: string,
+    claim: number,
+    outputs: OutputToSave[],
+  ): Promise<Array<{ key: string; versionId: string }> | null> {
     const s: Scope = { patient };
     const locPipe = this.r.pipeline();
     for (const o of outputs) locPipe.hsetnx(locatorKey(this.prefix), o.key, patient);
@@ -188,7 +230,8 @@ export class Store {
     );
     if (res[0] === 'stale') return null;
     const changed: Array<{ key: string; versionId: string }> = [];
-    for (let i = 2; i < res.length; i += 3) changed.push({ key: String(res[i]), versionId: String(res[i + 1]) });
+    for (let i = 2; i < res.length; i += 3)
+      changed.push({ key: String(res[i]), versionId: String(res[i + 1]) });
     return changed;
   }
 
@@ -270,8 +313,22 @@ export class Store {
   }
 
   /** Keeps an invalid resource and its outcome, inspectable (`npm run cli -- rejects`). */
-  async recordReject(entry: { source: string; jobId?: string; index: number; resource: unknown; outcome: OperationOutcome }): Promise<void> {
-    await this.r.xadd(this.keys.rejects(), 'MAXLEN', '~', '100000', '*', 'json', JSON.stringify({ ...entry, at: new Date().toISOString() }));
+  async recordReject(entry: {
+    source: string;
+    jobId?: string;
+    index: number;
+    resource: unknown;
+    outcome: OperationOutcome;
+  }): Promise<void> {
+    await this.r.xadd(
+      this.keys.rejects(),
+      'MAXLEN',
+      '~',
+      '100000',
+      '*',
+      'json',
+      JSON.stringify({ ...entry, at: new Date().toISOString() }),
+    );
   }
 
   async listRejects(count = 50): Promise<unknown[]> {

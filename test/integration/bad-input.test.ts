@@ -21,8 +21,11 @@ function expectOutcome(res: { status: number; body: any; headers: Headers }, sta
   if (code) expect(res.body.issue[0].code).toBe(code);
 }
 
-const post = (raw: string, headers: Record<string, string> = { 'content-type': 'application/fhir+json' }, token = TOKENS.hospA) =>
-  h.request('POST', '/fhir', { token, raw, headers });
+const post = (
+  raw: string,
+  headers: Record<string, string> = { 'content-type': 'application/fhir+json' },
+  token = TOKENS.hospA,
+) => h.request('POST', '/fhir', { token, raw, headers });
 
 test('malformed JSON → 400', async () => {
   expectOutcome(await post('{"resourceType": "Bundle", '), 400, 'structure');
@@ -37,7 +40,11 @@ test('application/xml → 415', async () => {
 });
 
 test('body over the limit → 413', async () => {
-  const big = JSON.stringify({ resourceType: 'Bundle', type: 'batch', entry: [{ resource: { resourceType: 'Basic', id: 'x', text: 'a'.repeat(70 * 1024) } }] });
+  const big = JSON.stringify({
+    resourceType: 'Bundle',
+    type: 'batch',
+    entry: [{ resource: { resourceType: 'Basic', id: 'x', text: 'a'.repeat(70 * 1024) } }],
+  });
   expectOutcome(await post(big), 413, 'too-costly');
 });
 
@@ -48,41 +55,93 @@ test('deeply nested JSON → 400', async () => {
 });
 
 test('unknown resourceType → 400', async () => {
-  expectOutcome(await post(JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Spaceship' }, request: { method: 'POST', url: 'Spaceship' } }] })), 400, 'not-supported');
-  const single = await h.request('POST', '/fhir/Spaceship', { token: TOKENS.hospA, body: { resourceType: 'Spaceship' } });
+  expectOutcome(
+    await post(
+      JSON.stringify({
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [{ resource: { resourceType: 'Spaceship' }, request: { method: 'POST', url: 'Spaceship' } }],
+      }),
+    ),
+    400,
+    'not-supported',
+  );
+  const single = await h.request('POST', '/fhir/Spaceship', {
+    token: TOKENS.hospA,
+    body: { resourceType: 'Spaceship' },
+  });
   expectOutcome(single, 400);
 });
 
 test('Bundle entry without a resource → 400 naming the entry', async () => {
-  const res = await post(JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'POST', url: 'Patient' } }] }));
+  const res = await post(
+    JSON.stringify({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [{ request: { method: 'POST', url: 'Patient' } }],
+    }),
+  );
   expectOutcome(res, 400, 'required');
   expect(res.body.issue[0].expression).toEqual(['Bundle.entry[0].resource']);
 });
 
 test('__proto__ keys → 400', async () => {
   expectOutcome(await post('{"resourceType":"Patient","__proto__":{"admin":true}}'), 400, 'structure');
-  expectOutcome(await post('{"resourceType":"Patient","constructor":{"prototype":{"admin":true}}}'), 400, 'structure');
+  expectOutcome(
+    await post('{"resourceType":"Patient","constructor":{"prototype":{"admin":true}}}'),
+    400,
+    'structure',
+  );
 });
 
 test('a Bundle of an unaccepted type → 400', async () => {
-  expectOutcome(await post(JSON.stringify({ resourceType: 'Bundle', type: 'searchset' })), 400, 'not-supported');
+  expectOutcome(
+    await post(JSON.stringify({ resourceType: 'Bundle', type: 'searchset' })),
+    400,
+    'not-supported',
+  );
 });
 
 test('no token → 401, before the body is even read', async () => {
-  const res = await h.request('POST', '/fhir', { raw: '{not json', headers: { 'content-type': 'application/fhir+json' } });
+  const res = await h.request('POST', '/fhir', {
+    raw: '{not json',
+    headers: { 'content-type': 'application/fhir+json' },
+  });
   expectOutcome(res, 401, 'login');
   expect(res.headers.get('www-authenticate')).toBe('Bearer');
-  expectOutcome(await h.request('POST', '/fhir', { token: 'not-a-real-token-000000', body: { resourceType: 'Bundle', type: 'batch' } }), 401);
+  expectOutcome(
+    await h.request('POST', '/fhir', {
+      token: 'not-a-real-token-000000',
+      body: { resourceType: 'Bundle', type: 'batch' },
+    }),
+    401,
+  );
 });
 
 test('wrong scope → 403', async () => {
-  expectOutcome(await h.request('POST', '/fhir', { token: TOKENS.readOnly, body: { resourceType: 'Bundle', type: 'batch' } }), 403, 'forbidden');
+  expectOutcome(
+    await h.request('POST', '/fhir', {
+      token: TOKENS.readOnly,
+      body: { resourceType: 'Bundle', type: 'batch' },
+    }),
+    403,
+    'forbidden',
+  );
   expectOutcome(await h.request('GET', '/admin/rejects', { token: TOKENS.hospA }), 403);
 });
 
 test('the URL type and the body disagree → 400', async () => {
-  expectOutcome(await h.request('POST', '/fhir/Patient', { token: TOKENS.hospA, body: { resourceType: 'Observation' } }), 400);
-  expectOutcome(await h.request('PUT', '/fhir/Patient/a', { token: TOKENS.hospA, body: { resourceType: 'Patient', id: 'b' } }), 400);
+  expectOutcome(
+    await h.request('POST', '/fhir/Patient', { token: TOKENS.hospA, body: { resourceType: 'Observation' } }),
+    400,
+  );
+  expectOutcome(
+    await h.request('PUT', '/fhir/Patient/a', {
+      token: TOKENS.hospA,
+      body: { resourceType: 'Patient', id: 'b' },
+    }),
+    400,
+  );
 });
 
 test('unknown route → 404 OperationOutcome', async () => {
@@ -91,14 +150,20 @@ test('unknown route → 404 OperationOutcome', async () => {
 
 test('an id that overflows 64 characters once namespaced → 4xx, not stored', async () => {
   const id = 'a'.repeat(64);
-  const res = await h.request('PUT', `/fhir/Patient/${id}`, { token: TOKENS.hospA, body: { resourceType: 'Patient', id } });
+  const res = await h.request('PUT', `/fhir/Patient/${id}`, {
+    token: TOKENS.hospA,
+    body: { resourceType: 'Patient', id },
+  });
   expect(res.status).toBeGreaterThanOrEqual(400);
   expect(res.status).toBeLessThan(500);
   expect(res.body.resourceType).toBe('OperationOutcome');
 });
 
 test('after all of that the server still answers and earlier data is intact', async () => {
-  const ok = await h.request('PUT', '/fhir/Patient/survivor', { token: TOKENS.hospA, body: { resourceType: 'Patient', id: 'survivor' } });
+  const ok = await h.request('PUT', '/fhir/Patient/survivor', {
+    token: TOKENS.hospA,
+    body: { resourceType: 'Patient', id: 'survivor' },
+  });
   expect(ok.status).toBe(201);
   expect((await h.request('GET', '/healthz')).status).toBe(200);
   expect((await h.rt.store.locate('Patient/hospa.survivor')).found).toBe(true);

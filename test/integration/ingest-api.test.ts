@@ -34,12 +34,20 @@ async function outputsOf(p: string) {
 }
 
 test('a transaction is answered entry by entry, and its patient gets a course', async () => {
-  const bundle = transaction([patient('p1'), infusion('ma1', 'p1', '2015-02-01'), infusion('ma2', 'p1', '2015-02-02')]);
+  const bundle = transaction([
+    patient('p1'),
+    infusion('ma1', 'p1', '2015-02-01'),
+    infusion('ma2', 'p1', '2015-02-02'),
+  ]);
   const res = await h.request('POST', '/fhir', { token: TOKENS.hospA, body: bundle });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toContain('application/fhir+json');
   expect(res.body.type).toBe('transaction-response');
-  expect(res.body.entry.map((e: any) => e.response.status)).toEqual(['201 Created', '201 Created', '201 Created']);
+  expect(res.body.entry.map((e: any) => e.response.status)).toEqual([
+    '201 Created',
+    '201 Created',
+    '201 Created',
+  ]);
   expect(res.body.entry[1].response.location).toBe('MedicationAdministration/hospa.ma1/_history/1');
   await h.idle();
   const outputs = await outputsOf('hospa.p1');
@@ -59,7 +67,9 @@ test('re-sending the same bundle changes nothing', async () => {
   expect(res.body.entry[1].response.location).toBe('MedicationAdministration/hospa.ma3/_history/1');
   await h.idle();
   const after = await outputsOf('hospa.p2');
-  expect(after.map((o) => [o.key, o.versionId, o.lastUpdated])).toEqual(before.map((o) => [o.key, o.versionId, o.lastUpdated]));
+  expect(after.map((o) => [o.key, o.versionId, o.lastUpdated])).toEqual(
+    before.map((o) => [o.key, o.versionId, o.lastUpdated]),
+  );
 });
 
 test('the same meta.versionId is a no-op even if the sender reformatted the resource', async () => {
@@ -77,7 +87,10 @@ test('a changed resource becomes a new version', async () => {
   expect(a.status).toBe(201);
   expect(a.body.id).toBe('hospa.ma5');
   expect(a.body.subject.reference).toBe('Patient/hospa.p4');
-  const b = await h.request('PUT', '/fhir/MedicationAdministration/ma5', { token: TOKENS.hospA, body: { ...r1, status: 'stopped' } });
+  const b = await h.request('PUT', '/fhir/MedicationAdministration/ma5', {
+    token: TOKENS.hospA,
+    body: { ...r1, status: 'stopped' },
+  });
   expect(b.status).toBe(200);
   expect(b.headers.get('etag')).toBe('W/"2"');
   expect(b.headers.get('location')).toMatch(/\/fhir\/MedicationAdministration\/hospa\.ma5\/_history\/2$/);
@@ -95,7 +108,10 @@ test('a transaction with one invalid entry stores nothing', async () => {
 });
 
 test('a batch accepts the valid entries and reports each invalid one', async () => {
-  const b = transaction([patient('p6'), { resourceType: 'Patient', id: 'p7', gender: 'robot' } as any], 'batch');
+  const b = transaction(
+    [patient('p6'), { resourceType: 'Patient', id: 'p7', gender: 'robot' } as any],
+    'batch',
+  );
   b.entry!.push({ request: { method: 'POST', url: 'Patient' } } as any);
   const res = await h.request('POST', '/fhir', { token: TOKENS.hospA, body: b });
   expect(res.status).toBe(200);
@@ -108,7 +124,7 @@ test('a batch accepts the valid entries and reports each invalid one', async () 
   expect((await h.rt.store.locate('Patient/hospa.p6')).found).toBe(true);
 });
 
-test('sources are namespaced: two hospitals\' Patient/123 never merge', async () => {
+test("sources are namespaced: two hospitals' Patient/123 never merge", async () => {
   await h.request('PUT', '/fhir/Patient/123', { token: TOKENS.hospA, body: patient('123') });
   await h.request('PUT', '/fhir/Patient/123', { token: TOKENS.hospB, body: patient('123') });
   expect((await h.rt.store.locate('Patient/hospa.123')).found).toBe(true);
@@ -120,9 +136,17 @@ test('urn:uuid references inside a bundle resolve to the namespaced ids', async 
     resourceType: 'Bundle',
     type: 'transaction',
     entry: [
-      { fullUrl: 'urn:uuid:11111111-1111-1111-1111-111111111111', resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } },
       {
-        resource: { ...infusion('x', 'x', '2015-07-01'), id: undefined, subject: { reference: 'urn:uuid:11111111-1111-1111-1111-111111111111' } },
+        fullUrl: 'urn:uuid:11111111-1111-1111-1111-111111111111',
+        resource: { resourceType: 'Patient' },
+        request: { method: 'POST', url: 'Patient' },
+      },
+      {
+        resource: {
+          ...infusion('x', 'x', '2015-07-01'),
+          id: undefined,
+          subject: { reference: 'urn:uuid:11111111-1111-1111-1111-111111111111' },
+        },
         request: { method: 'POST', url: 'MedicationAdministration' },
       },
     ],
@@ -141,7 +165,11 @@ test('urn:uuid references inside a bundle resolve to the namespaced ids', async 
 
 test('Prefer: respond-async answers 202 and a status URL that ends with the per-entry outcome', async () => {
   const bundle = transaction([patient('p8'), infusion('ma8', 'p8', '2015-08-01')]);
-  const res = await h.request('POST', '/fhir', { token: TOKENS.hospA, body: bundle, headers: { prefer: 'respond-async' } });
+  const res = await h.request('POST', '/fhir', {
+    token: TOKENS.hospA,
+    body: bundle,
+    headers: { prefer: 'respond-async' },
+  });
   expect(res.status).toBe(202);
   const loc = res.headers.get('content-location')!;
   expect(loc).toMatch(/\/fhir\/_async\//);
@@ -165,7 +193,11 @@ test('Prefer: respond-async answers 202 and a status URL that ends with the per-
 
 test('an async transaction with an invalid entry reports 400 at the status URL and stores nothing', async () => {
   const bad = transaction([patient('p9'), { ...infusion('ma9', 'p9', '2015-09-01'), status: 'done' } as any]);
-  const res = await h.request('POST', '/fhir', { token: TOKENS.hospA, body: bad, headers: { prefer: 'respond-async' } });
+  const res = await h.request('POST', '/fhir', {
+    token: TOKENS.hospA,
+    body: bad,
+    headers: { prefer: 'respond-async' },
+  });
   expect(res.status).toBe(202);
   const path = new URL(res.headers.get('content-location')!).pathname;
   let s = await h.request('GET', path, { token: TOKENS.hospA });

@@ -11,7 +11,10 @@ import { isQueueName, type Queues } from '../../queue/queues';
 import type { Store } from '../../store/store';
 import { requireScope } from '../auth';
 
-export async function adminRoutes(app: FastifyInstance, deps: { queues: Queues; store: Store }): Promise<void> {
+export async function adminRoutes(
+  app: FastifyInstance,
+  deps: { queues: Queues; store: Store },
+): Promise<void> {
   const guard = requireScope('admin', { basicRealm: 'bitebridge admin' });
 
   await app.register(async (scoped) => {
@@ -22,24 +25,36 @@ export async function adminRoutes(app: FastifyInstance, deps: { queues: Queues; 
     await scoped.register(serverAdapter.registerPlugin(), { prefix: '/admin/queues' });
   });
 
-  app.post<{ Params: { queue: string; id: string } }>('/admin/jobs/:queue/:id/retry', { onRequest: guard }, async (req) => {
-    const { queue, id } = req.params;
-    if (!isQueueName(queue)) throw new FhirError(404, issue('not-found', 'Unknown queue'));
-    const job = await deps.queues.get(queue).getJob(id);
-    if (!job) throw new FhirError(404, issue('not-found', 'Unknown job'));
-    const state = await job.getState();
-    if (state !== 'failed' && state !== 'completed') throw new FhirError(409, issue('conflict', `Job is ${state}; only failed or completed jobs can be replayed`));
-    await job.retry(state);
-    return { queue, id, replayed: true, from: state };
-  });
+  app.post<{ Params: { queue: string; id: string } }>(
+    '/admin/jobs/:queue/:id/retry',
+    { onRequest: guard },
+    async (req) => {
+      const { queue, id } = req.params;
+      if (!isQueueName(queue)) throw new FhirError(404, issue('not-found', 'Unknown queue'));
+      const job = await deps.queues.get(queue).getJob(id);
+      if (!job) throw new FhirError(404, issue('not-found', 'Unknown job'));
+      const state = await job.getState();
+      if (state !== 'failed' && state !== 'completed')
+        throw new FhirError(
+          409,
+          issue('conflict', `Job is ${state}; only failed or completed jobs can be replayed`),
+        );
+      await job.retry(state);
+      return { queue, id, replayed: true, from: state };
+    },
+  );
 
-  app.post<{ Params: { queue: string } }>('/admin/queues-api/:queue/retry-failed', { onRequest: guard }, async (req) => {
-    const { queue } = req.params;
-    if (!isQueueName(queue)) throw new FhirError(404, issue('not-found', 'Unknown queue'));
-    const failed = await deps.queues.get(queue).getFailedCount();
-    await deps.queues.get(queue).retryJobs({ state: 'failed', count: 1000 });
-    return { queue, replayed: failed };
-  });
+  app.post<{ Params: { queue: string } }>(
+    '/admin/queues-api/:queue/retry-failed',
+    { onRequest: guard },
+    async (req) => {
+      const { queue } = req.params;
+      if (!isQueueName(queue)) throw new FhirError(404, issue('not-found', 'Unknown queue'));
+      const failed = await deps.queues.get(queue).getFailedCount();
+      await deps.queues.get(queue).retryJobs({ state: 'failed', count: 1000 });
+      return { queue, replayed: failed };
+    },
+  );
 
   app.get<{ Querystring: { count?: string } }>('/admin/rejects', { onRequest: guard }, async (req) => {
     const n = Math.min(Math.max(Number(req.query.count ?? 50) || 50, 1), 1000);

@@ -13,33 +13,52 @@ import type { Store } from '../../store/store';
 import { requireScope, sourceOf } from '../auth';
 import { FHIR_JSON } from '../fhir-json';
 
-export async function asyncStatusRoutes(app: FastifyInstance, deps: { queues: Queues; store: Store }): Promise<void> {
-  app.get<{ Params: { id: string } }>('/fhir/_async/:id', { onRequest: requireScope('ingest') }, async (req, reply) => {
-    const source = sourceOf(req);
-    const job = await deps.queues.get('ingest').getJob(req.params.id);
-    const done = (await deps.store.getIngestStatus(req.params.id)) as AcceptJobResult | undefined;
-    if (!job && !done) throw new FhirError(404, issue('not-found', 'Unknown or expired async job'));
-    if (job && (job.data as AcceptJobData).source !== source) throw new FhirError(404, issue('not-found', 'Unknown or expired async job'));
-    if (done) {
-      if (done.status !== 200 || !done.accept) return reply.code(done.status).type(FHIR_JSON).send(done.outcome);
-      const bundle: Bundle = {
-        resourceType: 'Bundle',
-        type: done.accept.kind === 'transaction' ? 'transaction-response' : 'batch-response',
-        entry: done.accept.entries.map((e) => ({
-          response: { status: e.status, ...(e.location ? { location: e.location } : {}), ...(e.outcome ? { outcome: e.outcome } : {}) },
-        })),
-      };
-      return reply.code(200).type(FHIR_JSON).send(bundle);
-    }
-    const state = await job!.getState();
-    if (state === 'failed') {
-      throw new FhirError(500, issue('exception', `Job failed after ${job!.attemptsMade} attempts; an operator can replay it`));
-    }
-    return reply
-      .code(202)
-      .header('X-Progress', state)
-      .header('Retry-After', '1')
-      .type(FHIR_JSON)
-      .send({ resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: `Job is ${state}` }] });
-  });
+export async function asyncStatusRoutes(
+  app: FastifyInstance,
+  deps: { queues: Queues; store: Store },
+): Promise<void> {
+  app.get<{ Params: { id: string } }>(
+    '/fhir/_async/:id',
+    { onRequest: requireScope('ingest') },
+    async (req, reply) => {
+      const source = sourceOf(req);
+      const job = await deps.queues.get('ingest').getJob(req.params.id);
+      const done = (await deps.store.getIngestStatus(req.params.id)) as AcceptJobResult | undefined;
+      if (!job && !done) throw new FhirError(404, issue('not-found', 'Unknown or expired async job'));
+      if (job && (job.data as AcceptJobData).source !== source)
+        throw new FhirError(404, issue('not-found', 'Unknown or expired async job'));
+      if (done) {
+        if (done.status !== 200 || !done.accept)
+          return reply.code(done.status).type(FHIR_JSON).send(done.outcome);
+        const bundle: Bundle = {
+          resourceType: 'Bundle',
+          type: done.accept.kind === 'transaction' ? 'transaction-response' : 'batch-response',
+          entry: done.accept.entries.map((e) => ({
+            response: {
+              status: e.status,
+              ...(e.location ? { location: e.location } : {}),
+              ...(e.outcome ? { outcome: e.outcome } : {}),
+            },
+          })),
+        };
+        return reply.code(200).type(FHIR_JSON).send(bundle);
+      }
+      const state = await job!.getState();
+      if (state === 'failed') {
+        throw new FhirError(
+          500,
+          issue('exception', `Job failed after ${job!.attemptsMade} attempts; an operator can replay it`),
+        );
+      }
+      return reply
+        .code(202)
+        .header('X-Progress', state)
+        .header('Retry-After', '1')
+        .type(FHIR_JSON)
+        .send({
+          resourceType: 'OperationOutcome',
+          issue: [{ severity: 'information', code: 'informational', diagnostics: `Job is ${state}` }],
+        });
+    },
+  );
 }

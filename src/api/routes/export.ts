@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FhirError, issue } from '../../fhir/outcome';
-import { isKnownResourceType } from '../../fhir/resource-types';
+import { isFhirResourceType as isKnownResourceType } from '../../validation/fhir-definitions';
 import { ExportJobs, type ExportRecord } from '../../export/jobs';
 import { fromParameters, fromQuery, parseExportParams, type ExportLevel } from '../../export/request';
 import type { Queues } from '../../queue/queues';

@@ -42,7 +42,11 @@ function responseBundle(result: AcceptResult): Bundle {
       ...(e.outcome ? { outcome: e.outcome } : {}),
     },
   }));
-  return { resourceType: 'Bundle', type: result.kind === 'transaction' ? 'transaction-response' : 'batch-response', entry };
+  return {
+    resourceType: 'Bundle',
+    type: result.kind === 'transaction' ? 'transaction-response' : 'batch-response',
+    entry,
+  };
 }
 
 export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps): Promise<void> {
@@ -68,7 +72,16 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
         .code(202)
         .header('Content-Location', `${baseUrl(req)}/fhir/_async/${jobId}`)
         .type(FHIR_JSON)
-        .send({ resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: `Accepted for processing as job ${jobId}` }] });
+        .send({
+          resourceType: 'OperationOutcome',
+          issue: [
+            {
+              severity: 'information',
+              code: 'informational',
+              diagnostics: `Accepted for processing as job ${jobId}`,
+            },
+          ],
+        });
     }
     let result: AcceptResult;
     try {
@@ -94,7 +107,14 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
   app.post('/fhir', auth, async (req, reply) => {
     const body = req.body as Resource | undefined;
     if (!body || body.resourceType !== 'Bundle') {
-      throw new FhirError(400, issue('invalid', 'POST /fhir takes a Bundle; post single resources to /fhir/{type}', 'Resource.resourceType'));
+      throw new FhirError(
+        400,
+        issue(
+          'invalid',
+          'POST /fhir takes a Bundle; post single resources to /fhir/{type}',
+          'Resource.resourceType',
+        ),
+      );
     }
     return accept(req, reply, body);
   });
@@ -102,7 +122,10 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
   app.post<{ Params: { type: string } }>('/fhir/:type', auth, async (req, reply) => {
     const body = req.body as Resource | undefined;
     if (!body || typeof body !== 'object' || body.resourceType !== req.params.type) {
-      throw new FhirError(400, issue('invalid', `Body resourceType must be ${req.params.type}`, 'Resource.resourceType'));
+      throw new FhirError(
+        400,
+        issue('invalid', `Body resourceType must be ${req.params.type}`, 'Resource.resourceType'),
+      );
     }
     return accept(req, reply, body);
   });
@@ -110,10 +133,16 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
   app.put<{ Params: { type: string; id: string } }>('/fhir/:type/:id', auth, async (req, reply) => {
     const body = req.body as Resource | undefined;
     if (!body || typeof body !== 'object' || body.resourceType !== req.params.type) {
-      throw new FhirError(400, issue('invalid', `Body resourceType must be ${req.params.type}`, 'Resource.resourceType'));
+      throw new FhirError(
+        400,
+        issue('invalid', `Body resourceType must be ${req.params.type}`, 'Resource.resourceType'),
+      );
     }
     if (body.id !== undefined && body.id !== req.params.id) {
-      throw new FhirError(400, issue('invalid', 'Resource id does not match the URL', `${req.params.type}.id`));
+      throw new FhirError(
+        400,
+        issue('invalid', 'Resource id does not match the URL', `${req.params.type}.id`),
+      );
     }
     return accept(req, reply, { ...body, id: req.params.id });
   });

@@ -17,8 +17,14 @@ export function newCapabilities(): Capabilities {
   return { resources: new Map(), systemInteractions: new Set(), systemOperations: [] };
 }
 
-export function addResourceCapability(caps: Capabilities, type: string, add: Partial<CapabilityStatementRestResource>): void {
-  const cur: CapabilityStatementRestResource = caps.resources.get(type) ?? { type: type as CapabilityStatementRestResource['type'] };
+export function addResourceCapability(
+  caps: Capabilities,
+  type: string,
+  add: Partial<CapabilityStatementRestResource>,
+): void {
+  const cur: CapabilityStatementRestResource = caps.resources.get(type) ?? {
+    type: type as CapabilityStatementRestResource['type'],
+  };
   caps.resources.set(type, {
     ...cur,
     ...add,
@@ -28,10 +34,15 @@ export function addResourceCapability(caps: Capabilities, type: string, add: Par
   });
 }
 
-export async function metadataRoutes(app: FastifyInstance, opts: { caps: Capabilities; version: string }): Promise<void> {
+export async function metadataRoutes(
+  app: FastifyInstance,
+  opts: { caps: Capabilities; version: string },
+): Promise<void> {
   app.get('/fhir/metadata', async (_req, reply) => {
     const resource = [...opts.caps.resources.values()]
-      .map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => !(Array.isArray(v) && v.length === 0))))
+      .map((r) =>
+        Object.fromEntries(Object.entries(r).filter(([, v]) => !(Array.isArray(v) && v.length === 0))),
+      )
       .sort((a, b) => String(a.type).localeCompare(String(b.type))) as CapabilityStatementRestResource[];
     const cs: CapabilityStatement = {
       resourceType: 'CapabilityStatement',
@@ -46,8 +57,16 @@ export async function metadataRoutes(app: FastifyInstance, opts: { caps: Capabil
         {
           mode: 'server',
           security: {
-            service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth' }], text: 'Bearer tokens with scopes ingest, read, export, admin' }],
-            description: 'Every data endpoint requires a bearer token; ids are namespaced by the token\'s source.',
+            service: [
+              {
+                coding: [
+                  { system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth' },
+                ],
+                text: 'Bearer tokens with scopes ingest, read, export, admin',
+              },
+            ],
+            description:
+              "Every data endpoint requires a bearer token; ids are namespaced by the token's source.",
           },
           resource,
           interaction: [...opts.caps.systemInteractions].sort().map((code) => ({ code })),

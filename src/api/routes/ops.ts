@@ -7,13 +7,22 @@ import type { Redis } from 'ioredis';
 import type { Metrics } from '../../ops/metrics';
 import type { Queues } from '../../queue/queues';
 
-export async function opsRoutes(app: FastifyInstance, deps: { redis: Redis; queues?: Queues; metrics: Metrics; isClosing: () => boolean }): Promise<void> {
+export async function opsRoutes(
+  app: FastifyInstance,
+  deps: { redis: Redis; queues?: Queues; metrics: Metrics; isClosing: () => boolean },
+): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_req, reply) => {
     const checks: Record<string, string> = {};
     try {
-      checks.redis = (await Promise.race([deps.redis.ping(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 1000))])) === 'PONG' ? 'ok' : 'fail';
+      checks.redis =
+        (await Promise.race([
+          deps.redis.ping(),
+          new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 1000)),
+        ])) === 'PONG'
+          ? 'ok'
+          : 'fail';
     } catch {
       checks.redis = 'fail';
     }

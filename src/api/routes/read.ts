@@ -11,7 +11,7 @@ import type { StoredResource, Store } from '../../store/store';
 import { requireScope, sourceOf } from '../auth';
 import { FHIR_JSON } from '../fhir-json';
 import { addResourceCapability, type Capabilities } from './metadata';
-import { resourceTypeNames } from '../../fhir/resource-types';
+import { loadFhirDefinitions as resourceTypeNames } from '../../validation/fhir-definitions';
 
 const notFound = (type: string, id: string) =>
   new FhirError(404, issue('not-found', `${type}/${id} is not known`));

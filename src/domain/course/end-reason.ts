@@ -23,7 +23,7 @@
 import type { CourseEndReason, CourseStatus, ResponseCategory } from '../course';
 import type { ClinicalEvent } from '../events';
 import { freeIntervalAfter, type AssemblyConfig } from './config';
-import { calendarDay, ofKind } from './patient-events';
+import { calendarDay, effectivePercent, ofKind } from './patient-events';
 import type { RelapseEvidence } from './relapse';
 
 export interface CourseEnding {
@@ -73,7 +73,7 @@ export function courseOutcome(
     ofKind(events, 'PeripheralBlasts').some(
       (p) =>
         p.percent !== undefined &&
-        p.percent >= config.peripheralBlastProgressionPercent &&
+        (effectivePercent(p) ?? 0) >= config.peripheralBlastProgressionPercent &&
         between(calendarDay(p.at), c.lastInfusionDay - config.stopWindowDays, stopHorizon),
     );
   if (progressed) return { status, endReason: 'progression' };

@@ -86,3 +86,18 @@ export function asOfTime(events: readonly ClinicalEvent[]): string | undefined {
 export function ofKind<K extends EventKind>(events: readonly ClinicalEvent[], kind: K): EventOf<K>[] {
   return events.filter((e): e is EventOf<K> => e.kind === kind);
 }
+
+/**
+ * A charted percentage with its comparator, as a number that compares correctly against thresholds:
+ * "<5%" must read as below 5 (a remission marrow), ">5%" as above it. The nudge is far below any
+ * clinically meaningful difference.
+ */
+export function effectivePercent(e: {
+  percent?: number;
+  comparator?: '<' | '<=' | '>=' | '>';
+}): number | undefined {
+  if (e.percent === undefined) return undefined;
+  if (e.comparator === '<') return e.percent - 1e-9;
+  if (e.comparator === '>') return e.percent + 1e-9;
+  return e.percent;
+}

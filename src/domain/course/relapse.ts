@@ -13,7 +13,7 @@
 import type { ClinicalEvent } from '../events';
 import type { SourceRef } from '../source-ref';
 import type { AssemblyConfig } from './config';
-import { calendarDay } from './patient-events';
+import { calendarDay, effectivePercent } from './patient-events';
 
 export interface RelapseEvidence {
   at: string;
@@ -33,7 +33,7 @@ export function relapseEvidence(events: readonly ClinicalEvent[], config: Assemb
   for (const e of events) {
     switch (e.kind) {
       case 'MarrowBlasts':
-        if (e.percent >= config.remissionBlastPercent) {
+        if ((effectivePercent(e) ?? 0) >= config.remissionBlastPercent) {
           if (state === 'remission') push(e, `marrow blasts ${e.percent}% after remission`);
           state = 'disease';
         } else state = 'remission';

@@ -24,7 +24,7 @@ import type { ClinicalEvent, CountAnalyte, CountResult, MrdResult } from '../eve
 import { uniqueRefs } from '../source-ref';
 import { toMs } from '../time';
 import type { AssemblyConfig } from './config';
-import { calendarDay, ofKind } from './patient-events';
+import { calendarDay, effectivePercent, ofKind } from './patient-events';
 
 export interface DayWindow {
   /** Inclusive first calendar day. */
@@ -126,7 +126,12 @@ export function assessResponse(
     result =
       em.length > 0
         ? 'no-response'
-        : category(marrow.percent, platelets?.value10e9PerL, anc?.value10e9PerL, config);
+        : category(
+            effectivePercent(marrow) ?? marrow.percent,
+            platelets?.value10e9PerL,
+            anc?.value10e9PerL,
+            config,
+          );
   }
   const assessedAt = marrow?.at ?? mrd?.at;
   return {

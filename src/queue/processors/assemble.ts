@@ -36,7 +36,10 @@ export interface AssembleResult {
   stale: boolean;
 }
 
-export async function processAssemble(job: Job<{ patient: string }>, deps: AssembleDeps): Promise<AssembleResult> {
+export async function processAssemble(
+  job: Job<{ patient: string }>,
+  deps: AssembleDeps,
+): Promise<AssembleResult> {
   const { patient } = job.data;
   const claim = await deps.store.claimAssemble(patient);
   const events = await deps.store.loadEvents(patient);
@@ -45,7 +48,9 @@ export async function processAssemble(job: Job<{ patient: string }>, deps: Assem
 
   const keyOf = (r: Resource) => `${r.resourceType}/${r.id}`;
   const producedKeys = new Set(produced.map(keyOf));
-  const gone = [...current.values()].filter((c) => !producedKeys.has(c.key) && !isWithdrawn(c.resource)).map((c) => withdrawn(c.resource));
+  const gone = [...current.values()]
+    .filter((c) => !producedKeys.has(c.key) && !isWithdrawn(c.resource))
+    .map((c) => withdrawn(c.resource));
   const all = [...produced, ...gone];
   for (const r of all) deps.assertValid(r);
 
@@ -65,6 +70,17 @@ export async function processAssemble(job: Job<{ patient: string }>, deps: Assem
     withdrawn: gone.length,
     stale: changed === null,
   };
-  deps.log.info({ jobId: job.id, claim, events: events.length, outputs: result.outputs, changed: result.changed, withdrawn: result.withdrawn, stale: result.stale }, 'assembled');
+  deps.log.info(
+    {
+      jobId: job.id,
+      claim,
+      events: events.length,
+      outputs: result.outputs,
+      changed: result.changed,
+      withdrawn: result.withdrawn,
+      stale: result.stale,
+    },
+    'assembled',
+  );
   return result;
 }

@@ -21,7 +21,11 @@ export interface MapOutcome {
 }
 
 /** `map(resource) → events`, with a synchronous resolver for referenced resources (Medication…). */
-export type ResourceMapper = (resource: Resource, source: string, resolve: (reference: string) => Resource | undefined) => MapOutcome;
+export type ResourceMapper = (
+  resource: Resource,
+  source: string,
+  resolve: (reference: string) => Resource | undefined,
+) => MapOutcome;
 
 export interface IngestDeps {
   store: Store;
@@ -44,7 +48,7 @@ export interface MapJobData {
 }
 
 /** Reference types resolved from the store before mapping (the mapper itself stays synchronous). */
-const RESOLVABLE = /^(Medication|Substance)\/[A-Za-z0-9\-.]{1,64}$/;
+const RESOLVABLE = /^(Medication|Substance|Specimen)\/[A-Za-z0-9\-.]{1,64}$/;
 
 function collectReferences(node: unknown, out: Set<string>): void {
   if (Array.isArray(node)) node.forEach((n) => collectReferences(n, out));
@@ -67,7 +71,15 @@ export interface MapSummary {
 }
 
 export async function mapItems(source: string, items: MapItem[], deps: IngestDeps): Promise<MapSummary> {
-  const summary: MapSummary = { mapped: 0, ignored: 0, retracted: 0, error: 0, stale: 0, patients: [], errors: [] };
+  const summary: MapSummary = {
+    mapped: 0,
+    ignored: 0,
+    retracted: 0,
+    error: 0,
+    stale: 0,
+    patients: [],
+    errors: [],
+  };
   const patients = new Set<string>();
   for (const item of items) {
     const stored = await deps.store.getSource(item.key, item.patient);
@@ -103,17 +115,38 @@ export async function mapItems(source: string, items: MapItem[], deps: IngestDep
  * claim, so every ingest that finishes before that job starts shares it; one finishing after the job
  * started (and took a new claim) gets a new job. See processors/assemble.ts.
  */
-export async function enqueueAssemble(patients: string[], deps: Pick<IngestDeps, 'store' | 'queues'>): Promise<void> {
+export async function enqueueAssemble(
+  patients: string[],
+  deps: Pick<IngestDeps, 'store' | 'queues'>,
+): Promise<void> {
   if (!patients.length) return;
-  const claims = await Promise.all(patients.map((p) => deps.store.redis.get(deps.store.keys.claim({ patient: p }))));
-  await deps.queues.get('assemble').addBulk(
-    patients.map((patient, i) => ({ name: 'assemble', data: { patient }, opts: { jobId: `a-${patient}-${claims[i] ?? '0'}` } })),
+  const claims = await Promise.all(
+    patients.map((p) => deps.store.redis.get(deps.store.keys.claim({ patient: p }))),
   );
+  await deps.queues
+    .get('assemble')
+    .addBulk(
+      patients.map((patient, i) => ({
+        name: 'assemble',
+        data: { patient },
+        opts: { jobId: `a-${patient}-${claims[i] ?? '0'}` },
+      })),
+    );
 }
 
 export async function processMap(job: Job<MapJobData>, deps: IngestDeps): Promise<MapSummary> {
   const summary = await mapItems(job.data.source, job.data.items, deps);
-  deps.log.info({ jobId: job.id, items: job.data.items.length, mapped: summary.mapped, ignored: summary.ignored, errors: summary.error, patients: summary.patients.length }, 'mapped');
+  deps.log.info(
+    {
+      jobId: job.id,
+      items: job.data.items.length,
+      mapped: summary.mapped,
+      ignored: summary.ignored,
+      errors: summary.error,
+      patients: summary.patients.length,
+    },
+    'mapped',
+  );
   return summary;
 }
 
@@ -127,7 +160,11 @@ export interface AcceptJobResult {
 export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): Promise<AcceptJobResult> {
   let result: AcceptJobResult;
   try {
-    const accepted = await acceptPayload(job.data.payload, job.data.source, { store: deps.store, validate: deps.validate, jobId: job.id });
+    const accepted = await acceptPayload(job.data.payload, job.data.source, {
+      store: deps.store,
+      validate: deps.validate,
+      jobId: job.id,
+    });
     for (const [k, n] of Object.entries(accepted.tally)) deps.metrics.ingestEntries.inc({ outcome: k }, n);
     const map = await mapItems(job.data.source, accepted.toMap, deps);
     const { toMap: _t, ...rest } = accepted;
@@ -138,6 +175,9 @@ export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): 
     result = { status: err.status, outcome: err.outcome };
   }
   await deps.store.setIngestStatus(String(job.id), result, deps.statusTtlSeconds);
-  deps.log.info({ jobId: job.id, status: result.status, entries: result.accept?.entries.length ?? 0 }, 'accepted async payload');
+  deps.log.info(
+    { jobId: job.id, status: result.status, entries: result.accept?.entries.length ?? 0 },
+    'accepted async payload',
+  );
   return result;
 }

@@ -1,4 +1,5 @@
 import { assemble, mrdResponse, withDefaults } from '../../../src/domain/course/index';
+import { assessResponse } from '../../../src/domain/course/response';
 import type { MrdResult } from '../../../src/domain/events';
 import { Timeline } from './builders';
 
@@ -144,5 +145,34 @@ describe('MRD response', () => {
   it('reads not detected without a sensitivity as complete only when configured', () => {
     const lenient = withDefaults({ mrdNotDetectedWithoutSensitivityIsComplete: true });
     expect(mrdResponse(mrd({ detected: false }), lenient)).toBe('complete');
+  });
+});
+
+describe('charted comparators on marrow blasts', () => {
+  const ev = (kind: string, extra: object, at = '2015-03-01') =>
+    ({
+      eventId: `${kind}/${at}`,
+      patient: 'x.p',
+      source: { resourceType: 'Observation', id: `x.${kind}` },
+      at,
+      kind,
+      ...extra,
+    }) as never;
+  const w = { startDay: 0, endDay: Number.MAX_SAFE_INTEGER };
+  test('"<5%" blasts with recovered counts is CR, not CRh', () => {
+    const events = [
+      ev('MarrowBlasts', { percent: 5, comparator: '<' }),
+      ev('CountResult', { analyte: 'platelets', value10e9PerL: 150 }),
+      ev('CountResult', { analyte: 'anc', value10e9PerL: 2 }),
+    ];
+    expect(assessResponse(events, w, withDefaults()).category).toBe('CR');
+  });
+  test('plain 5% blasts with recovered counts is CRh', () => {
+    const events = [
+      ev('MarrowBlasts', { percent: 5 }),
+      ev('CountResult', { analyte: 'platelets', value10e9PerL: 150 }),
+      ev('CountResult', { analyte: 'anc', value10e9PerL: 2 }),
+    ];
+    expect(assessResponse(events, w, withDefaults()).category).toBe('CRh');
   });
 });

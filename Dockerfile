@@ -1,0 +1,10 @@
+# Image for the api and worker services of docker-compose.yml.
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN mkdir -p var && chown node:node var
+USER node
+EXPOSE 8080
+CMD ["npm", "run", "start:api"]

@@ -1,0 +1,119 @@
+/**
+ * One resource against FHIR R4 (structure, cardinality, formats, invariants via @medplum/core; required
+ * bindings of the base spec via the JSON Schema) and, when asked, against one of our profiles
+ * (profile snapshot via @medplum/core, plus our own terminology check of required bindings).
+ */
+import { validateResource as medplumValidate } from '@medplum/core';
+import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { baseBindingIssues } from './base-bindings';
+import { isFhirResourceType } from './fhir-definitions';
+import { fhirPatternNames, jsonSchemaErrors } from './fhir-json-schema';
+import { rootNameOf } from './fhirpath-expression';
+import { isError, issue, uniqueIssues } from './issues';
+import { jsonSchemaIssues } from './json-schema-issues';
+import { medplumIssues } from './medplum-issues';
+import { getProfile } from './profiles/registry';
+import { bindingIssues } from './profiles/terminology';
+
+export interface ValidateOptions {
+  /** Canonical URL of a profile loaded by `loadProfiles()`. */
+  profileUrl?: string;
+}
+
+/** Deeper than any real resource; the validators recurse, so depth is checked first (without recursion). */
+export const MAX_JSON_DEPTH = 100;
+
+function tooDeep(root: unknown): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > MAX_JSON_DEPTH) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** Problems that make the resource unfit for either validator (reported alone). */
+function shapeIssues(resource: unknown): OperationOutcomeIssue[] {
+  if (resource === null || typeof resource !== 'object' || Array.isArray(resource)) {
+    return [issue('error', 'structure', 'A resource must be a JSON object', 'Resource')];
+  }
+  const type = (resource as { resourceType?: unknown }).resourceType;
+  if (typeof type !== 'string') {
+    return [issue('error', 'required', 'Missing or non-string resourceType', 'Resource.resourceType')];
+  }
+  if (!isFhirResourceType(type)) {
+    return [
+      issue(
+        'error',
+        'not-supported',
+        'Unknown FHIR R4 resource type',
+        `${rootNameOf(resource)}.resourceType`,
+      ),
+    ];
+  }
+  if (tooDeep(resource)) {
+    return [issue('error', 'too-costly', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`, type)];
+  }
+  return [];
+}
+
+/** Medplum writes choice elements as `effective[x]`; ajv names the JSON key (`effectiveDateTime`). */
+function locationMatcher(expression: string): RegExp {
+  const escaped = expression
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/\\\[x\\\]/g, '[A-Z][A-Za-z0-9]*');
+  return new RegExp(`^${escaped}$`);
+}
+
+/** ajv issues at a location Medplum already reported are the same problem said twice. */
+function mergeIssues(
+  medplum: OperationOutcomeIssue[],
+  ajv: OperationOutcomeIssue[],
+): OperationOutcomeIssue[] {
+  const reported = medplum.filter(isError).flatMap((i) => (i.expression ?? []).map(locationMatcher));
+  const fresh = ajv.filter((a) => !(a.expression ?? []).some((e) => reported.some((m) => m.test(e))));
+  return uniqueIssues([...medplum, ...fresh]);
+}
+
+export function validateResource(resource: unknown, opts: ValidateOptions = {}): OperationOutcomeIssue[] {
+  const shape = shapeIssues(resource);
+  if (shape.length > 0) return shape;
+  try {
+    return validateWellFormed(resource as Resource, opts);
+  } catch {
+    // A validator failing on odd input must not turn a client error into a crash.
+    return [
+      issue('error', 'exception', 'The validator could not process this resource', rootNameOf(resource)),
+    ];
+  }
+}
+
+function validateWellFormed(resource: Resource, opts: ValidateOptions): OperationOutcomeIssue[] {
+  const r = resource;
+  let profileIssues: OperationOutcomeIssue[] = [];
+  let medplum: OperationOutcomeIssue[];
+  if (opts.profileUrl !== undefined) {
+    const profile = getProfile(opts.profileUrl);
+    if (!profile || profile.resourceType !== 'StructureDefinition' || profile.type !== r.resourceType) {
+      return [
+        issue(
+          'error',
+          'not-supported',
+          'Unknown profile for this resource type',
+          `${r.resourceType}.meta.profile`,
+        ),
+      ];
+    }
+    medplum = medplumIssues(() => medplumValidate(r, { profile }));
+    profileIssues = bindingIssues(r, profile);
+  } else {
+    medplum = medplumIssues(() => medplumValidate(r));
+  }
+  const ajv = jsonSchemaIssues(r, jsonSchemaErrors(r), fhirPatternNames());
+  // The base binding check repeats the JSON Schema's enums where both know the binding: keep one.
+  const ajvAt = new Set(ajv.flatMap((i) => i.expression ?? []));
+  const bindings = baseBindingIssues(r).filter((i) => !(i.expression ?? []).some((e) => ajvAt.has(e)));
+  return uniqueIssues([...mergeIssues(medplum, [...ajv, ...bindings]), ...profileIssues]);
+}

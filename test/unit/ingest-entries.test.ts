@@ -1,0 +1,129 @@
+import type { Bundle } from '@medplum/fhirtypes';
+import { parsePayload } from '../../src/ingest/entries';
+import { FhirError } from '../../src/fhir/outcome';
+
+const patient = { resourceType: 'Patient', id: 'p1' };
+
+function issuesOf(fn: () => unknown) {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(FhirError);
+    return (e as FhirError).outcome.issue;
+  }
+  throw new Error('expected a FhirError');
+}
+
+describe('parsePayload', () => {
+  test('a single resource with an id is a PUT of that id', () => {
+    const p = parsePayload(patient);
+    expect(p.kind).toBe('single');
+    expect(p.entries).toEqual([{ index: 0, method: 'PUT', localId: 'p1', resource: patient }]);
+  });
+
+  test('transaction entries keep their order and request lines', () => {
+    const b: Bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          resource: { resourceType: 'Patient' },
+          request: { method: 'POST', url: 'Patient' },
+          fullUrl: 'urn:uuid:a',
+        },
+        { resource: { resourceType: 'Patient', id: 'x' }, request: { method: 'PUT', url: 'Patient/x' } },
+      ],
+    };
+    const p = parsePayload(b);
+    expect(p.entries.map((e) => [e.index, e.method, e.localId, e.fullUrl])).toEqual([
+      [0, 'POST', undefined, 'urn:uuid:a'],
+      [1, 'PUT', 'x', undefined],
+    ]);
+  });
+
+  test.each([
+    ['no resource', { request: { method: 'POST', url: 'Patient' } }, 'Bundle.entry[0].resource', 'required'],
+    [
+      'unknown type',
+      { resource: { resourceType: 'Nope' }, request: { method: 'POST', url: 'Nope' } },
+      'Bundle.entry[0].resource.resourceType',
+      'not-supported',
+    ],
+    [
+      'DELETE',
+      { resource: patient, request: { method: 'DELETE', url: 'Patient/p1' } },
+      'Bundle.entry[0].request.method',
+      'not-supported',
+    ],
+    [
+      'PUT url of another type',
+      { resource: patient, request: { method: 'PUT', url: 'Observation/p1' } },
+      'Bundle.entry[0].request.url',
+      'value',
+    ],
+    [
+      'PUT id mismatch',
+      { resource: patient, request: { method: 'PUT', url: 'Patient/p2' } },
+      'Bundle.entry[0].resource.id',
+      'value',
+    ],
+    [
+      'bad id',
+      { resource: { resourceType: 'Patient', id: 'a b' }, request: { method: 'POST', url: 'Patient' } },
+      'Patient.id',
+      'value',
+    ],
+  ])('entry problem: %s', (_name, entry, expression, code) => {
+    const p = parsePayload({ resourceType: 'Bundle', type: 'batch', entry: [entry] } as Bundle);
+    expect(p.entries).toEqual([]);
+    const [i] = p.entryIssues.get(0)!;
+    expect(i.expression).toEqual([expression]);
+    expect(i.code).toBe(code);
+  });
+
+  test('bundle-level problems throw a 400', () => {
+    expect(issuesOf(() => parsePayload({ resourceType: 'Bundle', type: 'searchset' }))[0].expression).toEqual(
+      ['Bundle.type'],
+    );
+    expect(
+      issuesOf(() => parsePayload({ resourceType: 'Bundle', type: 'batch', entry: {} }))[0].expression,
+    ).toEqual(['Bundle.entry']);
+    expect(issuesOf(() => parsePayload([patient]))[0].code).toBe('structure');
+    expect(issuesOf(() => parsePayload({ id: 'x' }))[0].code).toBe('required');
+  });
+
+  test('a message Bundle accepts only its focus resources', () => {
+    const b = {
+      resourceType: 'Bundle',
+      type: 'message',
+      entry: [
+        {
+          resource: {
+            resourceType: 'MessageHeader',
+            eventCoding: { code: 'x' },
+            source: { endpoint: 'x' },
+            focus: [{ reference: 'Patient/p1' }],
+          },
+        },
+        { resource: patient },
+        { resource: { resourceType: 'Patient', id: 'other' } },
+      ],
+    };
+    const p = parsePayload(b);
+    expect(p.kind).toBe('message');
+    expect(p.entries.map((e) => e.localId)).toEqual(['p1']);
+    expect(p.requestCount).toBe(3);
+    expect(issuesOf(() => parsePayload({ ...b, entry: b.entry.slice(1) }))[0].expression).toEqual([
+      'Bundle.entry[0].resource',
+    ]);
+  });
+
+  test('a collection Bundle upserts every resource', () => {
+    const p = parsePayload({
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [{ resource: patient }, { resource: { resourceType: 'Observation' } }],
+    });
+    expect(p.entries.map((e) => e.method)).toEqual(['PUT', 'POST']);
+  });
+});

@@ -1,0 +1,135 @@
+import fc from 'fast-check';
+import { namespaceEntries, patientOf, SOURCE_TAG_SYSTEM } from '../../src/ingest/namespace';
+import { fingerprint, stableStringify } from '../../src/ingest/canonical';
+import { jsonDepth } from '../../src/ingest/json-limits';
+import { belongsTo, localIdOf, namespacedId, sourceOf } from '../../src/identity';
+import type { IncomingEntry } from '../../src/ingest/entries';
+
+const obs = (id: string | undefined, subject: string): IncomingEntry => ({
+  index: 0,
+  method: id ? 'PUT' : 'POST',
+  localId: id,
+  resource: {
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    code: { text: 'x' },
+    subject: { reference: subject },
+  } as never,
+});
+
+describe('namespacing', () => {
+  test('ids and relative references move into the source namespace', () => {
+    const { prepared, issues } = namespaceEntries([obs('o1', 'Patient/123')], 'hospa');
+    expect(issues.size).toBe(0);
+    expect(prepared[0].key).toBe('Observation/hospa.o1');
+    expect((prepared[0].resource as any).subject.reference).toBe('Patient/hospa.123');
+    expect(prepared[0].patient).toBe('hospa.123');
+    expect(prepared[0].resource.meta?.tag).toEqual([{ system: SOURCE_TAG_SYSTEM, code: 'hospa' }]);
+  });
+
+  test('the input is not modified', () => {
+    const e = obs('o1', 'Patient/123');
+    const before = JSON.stringify(e);
+    namespaceEntries([e], 'hospa');
+    expect(JSON.stringify(e)).toBe(before);
+  });
+
+  test('urn:uuid references resolve to bundle entries; dangling ones are reported', () => {
+    const p: IncomingEntry = {
+      index: 0,
+      method: 'POST',
+      fullUrl: 'urn:uuid:abc',
+      resource: { resourceType: 'Patient' },
+    };
+    const o = { ...obs('o2', 'urn:uuid:abc'), index: 1 };
+    const dangling = { ...obs('o3', 'urn:uuid:missing'), index: 2 };
+    const { prepared, issues } = namespaceEntries([p, o, dangling], 'hospa');
+    const pid = prepared[0].resource.id;
+    expect(pid).toMatch(/^hospa\.h[0-9a-f]{31}$/);
+    expect((prepared[1].resource as any).subject.reference).toBe(`Patient/${pid}`);
+    expect(issues.get(2)![0].expression).toEqual(['Bundle.entry[2].resource.subject.reference']);
+  });
+
+  test('id-less resources get a content-derived id: the same content, the same id', () => {
+    const a = namespaceEntries([obs(undefined, 'Patient/1')], 's').prepared[0].key;
+    const b = namespaceEntries([obs(undefined, 'Patient/1')], 's').prepared[0].key;
+    const c = namespaceEntries([obs(undefined, 'Patient/2')], 's').prepared[0].key;
+    expect(a).toBe(b);
+    expect(a).not.toBe(c);
+  });
+
+  test("the sender's versionId is kept aside, not stored as ours", () => {
+    const e = obs('o1', 'Patient/1');
+    (e.resource as any).meta = { versionId: '9', lastUpdated: '2020-01-01T00:00:00Z' };
+    const [p] = namespaceEntries([e], 's').prepared;
+    expect(p.clientVersionId).toBe('9');
+    expect(p.resource.meta?.versionId).toBeUndefined();
+    expect(p.resource.meta?.lastUpdated).toBeUndefined();
+  });
+
+  test('an id too long once namespaced is an issue', () => {
+    const { prepared, issues } = namespaceEntries([obs('x'.repeat(64), 'Patient/1')], 'hospa');
+    expect(prepared).toEqual([]);
+    expect(issues.get(0)![0].expression).toEqual(['Bundle.entry[0].resource.id']);
+  });
+
+  test('contained references and absolute URLs are left alone', () => {
+    const e = obs('o1', '#p');
+    (e.resource as any).performer = [{ reference: 'https://other.example/fhir/Practitioner/1' }];
+    const [p] = namespaceEntries([e], 's').prepared;
+    expect((p.resource as any).subject.reference).toBe('#p');
+    expect((p.resource as any).performer[0].reference).toBe('https://other.example/fhir/Practitioner/1');
+  });
+
+  test('patientOf reads subject or patient, or the Patient itself', () => {
+    expect(patientOf({ resourceType: 'Patient', id: 'a.1' })).toBe('a.1');
+    expect(patientOf({ resourceType: 'AdverseEvent', subject: { reference: 'Patient/a.2' } } as never)).toBe(
+      'a.2',
+    );
+    expect(patientOf({ resourceType: 'Medication' })).toBeUndefined();
+  });
+
+  test('identity helpers split at the first dot', () => {
+    const id = namespacedId('hospa', 'x.y');
+    expect(sourceOf(id)).toBe('hospa');
+    expect(localIdOf(id)).toBe('x.y');
+    expect(belongsTo(id, 'hospa')).toBe(true);
+    expect(belongsTo(id, 'hosp')).toBe(false);
+  });
+});
+
+describe('fingerprint', () => {
+  test('ignores key order and server meta, sees content', () => {
+    const a = { resourceType: 'Patient', id: '1', gender: 'female', meta: { versionId: '1' } };
+    const b = {
+      gender: 'female',
+      id: '1',
+      resourceType: 'Patient',
+      meta: { versionId: '7', lastUpdated: 'x' },
+    };
+    expect(fingerprint(a)).toBe(fingerprint(b));
+    expect(fingerprint({ ...a, gender: 'male' })).not.toBe(fingerprint(a));
+  });
+
+  test('stableStringify is invariant under key permutation (property)', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (obj) => {
+        const reversed = Object.fromEntries(Object.entries(obj).reverse());
+        return stableStringify(obj) === stableStringify(reversed);
+      }),
+    );
+  });
+});
+
+describe('jsonDepth', () => {
+  test('counts nesting of objects and arrays', () => {
+    expect(jsonDepth(1, 10)).toBe(0);
+    expect(jsonDepth({ a: [{ b: 1 }] }, 10)).toBe(3);
+  });
+  test('stops early past the limit, without recursion', () => {
+    let v: unknown = 1;
+    for (let i = 0; i < 100_000; i++) v = [v];
+    expect(jsonDepth(v, 64)).toBeGreaterThan(64);
+  });
+});
