@@ -6,6 +6,7 @@
 import { rm } from 'node:fs/promises';
 import type { Redis } from 'ioredis';
 import { exportExpiryKey, exportJobKey } from '../store/keys';
+import { removePartials } from './run';
 import type { ExportLevel, ExportParams } from './request';
 
 export interface ExportSpec extends ExportParams {
@@ -116,7 +117,10 @@ export class ExportJobs {
   /** Deletes the record and its files (cancel, expiry). */
   async remove(id: string, dir?: string): Promise<void> {
     await this.redis.multi().del(this.key(id)).zrem(exportExpiryKey(this.prefix), id).exec();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir) {
+      await rm(dir, { recursive: true, force: true });
+      await removePartials(dir);
+    }
   }
 
   /** Removes every export whose files expired by `nowMs`; returns how many. */

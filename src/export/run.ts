@@ -1,13 +1,15 @@
 /**
  * Runs one export against the store: walks the scopes patient by patient and streams every kept
  * resource as one NDJSON line into a file per type, never holding more than one scan page. Files
- * are written into `<dir>.partial` and renamed to `<dir>` when complete, so a crashed run leaves
- * nothing that looks finished; a new run first discards any partial or stale files.
+ * are written into a directory of their own per run (`<dir>.partial-<random>`) and renamed to
+ * `<dir>` when complete, so a crashed run leaves nothing that looks finished, and two runs of the
+ * same export (a stalled worker that was not dead after all) never write into each other's files.
  */
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Group, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue } from '../fhir/outcome';
 import { readVisible } from '../search/read';
@@ -20,6 +22,13 @@ import { groupPatients, typeFilterMatcher } from './request';
 
 export class ExportCancelled extends Error {}
 
+/** Deletes the partial directories runs of this export left behind (crashed or duplicate runs). */
+export async function removePartials(dir: string): Promise<void> {
+  const names = await readdir(dirname(dir)).catch(() => [] as string[]);
+  const mine = `${basename(dir)}.partial-`;
+  for (const n of names) if (n.startsWith(mine)) await rm(join(dirname(dir), n), { recursive: true, force: true });
+}
+
 export interface RunHooks {
   /** Called between patients; throw ExportCancelled (or return false) to stop. */
   checkpoint?: (done: number, total: number) => Promise<boolean>;
@@ -27,27 +36,32 @@ export interface RunHooks {
 
 class NdjsonFiles {
   private readonly streams = new Map<string, { ws: WriteStream; count: number; file: string }>();
+  /** The first stream error (open or write), rethrown by the next write or close. */
+  private failure: Error | undefined;
   constructor(private readonly dir: string) {}
 
   async write(type: string, line: string): Promise<void> {
+    if (this.failure) throw this.failure;
     let s = this.streams.get(type);
     if (!s) {
       const file = `${type}.ndjson`;
-      s = { ws: createWriteStream(join(this.dir, file), { encoding: 'utf8' }), count: 0, file };
+      const ws = createWriteStream(join(this.dir, file), { encoding: 'utf8' });
+      ws.on('error', (err) => (this.failure ??= err));
+      s = { ws, count: 0, file };
       this.streams.set(type, s);
     }
     s.count++;
-    if (!s.ws.write(line + '\n')) await once(s.ws, 'drain');
+    if (!s.ws.write(line + '\n')) await Promise.race([once(s.ws, 'drain'), once(s.ws, 'close')]);
+    if (this.failure) throw this.failure;
   }
 
   async close(): Promise<ExportFile[]> {
     const files: ExportFile[] = [];
     for (const [type, s] of this.streams) {
-      await new Promise<void>((resolve, reject) =>
-        s.ws.end((err?: Error | null) => (err ? reject(err) : resolve())),
-      );
+      await new Promise<void>((resolve) => s.ws.end(() => resolve()));
       files.push({ type, file: s.file, count: s.count });
     }
+    if (this.failure) throw this.failure;
     return files.sort((a, b) => a.type.localeCompare(b.type));
   }
 
@@ -85,9 +99,7 @@ export async function runExport(
   dir: string,
   hooks: RunHooks = {},
 ): Promise<ExportResult> {
-  const partial = `${dir}.partial`;
-  await rm(partial, { recursive: true, force: true });
-  await rm(dir, { recursive: true, force: true });
+  const partial = `${dir}.partial-${randomBytes(6).toString('hex')}`;
   await mkdir(partial, { recursive: true });
   const files = new NdjsonFiles(partial);
   const problems: OperationOutcomeIssue[] = spec.ignored.map((p) =>
@@ -117,7 +129,9 @@ export async function runExport(
       const [f] = await errFiles.close();
       error.push({ type: 'OperationOutcome', file: f.file, count: f.count });
     }
+    await rm(dir, { recursive: true, force: true }); // an earlier run's complete files
     await rename(partial, dir);
+    await removePartials(dir);
     return { output, error, dir };
   } catch (err) {
     files.destroy();
