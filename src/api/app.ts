@@ -21,6 +21,7 @@ import { loadFhirDefinitions } from '../validation/fhir-definitions';
 import { readRoutes } from './routes/read';
 import { searchRoutes } from './routes/search';
 import { exportRoutes } from './routes/export';
+import { registryExportRoutes } from './routes/registry-export';
 
 export interface ApiDeps {
   log: Logger;
@@ -75,6 +76,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(readRoutes, { store: deps.store, caps });
   await app.register(searchRoutes, { store: deps.store, caps });
   await app.register(exportRoutes, { store: deps.store, queues: deps.queues, caps });
+  await app.register(registryExportRoutes, { store: deps.store, caps });
   for (const extra of deps.extraRoutes ?? []) await extra(app, caps);
   await app.register(metadataRoutes, { caps, version: deps.version });
   return app;

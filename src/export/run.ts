@@ -26,7 +26,8 @@ export class ExportCancelled extends Error {}
 export async function removePartials(dir: string): Promise<void> {
   const names = await readdir(dirname(dir)).catch(() => [] as string[]);
   const mine = `${basename(dir)}.partial-`;
-  for (const n of names) if (n.startsWith(mine)) await rm(join(dirname(dir), n), { recursive: true, force: true });
+  for (const n of names)
+    if (n.startsWith(mine)) await rm(join(dirname(dir), n), { recursive: true, force: true });
 }
 
 export interface RunHooks {

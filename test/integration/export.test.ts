@@ -275,3 +275,42 @@ test('fhir-kit-client drives a whole export: kick-off, poll, manifest', async ()
   await client.request(statusUrl, { method: 'DELETE' });
   await expect(client.request(statusUrl)).rejects.toMatchObject({ response: { status: 404 } });
 });
+
+describe('$registry-export (flat CSV)', () => {
+  const csv = async (query: string, token = TOKENS.hospB) => {
+    const res = await fetch(`${h.base}/fhir/$registry-export${query}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      lines: (await res.text()).split('\r\n').filter((l) => l !== ''),
+    };
+  };
+
+  test('one row per course of the source, in the schema columns', async () => {
+    const { status, type, lines } = await csv('?format=csv&table=courses');
+    expect(status).toBe(200);
+    expect(type).toContain('text/csv');
+    expect(lines[0].split(',').slice(0, 4)).toEqual(['table', 'patient', 'courseId', 'courseNumber']);
+    const rows = lines.slice(1).map((l) => l.split(','));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBe(await storeCount('MedicationStatement', TOKENS.hospB));
+    expect(rows.every((r) => r[0] === 'course' && r[1].startsWith('hospb.'))).toBe(true);
+  });
+
+  test('one row per flag of the source', async () => {
+    const { status, lines } = await csv('?format=csv&table=flags');
+    expect(status).toBe(200);
+    expect(lines[0].split(',')[1]).toBe('flagId');
+    expect(lines.length - 1).toBe(await storeCount('DetectedIssue', TOKENS.hospB));
+  });
+
+  test('another source sees only its own rows; scopes and parameters are checked', async () => {
+    const { lines } = await csv('?table=courses', TOKENS.exporter);
+    expect(lines.slice(1).every((l) => l.split(',')[1].startsWith('hospa.'))).toBe(true);
+    expect((await csv('?table=courses', TOKENS.hospA)).status).toBe(403);
+    expect((await csv('?table=nope')).status).toBe(400);
+    expect((await csv('?format=xlsx')).status).toBe(400);
+  });
+});
