@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- HTTP response bodies are untyped JSON */
 /**
  * Bulk Data $export over real HTTP with real workers and Redis: system, patient and group level,
  * `_since` increments, `_type`, `_typeFilter`, cancel, scopes and source isolation, and one run driven

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- HTTP response bodies are untyped JSON */
 /**
  * Read and search over real HTTP with real workers and Redis: visibility by source, versions of
  * derived outputs, every search parameter, paging, sorting and unknown-parameter handling.
