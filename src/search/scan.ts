@@ -10,6 +10,11 @@ import { splitKey, type IndexEntry } from './match';
 
 export const SCAN_PAGE = 500;
 
+/** Operator tools only (CLI): every source. Never a token's source (source ids cannot contain '*'). */
+export const ALL_SOURCES = '*';
+
+const sees = (source: string, id: string) => source === ALL_SOURCES || belongsTo(id, source);
+
 /** A source sees the patients whose namespaced id is its own, and its own unscoped resources. */
 export async function* visibleScopes(
   store: Store,
@@ -17,15 +22,15 @@ export async function* visibleScopes(
   patients?: string[],
 ): AsyncGenerator<Scope> {
   if (patients) {
-    for (const p of patients) if (belongsTo(p, source)) yield { patient: p };
+    for (const p of patients) if (sees(source, p)) yield { patient: p };
     return;
   }
-  for await (const p of store.patients()) if (belongsTo(p, source)) yield { patient: p };
+  for await (const p of store.patients()) if (sees(source, p)) yield { patient: p };
   yield { unscoped: true };
 }
 
 export function visibleIn(scope: Scope, key: string, source: string): boolean {
-  return 'patient' in scope || belongsTo(splitKey(key).id, source);
+  return 'patient' in scope || sees(source, splitKey(key).id);
 }
 
 /** Index entries of one scope inside the window, visible to the source, a page at a time. */
