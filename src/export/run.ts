@@ -8,7 +8,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
 import type { Group, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue } from '../fhir/outcome';
@@ -16,11 +15,26 @@ import { readVisible } from '../search/read';
 import { splitKey } from '../search/match';
 import { scanResources, visibleScopes } from '../search/scan';
 import type { Scope } from '../store/keys';
-import type { Store } from '../store/store';
+import type { StoredResource, Store } from '../store/store';
 import type { ExportFile, ExportResult, ExportSpec } from './jobs';
 import { groupPatients, typeFilterMatcher } from './request';
 
 export class ExportCancelled extends Error {}
+
+/** Patients read concurrently; their data is small, so this bounds memory to a few patients. */
+const PREFETCH = 16;
+
+async function* chunked<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let chunk: T[] = [];
+  for await (const item of items) {
+    chunk.push(item);
+    if (chunk.length === size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length) yield chunk;
+}
 
 /** Deletes the partial directories runs of this export left behind (crashed or duplicate runs). */
 export async function removePartials(dir: string): Promise<void> {
@@ -33,6 +47,19 @@ export async function removePartials(dir: string): Promise<void> {
 export interface RunHooks {
   /** Called between patients; throw ExportCancelled (or return false) to stop. */
   checkpoint?: (done: number, total: number) => Promise<boolean>;
+}
+
+/** Resolves on 'drain', or on 'close' when the stream failed; leaves no listener behind. */
+function drained(ws: WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      ws.off('drain', done);
+      ws.off('close', done);
+      resolve();
+    };
+    ws.on('drain', done);
+    ws.on('close', done);
+  });
 }
 
 class NdjsonFiles {
@@ -52,7 +79,7 @@ class NdjsonFiles {
       this.streams.set(type, s);
     }
     s.count++;
-    if (!s.ws.write(line + '\n')) await Promise.race([once(s.ws, 'drain'), once(s.ws, 'close')]);
+    if (!s.ws.write(line + '\n')) await drained(s.ws);
     if (this.failure) throw this.failure;
   }
 
@@ -113,14 +140,30 @@ export async function runExport(
   try {
     const { scopes, total } = await scopesOf(store, spec, problems);
     let done = 0;
-    for await (const scope of scopes) {
-      for await (const batch of scanResources(store, scope, window, spec.source, keepKey)) {
+    // Patients are read PREFETCH at a time (Redis round trips overlap) and written in order; the
+    // unscoped scope, which can be large, is streamed page by page.
+    const writeScope = async (resources: AsyncIterable<StoredResource[]> | StoredResource[][]) => {
+      for await (const batch of resources) {
         for (const r of batch)
           if (keepBody(r)) await files.write(r.resource.resourceType, JSON.stringify(r.resource));
       }
-      if ('patient' in scope) done++;
-      if (hooks.checkpoint && !(await hooks.checkpoint(done, Math.max(total, done))))
-        throw new ExportCancelled();
+    };
+    const collect = async (scope: Scope) => {
+      const pages: StoredResource[][] = [];
+      for await (const page of scanResources(store, scope, window, spec.source, keepKey)) pages.push(page);
+      return pages;
+    };
+    for await (const chunk of chunked(scopes, PREFETCH)) {
+      const patients = chunk.filter((s) => 'patient' in s);
+      const read = await Promise.all(patients.map(collect));
+      for (const pages of read) {
+        await writeScope(pages);
+        done++;
+        if (hooks.checkpoint && !(await hooks.checkpoint(done, Math.max(total, done))))
+          throw new ExportCancelled();
+      }
+      for (const s of chunk)
+        if (!('patient' in s)) await writeScope(scanResources(store, s, window, spec.source, keepKey));
     }
     const output = await files.close();
     const error: ExportFile[] = [];
