@@ -121,8 +121,11 @@ export function parseExportParams(
   };
 }
 
-/** The type filters grouped by type: a resource of a filtered type is kept if any filter matches. */
-export function typeFilterMatcher(filters: string[]): (r: StoredResource) => boolean {
+/**
+ * The type filters grouped by type: a resource of a filtered type is kept if any filter matches.
+ * A `patient` in a filter may be namespaced or as the source sent it.
+ */
+export function typeFilterMatcher(filters: string[], source: string): (r: StoredResource) => boolean {
   const byType = new Map<string, SearchCriteria[]>();
   for (const f of filters) {
     const { type, criteria } = parseTypeFilter(f);
@@ -136,7 +139,7 @@ export function typeFilterMatcher(filters: string[]): (r: StoredResource) => boo
       (c) =>
         keyMatches(e, c) &&
         bodyMatches(r.resource, c) &&
-        (!c.patient || c.patient === r.patient || `Patient/${r.patient}` === c.patient),
+        (!c.patient || c.patient === r.patient || `${source}.${c.patient}` === r.patient),
     );
   };
 }

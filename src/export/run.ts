@@ -136,7 +136,7 @@ export async function runExport(
   const window = { min: spec.since === undefined ? -Infinity : spec.since + 1, max: spec.transactionTime };
   const types = spec.types ? new Set(spec.types) : undefined;
   const keepKey = (e: { key: string }) => !types || types.has(splitKey(e.key).type);
-  const keepBody = typeFilterMatcher(spec.typeFilters);
+  const keepBody = typeFilterMatcher(spec.typeFilters, spec.source);
   try {
     const { scopes, total } = await scopesOf(store, spec, problems);
     let done = 0;

@@ -84,7 +84,7 @@ test('POST Parameters', () => {
 });
 
 test('type filters OR within a type and leave other types alone', () => {
-  const keep = typeFilterMatcher(['DetectedIssue?code=crs', 'DetectedIssue?code=icans']);
+  const keep = typeFilterMatcher(['DetectedIssue?code=crs', 'DetectedIssue?code=icans'], 'hospa');
   const flag = (code: string): StoredResource => ({
     key: 'DetectedIssue/f',
     versionId: '1',
@@ -118,4 +118,26 @@ test('group members: own patients once; other members reported', () => {
   const { patients, issues } = groupPatients(g, 'hospa');
   expect(patients).toEqual(['hospa.p1']);
   expect(issues.map((i) => i.expression?.[0])).toEqual(['Group.member[2].entity', 'Group.member[3].entity']);
+});
+
+test('a type filter on patient takes the id namespaced or as sent', () => {
+  const ma = (patient: string): StoredResource => ({
+    key: 'MedicationAdministration/x',
+    patient,
+    versionId: '1',
+    lastUpdated: '2026-01-01T00:00:00Z',
+    resource: {
+      resourceType: 'MedicationAdministration',
+      status: 'completed',
+      subject: { reference: `Patient/${patient}` },
+    } as StoredResource['resource'],
+  });
+  for (const f of [
+    'MedicationAdministration?patient=p1',
+    'MedicationAdministration?patient=hospa.p1',
+    'MedicationAdministration?subject=Patient/p1',
+  ]) {
+    const keep = typeFilterMatcher([f], 'hospa');
+    expect([keep(ma('hospa.p1')), keep(ma('hospa.p2'))]).toEqual([true, false]);
+  }
 });
