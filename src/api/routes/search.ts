@@ -6,7 +6,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import { FhirError, issue } from '../../fhir/outcome';
-import { isFhirResourceType as isKnownResourceType, loadFhirDefinitions as resourceTypeNames } from '../../validation/fhir-definitions';
+import {
+  isFhirResourceType as isKnownResourceType,
+  loadFhirDefinitions as resourceTypeNames,
+} from '../../validation/fhir-definitions';
 import { belongsTo, namespacedId } from '../../identity';
 import { pageLinks } from '../../search/links';
 import { parseSearch, supportedParams, type Query } from '../../search/params';
