@@ -122,3 +122,27 @@ test('a SIGKILLed export worker: the job is picked up again and the export compl
   }
   expect(readdirSync(dir)).toEqual([id]);
 }, 180_000);
+
+test('DELETE while an export is running stops it at the next patient and leaves no files', async () => {
+  if (!children.some((c) => c.exitCode === null && c.signalCode === null)) startWorker();
+  const k = await kickOff(h, '/fhir/$export', TOKENS.hospB);
+  const statusPath = new URL(k.headers.get('content-location')!).pathname;
+  const id = statusPath.split('/').pop()!;
+  let progress = '';
+  for (let i = 0; i < 1200 && !/^[1-9]\d*\//.test(progress); i++) {
+    await sleep(25);
+    progress = (await h.request('GET', statusPath, { token: TOKENS.hospB })).headers.get('x-progress') ?? '';
+  }
+  expect(progress).toMatch(/^[1-9]\d*\/\d+ patients$/);
+  expect((await h.request('DELETE', statusPath, { token: TOKENS.hospB })).status).toBe(202);
+  const mine = () => readdirSync(dir).filter((n) => n.startsWith(id));
+  for (let i = 0; i < 200 && mine().length; i++) await sleep(50);
+  expect(mine()).toEqual([]);
+  expect((await h.request('GET', statusPath, { token: TOKENS.hospB })).status).toBe(404);
+  let job = await h.rt.queues.get('export').getJob(id);
+  for (let i = 0; i < 100 && job && (await job.getState()) !== 'completed'; i++) {
+    await sleep(50);
+    job = await h.rt.queues.get('export').getJob(id);
+  }
+  expect(job?.returnvalue).toEqual({ id, status: 'cancelled' });
+}, 120_000);
