@@ -60,7 +60,8 @@ export async function loadSamples(rt: Runtime): Promise<void> {
   }
   process.stdout.write(
     `\nbitebridge: sample data loaded from ${files.length} bundle(s)\n${out.join('\n')}\n\n` +
-      `Try:  curl -H "Authorization: Bearer $(node -p \"require('./${rt.cfg.localTokenFile}')[0].token\")" ${base}/fhir/metadata\n` +
+      `Try:  TOKEN=$(node -p "require('./${rt.cfg.localTokenFile}')[0].token")\n` +
+      `      curl -H "Authorization: Bearer $TOKEN" '${base}/fhir/DetectedIssue?_count=5'\n` +
       `Dashboard: ${base}/admin/queues (user: anything, password: the token)   Metrics: ${base}/metrics\n\n`,
   );
 }

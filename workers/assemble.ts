@@ -5,7 +5,13 @@ import { runProcess } from '../src/process';
 import { startWorker, type Runtime } from '../src/runtime';
 
 export function assembleWorker(rt: Runtime) {
-  const deps = { store: rt.store, derive: rt.clinical.derive, assertValid: rt.clinical.assertValid, log: rt.log, metrics: rt.metrics };
+  const deps = {
+    store: rt.store,
+    derive: rt.clinical.derive,
+    assertValid: rt.clinical.assertValid,
+    log: rt.log,
+    metrics: rt.metrics,
+  };
   return startWorker(rt, 'assemble', (job: Job<{ patient: string }>) => processAssemble(job, deps));
 }
 

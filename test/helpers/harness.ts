@@ -32,15 +32,29 @@ export interface Harness {
   rt: Runtime;
   base: string;
   prefix: string;
-  request(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<{ status: number; headers: Headers; body: any }>;
+  request(
+    method: string,
+    path: string,
+    opts?: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string },
+  ): Promise<{ status: number; headers: Headers; body: any }>;
   idle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startHarness(suite: string, opts: { workers?: boolean; config?: Record<string, unknown> } = {}): Promise<Harness> {
+export async function startHarness(
+  suite: string,
+  opts: { workers?: boolean; config?: Record<string, unknown> } = {},
+): Promise<Harness> {
   const prefix = uniquePrefix(suite);
   const rt = await createRuntime(
-    { keyPrefix: prefix, port: 0, redisUrl: TEST_REDIS_URL, redisEmbedded: 'never', workerConcurrency: 4, ...opts.config },
+    {
+      keyPrefix: prefix,
+      port: 0,
+      redisUrl: TEST_REDIS_URL,
+      redisEmbedded: 'never',
+      workerConcurrency: 4,
+      ...opts.config,
+    },
     createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
   );
   const app = await startApi(rt, { registry: testTokens(), origin: 'test' });
@@ -99,6 +113,9 @@ export function transaction(resources: Resource[], type: Bundle['type'] = 'trans
   return {
     resourceType: 'Bundle',
     type,
-    entry: resources.map((r) => ({ resource: r, request: { method: 'PUT', url: `${r.resourceType}/${r.id}` } })),
+    entry: resources.map((r) => ({
+      resource: r,
+      request: { method: 'PUT', url: `${r.resourceType}/${r.id}` },
+    })),
   };
 }

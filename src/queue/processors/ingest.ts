@@ -123,15 +123,13 @@ export async function enqueueAssemble(
   const claims = await Promise.all(
     patients.map((p) => deps.store.redis.get(deps.store.keys.claim({ patient: p }))),
   );
-  await deps.queues
-    .get('assemble')
-    .addBulk(
-      patients.map((patient, i) => ({
-        name: 'assemble',
-        data: { patient },
-        opts: { jobId: `a-${patient}-${claims[i] ?? '0'}` },
-      })),
-    );
+  await deps.queues.get('assemble').addBulk(
+    patients.map((patient, i) => ({
+      name: 'assemble',
+      data: { patient },
+      opts: { jobId: `a-${patient}-${claims[i] ?? '0'}` },
+    })),
+  );
 }
 
 export async function processMap(job: Job<MapJobData>, deps: IngestDeps): Promise<MapSummary> {
