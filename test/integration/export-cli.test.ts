@@ -15,11 +15,11 @@ beforeAll(async () => {
   await post(h, TOKENS.hospB, patientBundle('p1', 2));
   await post(h, TOKENS.hospA, patientBundle('p1', 2));
   await h.idle();
-});
+}, 120_000);
 afterAll(async () => {
   await h.close();
   rmSync(dir, { recursive: true, force: true });
-});
+}, 120_000);
 
 async function run(line: string[]): Promise<{ code: number; out: string[] }> {
   const out: string[] = [];

@@ -11,7 +11,7 @@ import { startHarness, TOKENS, type Harness } from '../helpers/harness';
 import { TEST_REDIS_URL } from '../helpers/redis';
 import { infusion, kickOff, type Manifest } from './export-fixtures';
 
-const PATIENTS = 3000;
+const PATIENTS = 2000;
 const PER_PATIENT = 9;
 
 let h: Harness;
@@ -76,7 +76,7 @@ afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
   await h.close();
   rmSync(dir, { recursive: true, force: true });
-});
+}, 120_000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

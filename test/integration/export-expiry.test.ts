@@ -15,11 +15,11 @@ beforeAll(async () => {
   h = await startHarness('exportttl', { config: { exportDir: dir, exportTtlSeconds: 1 } });
   await post(h, TOKENS.hospB, patientBundle('p1', 2));
   await h.idle();
-});
+}, 120_000);
 afterAll(async () => {
   await h.close();
   rmSync(dir, { recursive: true, force: true });
-});
+}, 120_000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -11,10 +11,10 @@ beforeAll(async () => {
   for (const p of ['p1', 'p2']) await post(h, TOKENS.hospB, patientBundle(p, 2));
   await post(h, TOKENS.hospA, patientBundle('p1', 3));
   await h.idle();
-});
+}, 120_000);
 afterAll(async () => {
   await h.close();
-});
+}, 120_000);
 
 async function storeCount(type: string, token: string): Promise<number> {
   const r = await h.request('GET', `/fhir/${type}?_count=0`, { token });

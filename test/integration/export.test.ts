@@ -29,11 +29,11 @@ beforeAll(async () => {
   for (const p of ['p1', 'p2', 'p3']) await post(h, TOKENS.hospB, patientBundle(p, 2));
   await post(h, TOKENS.hospA, patientBundle('p1', 3));
   await h.idle();
-});
+}, 120_000);
 afterAll(async () => {
   await h.close();
   rmSync(dir, { recursive: true, force: true });
-});
+}, 120_000);
 
 /** What the store holds for a type, as the source sees it (read back through search). */
 async function storeCount(type: string, token: string, extra = ''): Promise<number> {

@@ -13,10 +13,10 @@ beforeAll(async () => {
   for (const p of ['p1', 'p2', 'p3']) await post(h, TOKENS.hospB, patientBundle(p, 2));
   await post(h, TOKENS.hospA, patientBundle('p1', 3));
   await h.idle();
-});
+}, 120_000);
 afterAll(async () => {
   await h.close();
-});
+}, 120_000);
 
 const search = (path: string, token = TOKENS.hospB, headers?: Record<string, string>) =>
   h.request('GET', path, { token, headers });
