@@ -33,7 +33,11 @@ export function visibleIn(scope: Scope, key: string, source: string): boolean {
   return 'patient' in scope || sees(source, splitKey(key).id);
 }
 
-/** Index entries of one scope inside the window, visible to the source, a page at a time. */
+/**
+ * Index entries of one scope inside the window, visible to the source, a page at a time. Pages are
+ * cut by score (the next page starts at the last score seen), not by a global offset: a resource
+ * updated during the walk leaves the window without shifting the entries not yet read.
+ */
 export async function* scanIndex(
   store: Store,
   scope: Scope,
@@ -41,15 +45,25 @@ export async function* scanIndex(
   source: string,
   keep: (e: IndexEntry) => boolean,
 ): AsyncGenerator<IndexEntry[]> {
-  for (let offset = 0; ; offset += SCAN_PAGE) {
-    const page = await store.lastUpdatedPage(scope, window.min, window.max, offset, SCAN_PAGE);
+  let min = window.min;
+  let skip = 0; // entries already read whose score is `min`
+  for (;;) {
+    const page = await store.lastUpdatedPage(scope, min, window.max, skip, SCAN_PAGE);
     const kept = page.filter((e) => visibleIn(scope, e.key, source) && keep(e));
     if (kept.length) yield kept;
     if (page.length < SCAN_PAGE) return;
+    const last = page[page.length - 1].lu;
+    const atLast = page.filter((e) => e.lu === last).length;
+    skip = last === min ? skip + atLast : atLast;
+    min = last;
   }
 }
 
-/** Like scanIndex, with the current bodies loaded (entries deleted meanwhile are skipped). */
+/**
+ * Like scanIndex, with the current bodies loaded. A body whose last-updated left the window since
+ * its index entry was read (it changed meanwhile) is skipped, as is one deleted meanwhile: an export
+ * never contains a version newer than its transactionTime.
+ */
 export async function* scanResources(
   store: Store,
   scope: Scope,
@@ -62,6 +76,10 @@ export async function* scanResources(
       scope,
       entries.map((e) => e.key),
     );
-    yield bodies.filter((b): b is StoredResource => !!b);
+    yield bodies.filter((b): b is StoredResource => {
+      if (!b) return false;
+      const lu = Date.parse(b.lastUpdated);
+      return lu >= window.min && lu <= window.max;
+    });
   }
 }
