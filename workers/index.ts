@@ -3,6 +3,7 @@ import type { Worker } from 'bullmq';
 import type { QueueName } from '../src/queue/queues';
 import type { Runtime } from '../src/runtime';
 import { assembleWorker } from './assemble';
+import { exportWorker } from './export';
 import { ingestWorker } from './ingest';
 
 export type WorkerFactory = (rt: Runtime) => Worker;
@@ -10,4 +11,5 @@ export type WorkerFactory = (rt: Runtime) => Worker;
 export const WORKERS: Partial<Record<QueueName, WorkerFactory>> = {
   ingest: ingestWorker as WorkerFactory,
   assemble: assembleWorker as WorkerFactory,
+  export: exportWorker as WorkerFactory,
 };

@@ -18,6 +18,10 @@ import { addResourceCapability, metadataRoutes, newCapabilities, type Capabiliti
 import { opsRoutes } from './routes/ops';
 import { validateRoutes } from './routes/validate';
 import { loadFhirDefinitions } from '../validation/fhir-definitions';
+import { readRoutes } from './routes/read';
+import { searchRoutes } from './routes/search';
+import { exportRoutes } from './routes/export';
+import { registryExportRoutes } from './routes/registry-export';
 
 export interface ApiDeps {
   log: Logger;
@@ -69,6 +73,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     });
   }
   await validateRoutes(loadFhirDefinitions())(app, caps);
+  await app.register(readRoutes, { store: deps.store, caps });
+  await app.register(searchRoutes, { store: deps.store, caps });
+  await app.register(exportRoutes, { store: deps.store, queues: deps.queues, caps });
+  await app.register(registryExportRoutes, { store: deps.store, caps });
   for (const extra of deps.extraRoutes ?? []) await extra(app, caps);
   await app.register(metadataRoutes, { caps, version: deps.version });
   return app;

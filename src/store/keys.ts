@@ -68,3 +68,11 @@ export function scopeOf(patient: string | undefined): Scope {
 export function locatorKey(prefix: string): string {
   return `${prefix}:loc`;
 }
+
+/** Bulk export job records (hash per job) and their expiry index (zset: job id → expires-at ms). */
+export function exportJobKey(prefix: string, id: string): string {
+  return `${prefix}:export:${id}`;
+}
+export function exportExpiryKey(prefix: string): string {
+  return `${prefix}:export-expiry`;
+}

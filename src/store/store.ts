@@ -235,6 +235,72 @@ export class Store {
     return changed;
   }
 
+  // ---- read and scan (search, export) --------------------------------------------------------
+
+  /**
+   * One page of a scope's last-updated index with scores in [min, max] (ms, inclusive; infinities
+   * allowed), in (score, key) order. Returns `Type/id` keys with their last-updated ms.
+   */
+  async lastUpdatedPage(
+    scope: Scope,
+    min: number,
+    max: number,
+    offset: number,
+    count: number,
+  ): Promise<Array<{ key: string; lu: number }>> {
+    const bound = (n: number) => (n === -Infinity ? '-inf' : n === Infinity ? '+inf' : String(n));
+    const flat = await this.r.zrangebyscore(
+      this.keys.lastUpdated(scope),
+      bound(min),
+      bound(max),
+      'WITHSCORES',
+      'LIMIT',
+      offset,
+      count,
+    );
+    const out: Array<{ key: string; lu: number }> = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ key: flat[i], lu: Number(flat[i + 1]) });
+    return out;
+  }
+
+  /** Current versions of keys of one scope: the derived output when there is one, else the source resource. */
+  async getMany(scope: Scope, keys: string[]): Promise<Array<StoredResource | undefined>> {
+    if (!keys.length) return [];
+    const pipe = this.r.pipeline();
+    for (const k of keys) {
+      pipe.hget(this.keys.outHeads(scope), k).hget(this.keys.outBodies(scope), k);
+      pipe.hget(this.keys.resHeads(scope), k).hget(this.keys.resBodies(scope), k);
+    }
+    const res = (await pipe.exec()) ?? [];
+    const patient = 'patient' in scope ? scope.patient : undefined;
+    return keys.map((key, i) => {
+      const [oh, ob, rh, rb] = res.slice(i * 4, i * 4 + 4).map(([err, v]) => {
+        if (err) throw err;
+        return v as string | null;
+      });
+      const [h, b] = oh && ob ? [oh, ob] : [rh, rb];
+      if (!h || !b) return undefined;
+      const head = JSON.parse(h) as StoredHeader;
+      return {
+        key,
+        patient,
+        versionId: String(head.v),
+        lastUpdated: new Date(head.lu).toISOString(),
+        resource: withMeta(b, head),
+      };
+    });
+  }
+
+  async patientCount(): Promise<number> {
+    return this.r.scard(this.keys.patients());
+  }
+
+  /** Redis server time in ms: the one clock every last-updated score comes from. */
+  async serverTimeMs(): Promise<number> {
+    const [s, us] = await this.r.time();
+    return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+  }
+
   // ---- patients, rejects, ingest status --------------------------------------------------------
 
   async *patients(): AsyncGenerator<string> {

@@ -1,0 +1,185 @@
+/**
+ * Runs one export against the store: walks the scopes patient by patient and streams every kept
+ * resource as one NDJSON line into a file per type, never holding more than one scan page. Files
+ * are written into a directory of their own per run (`<dir>.partial-<random>`) and renamed to
+ * `<dir>` when complete, so a crashed run leaves nothing that looks finished, and two runs of the
+ * same export (a stalled worker that was not dead after all) never write into each other's files.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Group, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { issue } from '../fhir/outcome';
+import { readVisible } from '../search/read';
+import { splitKey } from '../search/match';
+import { scanResources, visibleScopes } from '../search/scan';
+import type { Scope } from '../store/keys';
+import type { StoredResource, Store } from '../store/store';
+import type { ExportFile, ExportResult, ExportSpec } from './jobs';
+import { groupPatients, typeFilterMatcher } from './request';
+
+export class ExportCancelled extends Error {}
+
+/** Patients read concurrently; their data is small, so this bounds memory to a few patients. */
+const PREFETCH = 16;
+
+async function* chunked<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let chunk: T[] = [];
+  for await (const item of items) {
+    chunk.push(item);
+    if (chunk.length === size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length) yield chunk;
+}
+
+/** Deletes the partial directories runs of this export left behind (crashed or duplicate runs). */
+export async function removePartials(dir: string): Promise<void> {
+  const names = await readdir(dirname(dir)).catch(() => [] as string[]);
+  const mine = `${basename(dir)}.partial-`;
+  for (const n of names)
+    if (n.startsWith(mine)) await rm(join(dirname(dir), n), { recursive: true, force: true });
+}
+
+export interface RunHooks {
+  /** Called between patients; throw ExportCancelled (or return false) to stop. */
+  checkpoint?: (done: number, total: number) => Promise<boolean>;
+}
+
+/** Resolves on 'drain', or on 'close' when the stream failed; leaves no listener behind. */
+function drained(ws: WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      ws.off('drain', done);
+      ws.off('close', done);
+      resolve();
+    };
+    ws.on('drain', done);
+    ws.on('close', done);
+  });
+}
+
+class NdjsonFiles {
+  private readonly streams = new Map<string, { ws: WriteStream; count: number; file: string }>();
+  /** The first stream error (open or write), rethrown by the next write or close. */
+  private failure: Error | undefined;
+  constructor(private readonly dir: string) {}
+
+  async write(type: string, line: string): Promise<void> {
+    if (this.failure) throw this.failure;
+    let s = this.streams.get(type);
+    if (!s) {
+      const file = `${type}.ndjson`;
+      const ws = createWriteStream(join(this.dir, file), { encoding: 'utf8' });
+      ws.on('error', (err) => (this.failure ??= err));
+      s = { ws, count: 0, file };
+      this.streams.set(type, s);
+    }
+    s.count++;
+    if (!s.ws.write(line + '\n')) await drained(s.ws);
+    if (this.failure) throw this.failure;
+  }
+
+  async close(): Promise<ExportFile[]> {
+    const files: ExportFile[] = [];
+    for (const [type, s] of this.streams) {
+      await new Promise<void>((resolve) => s.ws.end(() => resolve()));
+      files.push({ type, file: s.file, count: s.count });
+    }
+    if (this.failure) throw this.failure;
+    return files.sort((a, b) => a.type.localeCompare(b.type));
+  }
+
+  destroy(): void {
+    for (const s of this.streams.values()) s.ws.destroy();
+  }
+}
+
+async function scopesOf(
+  store: Store,
+  spec: ExportSpec,
+  problems: OperationOutcomeIssue[],
+): Promise<{ scopes: AsyncIterable<Scope>; total: number }> {
+  if (spec.level === 'group') {
+    const g = spec.group ? await readVisible(store, spec.source, 'Group', spec.group) : undefined;
+    if (!g) {
+      problems.push(issue('not-found', `Group ${spec.group ?? ''} no longer exists`));
+      return { scopes: visibleScopes(store, spec.source, []), total: 0 };
+    }
+    const { patients, issues } = groupPatients(g.resource as Group, spec.source);
+    problems.push(...issues);
+    return { scopes: visibleScopes(store, spec.source, patients), total: patients.length };
+  }
+  const all = visibleScopes(store, spec.source);
+  const scopes = async function* () {
+    for await (const s of all) if (spec.level === 'system' || 'patient' in s) yield s;
+  };
+  return { scopes: scopes(), total: await store.patientCount() };
+}
+
+/** Writes the export into `dir` (replacing anything there) and returns the files written. */
+export async function runExport(
+  store: Store,
+  spec: ExportSpec,
+  dir: string,
+  hooks: RunHooks = {},
+): Promise<ExportResult> {
+  const partial = `${dir}.partial-${randomBytes(6).toString('hex')}`;
+  await mkdir(partial, { recursive: true });
+  const files = new NdjsonFiles(partial);
+  const problems: OperationOutcomeIssue[] = spec.ignored.map((p) =>
+    issue('not-supported', `Parameter ${p} is not supported and was ignored`, p, 'warning'),
+  );
+  const window = { min: spec.since === undefined ? -Infinity : spec.since + 1, max: spec.transactionTime };
+  const types = spec.types ? new Set(spec.types) : undefined;
+  const keepKey = (e: { key: string }) => !types || types.has(splitKey(e.key).type);
+  const keepBody = typeFilterMatcher(spec.typeFilters, spec.source);
+  try {
+    const { scopes, total } = await scopesOf(store, spec, problems);
+    let done = 0;
+    // Patients are read PREFETCH at a time (Redis round trips overlap) and written in order; the
+    // unscoped scope, which can be large, is streamed page by page.
+    const writeScope = async (resources: AsyncIterable<StoredResource[]> | StoredResource[][]) => {
+      for await (const batch of resources) {
+        for (const r of batch)
+          if (keepBody(r)) await files.write(r.resource.resourceType, JSON.stringify(r.resource));
+      }
+    };
+    const collect = async (scope: Scope) => {
+      const pages: StoredResource[][] = [];
+      for await (const page of scanResources(store, scope, window, spec.source, keepKey)) pages.push(page);
+      return pages;
+    };
+    for await (const chunk of chunked(scopes, PREFETCH)) {
+      const patients = chunk.filter((s) => 'patient' in s);
+      const read = await Promise.all(patients.map(collect));
+      for (const pages of read) {
+        await writeScope(pages);
+        done++;
+        if (hooks.checkpoint && !(await hooks.checkpoint(done, Math.max(total, done))))
+          throw new ExportCancelled();
+      }
+      for (const s of chunk)
+        if (!('patient' in s)) await writeScope(scanResources(store, s, window, spec.source, keepKey));
+    }
+    const output = await files.close();
+    const error: ExportFile[] = [];
+    if (problems.length) {
+      const errFiles = new NdjsonFiles(partial);
+      await errFiles.write('error', JSON.stringify({ resourceType: 'OperationOutcome', issue: problems }));
+      const [f] = await errFiles.close();
+      error.push({ type: 'OperationOutcome', file: f.file, count: f.count });
+    }
+    await rm(dir, { recursive: true, force: true }); // an earlier run's complete files
+    await rename(partial, dir);
+    await removePartials(dir);
+    return { output, error, dir };
+  } catch (err) {
+    files.destroy();
+    await rm(partial, { recursive: true, force: true });
+    throw err;
+  }
+}
