@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 mkdir -p .cache
 report=.cache/jest-report.json
 rm -f "$report"
-npx jest --json --outputFile="$report" "$@"
+npx jest --json --outputFile="$report" --forceExit "$@"
 status=$?
 node -e '
   const fs = require("fs");
