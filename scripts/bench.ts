@@ -33,12 +33,15 @@ const PATIENTS = Number(process.env.BENCH_PATIENTS ?? 60);
 const PIPELINE_JOBS = Number(process.env.BENCH_PIPELINE_JOBS ?? 3000);
 const SEEDS = join(REPO_ROOT, 'test', 'fixtures', 'seeds');
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const line = (label: string, value: string) => console.log(`  ${label.padEnd(58)} ${value}`);
 
 /** The seed bundles, with every id and reference renamed for synthetic patient `n`. */
 function syntheticBundles(n: number): Bundle[] {
-  const files = readdirSync(SEEDS).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(SEEDS)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   const base = files.map((f) => readFileSync(join(SEEDS, f), 'utf8'));
   const out: Bundle[] = [];
   for (let i = 0; i < n; i++) {
@@ -48,7 +51,10 @@ function syntheticBundles(n: number): Bundle[] {
       .replace(/"id":\s*"([^"]+)"/g, (_m, id) => `"id": "b${i}-${id}"`)
       .replace(/"reference":\s*"([A-Za-z]+)\/([^"]+)"/g, (_m, t, id) => `"reference": "${t}/b${i}-${id}"`)
       .replace(/"url":\s*"([A-Za-z]+)\/([^"]+)"/g, (_m, t, id) => `"url": "${t}/b${i}-${id}"`)
-      .replace(/urn:uuid:([0-9a-f-]+)/g, (_m, u) => `urn:uuid:${u.slice(0, -6)}${String(i).padStart(6, '0')}`);
+      .replace(
+        /urn:uuid:([0-9a-f-]+)/g,
+        (_m, u) => `urn:uuid:${u.slice(0, -6)}${String(i).padStart(6, '0')}`,
+      );
     out.push(JSON.parse(renamed) as Bundle);
   }
   return out;
@@ -63,7 +69,11 @@ async function baselinePipeline(): Promise<number> {
   let done = 0;
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((r) => (finish = r));
-  const w1 = new Worker('one', async (job) => void (await q2.add('x', job.data)), { ...opts, connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), concurrency: 50 });
+  const w1 = new Worker('one', async (job) => void (await q2.add('x', job.data)), {
+    ...opts,
+    connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
+    concurrency: 50,
+  });
   const w2 = new Worker(
     'two',
     async () => {
@@ -72,7 +82,13 @@ async function baselinePipeline(): Promise<number> {
     { ...opts, connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), concurrency: 50 },
   );
   const t0 = performance.now();
-  await q1.addBulk(Array.from({ length: PIPELINE_JOBS }, (_, i) => ({ name: 'x', data: { i }, opts: { removeOnComplete: true } })));
+  await q1.addBulk(
+    Array.from({ length: PIPELINE_JOBS }, (_, i) => ({
+      name: 'x',
+      data: { i },
+      opts: { removeOnComplete: true },
+    })),
+  );
   await finished;
   const perSec = PIPELINE_JOBS / ((performance.now() - t0) / 1000);
   await Promise.all([w1.close(), w2.close()]);
@@ -82,11 +98,19 @@ async function baselinePipeline(): Promise<number> {
   return perSec;
 }
 
-async function endToEnd(bundles: Bundle[]): Promise<{ ackPerSec: number; patientsPerSec: number; resources: number; flags: number; courses: number }> {
+async function endToEnd(
+  bundles: Bundle[],
+): Promise<{ ackPerSec: number; patientsPerSec: number; resources: number; flags: number; courses: number }> {
   const prefix = uniquePrefix('bench');
   const token = 'bench-token-0000000000000001';
-  const rt = await createRuntime({ keyPrefix: prefix, port: 0, redisUrl: REDIS_URL, redisEmbedded: 'never' }, createLogger('silent'));
-  const app = await startApi(rt, { registry: new TokenRegistry([{ token, source: 'bench', scopes: ['ingest'] }]), origin: 'bench' });
+  const rt = await createRuntime(
+    { keyPrefix: prefix, port: 0, redisUrl: REDIS_URL, redisEmbedded: 'never' },
+    createLogger('silent'),
+  );
+  const app = await startApi(rt, {
+    registry: new TokenRegistry([{ token, source: 'bench', scopes: ['ingest'] }]),
+    origin: 'bench',
+  });
   for (const f of Object.values(WORKERS)) f?.(rt);
   const addr = app.server.address();
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/fhir`;
@@ -96,8 +120,13 @@ async function endToEnd(bundles: Bundle[]): Promise<{ ackPerSec: number; patient
   const post = async () => {
     while (next < bundles.length) {
       const b = bundles[next++];
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${token}` }, body: JSON.stringify(b) });
-      if (res.status !== 200) throw new Error(`bench bundle rejected: HTTP ${res.status} ${await res.text()}`);
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(b),
+      });
+      if (res.status !== 200)
+        throw new Error(`bench bundle rejected: HTTP ${res.status} ${await res.text()}`);
     }
   };
   await Promise.all([post(), post(), post(), post()]);
@@ -124,13 +153,21 @@ async function endToEnd(bundles: Bundle[]): Promise<{ ackPerSec: number; patient
   const r = new Redis(REDIS_URL);
   await deletePrefix(r, prefix);
   await r.quit();
-  return { ackPerSec: resources / ((acked - t0) / 1000), patientsPerSec: bundles.length / ((drained - t0) / 1000), resources, flags, courses };
+  return {
+    ackPerSec: resources / ((acked - t0) / 1000),
+    patientsPerSec: bundles.length / ((drained - t0) / 1000),
+    resources,
+    flags,
+    courses,
+  };
 }
 
 function pureDomain(bundles: Bundle[]): { patientsPerSec: number; baselinePerSec: number } {
   const clinical = loadClinical();
   // Prepare each patient's stored resources once (what the workers read back from Redis).
-  const prepared = bundles.map((b) => namespaceEntries(parsePayload(b).entries, 'bench').prepared.map((p) => p.resource));
+  const prepared = bundles.map((b) =>
+    namespaceEntries(parsePayload(b).entries, 'bench').prepared.map((p) => p.resource),
+  );
   const run = (resources: Resource[]) => {
     const byRef = new Map(resources.map((r) => [`${r.resourceType}/${r.id}`, r]));
     const events = resources.flatMap((r) => clinical.map(r, 'bench', (ref) => byRef.get(ref)).events);
@@ -153,7 +190,9 @@ function validation(bundle: Bundle): { bundleMs: number; courseMs: number } {
   const resources = namespaceEntries(parsePayload(bundle).entries, 'bench').prepared.map((p) => p.resource);
   const byRef = new Map(resources.map((r) => [`${r.resourceType}/${r.id}`, r]));
   const events = resources.flatMap((r) => clinical.map(r, 'bench', (ref) => byRef.get(ref)).events);
-  const course = clinical.derive(events[0]?.patient ?? '', events).find((r) => r.resourceType === 'MedicationStatement');
+  const course = clinical
+    .derive(events[0]?.patient ?? '', events)
+    .find((r) => r.resourceType === 'MedicationStatement');
   const n = 50;
   let t0 = performance.now();
   for (let i = 0; i < n; i++) validateBundle(bundle);
@@ -164,7 +203,9 @@ function validation(bundle: Bundle): { bundleMs: number; courseMs: number } {
 }
 
 async function main(): Promise<void> {
-  console.log(`bitebridge bench: node ${process.version}, ${cpus().length} cores, Redis ${REDIS_URL.replace(/\/\/[^@/]*@/, '//***@')}\n`);
+  console.log(
+    `bitebridge bench: node ${process.version}, ${cpus().length} cores, Redis ${REDIS_URL.replace(/\/\/[^@/]*@/, '//***@')}\n`,
+  );
   const bundles = syntheticBundles(PATIENTS);
 
   const base = await baselinePipeline();
@@ -172,12 +213,15 @@ async function main(): Promise<void> {
   line(`baseline: BullMQ two-stage no-op pipeline (${PIPELINE_JOBS} jobs)`, `${fmt(base)} pipelines/s`);
   const e2e = await endToEnd(bundles);
   line(`ingest ack: HTTP transactions, 4 concurrent senders`, `${fmt(e2e.ackPerSec)} resources/s`);
-  line(`end to end: ${PATIENTS} patients, ${e2e.resources} resources → ${e2e.courses} courses, ${e2e.flags} flags`, `${fmt(e2e.patientsPerSec, 1)} patients/s`);
+  line(
+    `end to end: ${PATIENTS} patients, ${e2e.resources} resources → ${e2e.courses} courses, ${e2e.flags} flags`,
+    `${fmt(e2e.patientsPerSec, 1)} patients/s`,
+  );
   line('ratio: patients end to end / baseline pipelines', `${fmt(e2e.patientsPerSec / base, 4)}`);
 
   console.log('\nPure domain (one core)');
   const d = pureDomain(bundles);
-  line('baseline: JSON round trip of each patient\'s events', `${fmt(d.baselinePerSec)} patients/s`);
+  line("baseline: JSON round trip of each patient's events", `${fmt(d.baselinePerSec)} patients/s`);
   line('map + assemble + flag + render', `${fmt(d.patientsPerSec)} patients/s`);
   line('ratio: domain / baseline', `${fmt(d.patientsPerSec / d.baselinePerSec, 3)}`);
 

@@ -72,6 +72,11 @@ export async function runProcess(plan: ProcessPlan): Promise<Runtime | undefined
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    // Last resort: a shutdown that itself hangs must not keep the process (and its port) forever.
+    setTimeout(() => {
+      log.error('shutdown did not finish in 30 s; exiting');
+      process.exit(1);
+    }, 30_000).unref();
     stopRuntime(rt)
       .then(() => log.info('stopped'))
       .catch((err: Error) => {

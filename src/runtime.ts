@@ -125,22 +125,30 @@ export function startWorker<D, R>(
 }
 
 /**
- * Graceful stop: stop accepting requests, let in-flight requests and active jobs finish (BullMQ
- * returns unfinished ones to the queue if they outlive the grace period), then close Redis.
+ * Graceful stop: stop accepting requests, let in-flight requests and active jobs finish; jobs still
+ * running after the grace period are abandoned to stall detection (another worker re-runs them).
+ * Then Redis is closed. Never exits the process (process.ts owns that).
  */
-export async function stopRuntime(rt: Runtime, graceMs = 25_000): Promise<void> {
+export async function stopRuntime(rt: Runtime, graceMs = 20_000): Promise<void> {
   rt.closing = true;
-  const timer = setTimeout(() => {
-    rt.log.error({ graceMs }, 'shutdown grace period exceeded; exiting');
-    process.exit(1);
-  }, graceMs);
-  timer.unref();
-  await rt.api?.close();
-  await Promise.all(rt.workers.map((w) => w.close()));
-  await rt.queues.close();
-  await Promise.all([rt.conn, ...rt.connections].map((c) => c.quit().catch(() => undefined)));
+  const within = (p: Promise<unknown>, ms: number) =>
+    new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => resolve(false), ms);
+      p.then(
+        () => (clearTimeout(t), resolve(true)),
+        () => (clearTimeout(t), resolve(true)),
+      );
+    });
+  await within(rt.api?.close() ?? Promise.resolve(), graceMs);
+  if (!(await within(Promise.all(rt.workers.map((w) => w.close())), graceMs))) {
+    rt.log.warn({ graceMs }, 'jobs still running after the grace period; leaving them to stall recovery');
+    await within(Promise.all(rt.workers.map((w) => w.close(true))), 2000);
+  }
+  await within(rt.queues.close(), 5000);
+  for (const c of [rt.conn, ...rt.connections]) {
+    if (!(await within(c.quit(), 2000))) c.disconnect();
+  }
   await rt.redis.embedded?.stop();
-  clearTimeout(timer);
 }
 
 export { loadTokens };

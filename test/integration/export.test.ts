@@ -53,7 +53,13 @@ test('a system export holds exactly what the store holds for the source, one val
   expect(manifest.request).toMatch(/\/fhir\/\$export$/);
   expect(new Date(manifest.transactionTime).toISOString()).toBe(manifest.transactionTime);
   expect(errors).toEqual([]);
-  expect([...files.keys()].sort()).toEqual(['MedicationAdministration', 'MedicationStatement', 'Patient']);
+  // The fixtures' infusions make courses, and (a gap inside the cycle) interruption flags.
+  expect([...files.keys()].sort()).toEqual([
+    'DetectedIssue',
+    'MedicationAdministration',
+    'MedicationStatement',
+    'Patient',
+  ]);
   for (const o of manifest.output) {
     const lines = files.get(o.type)!;
     expect(lines.length).toBe(o.count);
@@ -136,6 +142,7 @@ test('_type limits the files; _typeFilter keeps the matching resources of its ty
 test('Patient/$export: patient data only; POST with Parameters works the same', async () => {
   const get = await exportAll(h, '/fhir/Patient/$export', TOKENS.hospB);
   expect([...get.files.keys()].sort()).toEqual([
+    'DetectedIssue',
     'MedicationAdministration',
     'MedicationStatement',
     'Patient',
