@@ -22,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
   const args = parseArgs(rest);
   const rt = await createRuntime({}, createLogger(process.env.LOG_LEVEL ?? 'warn'));
   try {
-    return await command.run(rt.store, args, (line) => console.log(line));
+    return await command.run(rt, args, (line) => console.log(line));
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`${name}: ${err.message}\nusage: cli ${command.usage}`);

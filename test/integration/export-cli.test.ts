@@ -23,7 +23,7 @@ afterAll(async () => {
 
 async function run(line: string[]): Promise<{ code: number; out: string[] }> {
   const out: string[] = [];
-  const code = await COMMANDS[line[0]].run(h.rt.store, parseArgs(line.slice(1)), (l) => out.push(l));
+  const code = await COMMANDS[line[0]].run(h.rt, parseArgs(line.slice(1)), (l) => out.push(l));
   return { code, out };
 }
 
