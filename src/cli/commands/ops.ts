@@ -5,6 +5,7 @@
  *   rejects [--count N]
  *   summary [--source S] [--json]
  */
+import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { ClinicalEvent } from '../../domain/events';
 import type { Course, CourseFlag } from '../../domain/course';
 import { assemble } from '../../domain/course/index';
@@ -78,8 +79,15 @@ export async function retryCommand(rt: Runtime, args: Args, print: (l: string) =
 export const rejectsUsage = 'rejects [--count N]';
 export async function rejectsCommand(rt: Runtime, args: Args, print: (l: string) => void): Promise<number> {
   only(args, ['count']);
-  for (const r of (await rt.store.listRejects(count(args, 20))) as Array<Record<string, any>>) {
-    const issues = (r.outcome?.issue ?? []).map((i: any) => `${i.expression?.[0] ?? '-'}: ${i.diagnostics}`);
+  type Reject = {
+    at: string;
+    source: string;
+    index: number;
+    resource?: { resourceType?: string; id?: string };
+    outcome?: OperationOutcome;
+  };
+  for (const r of (await rt.store.listRejects(count(args, 20))) as Reject[]) {
+    const issues = (r.outcome?.issue ?? []).map((i) => `${i.expression?.[0] ?? '-'}: ${i.diagnostics}`);
     print(
       `${r.at} source=${r.source} entry=${r.index} ${r.resource?.resourceType ?? '?'}/${r.resource?.id ?? '-'}  ${issues.join(' | ')}`,
     );
