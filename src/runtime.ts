@@ -69,6 +69,7 @@ export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<Fasti
     bodyLimit: rt.cfg.bodyLimit,
     depthLimit: rt.cfg.jsonDepthLimit,
     version: VERSION,
+    publicBaseUrl: rt.cfg.publicBaseUrl,
     isClosing: () => rt.closing,
   });
   await app.listen({ port: rt.cfg.port, host: rt.cfg.host });

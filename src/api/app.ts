@@ -10,6 +10,7 @@ import type { Metrics } from '../ops/metrics';
 import type { Queues } from '../queue/queues';
 import type { Store } from '../store/store';
 import { authPlugin } from './auth';
+import { setPublicBaseUrl } from './base-url';
 import { fhirJsonPlugin } from './fhir-json';
 import { adminRoutes } from './routes/admin';
 import { asyncStatusRoutes } from './routes/async-status';
@@ -33,6 +34,8 @@ export interface ApiDeps {
   bodyLimit: number;
   depthLimit: number;
   version: string;
+  /** Base of the links handed out; defaults to the request's scheme and host. */
+  publicBaseUrl?: string;
   isClosing?: () => boolean;
   /** Extra route plugins (read/search, export, $validate) registered with the same deps. */
   extraRoutes?: Array<(app: FastifyInstance, caps: Capabilities) => Promise<void>>;
@@ -45,6 +48,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     requestIdHeader: 'x-request-id',
   });
+  setPublicBaseUrl(app, deps.publicBaseUrl);
   const caps = newCapabilities();
   await app.register(fhirJsonPlugin, { bodyLimit: deps.bodyLimit, depthLimit: deps.depthLimit });
   await app.register(authPlugin, { tokens: deps.tokens });

@@ -209,3 +209,21 @@ test('an async transaction with an invalid entry reports 400 at the status URL a
   expect(s.body.resourceType).toBe('OperationOutcome');
   expect((await h.rt.store.locate('Patient/hospa.p9')).found).toBe(false);
 });
+
+test('links use PUBLIC_BASE_URL when it is configured', async () => {
+  const proxied = await startHarness('ingest-proxy', {
+    workers: false,
+    config: { publicBaseUrl: 'https://fhir.example.org/bb/' },
+  });
+  try {
+    const res = await proxied.request('PUT', '/fhir/Patient/link1', {
+      token: TOKENS.hospA,
+      body: patient('link1'),
+    });
+    expect(res.headers.get('location')).toBe(
+      'https://fhir.example.org/bb/fhir/Patient/hospa.link1/_history/1',
+    );
+  } finally {
+    await proxied.close();
+  }
+});

@@ -19,7 +19,8 @@ import type { Store } from '../../store/store';
 import { requireScope, sourceOf } from '../auth';
 import { FHIR_JSON } from '../fhir-json';
 import { addResourceCapability, type Capabilities } from './metadata';
-import { baseUrl, strictHandling } from './search';
+import { baseUrl } from '../base-url';
+import { strictHandling } from './search';
 
 const BULK = 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition';
 

@@ -16,6 +16,7 @@ import type { Queues } from '../../queue/queues';
 import type { Store } from '../../store/store';
 import { requireScope, sourceOf } from '../auth';
 import { FHIR_JSON } from '../fhir-json';
+import { baseUrl } from '../base-url';
 
 export interface IngestRouteDeps {
   store: Store;
@@ -26,10 +27,6 @@ export interface IngestRouteDeps {
 
 function wantsAsync(req: FastifyRequest): boolean {
   return /(^|[,;\s])respond-async([,;\s]|$)/.test(String(req.headers.prefer ?? ''));
-}
-
-function baseUrl(req: FastifyRequest): string {
-  return `${req.protocol}://${req.host}`;
 }
 
 function responseBundle(result: AcceptResult): Bundle {

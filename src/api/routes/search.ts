@@ -18,10 +18,7 @@ import type { Store } from '../../store/store';
 import { requireScope, sourceOf } from '../auth';
 import { FHIR_JSON } from '../fhir-json';
 import { addResourceCapability, type Capabilities } from './metadata';
-
-export function baseUrl(req: FastifyRequest): string {
-  return `${req.protocol}://${req.host}`;
-}
+import { baseUrl } from '../base-url';
 
 export function strictHandling(req: FastifyRequest): boolean {
   return /(^|[,;\s])handling=strict([,;\s]|$)/.test(String(req.headers.prefer ?? ''));

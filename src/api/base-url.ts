@@ -1,0 +1,20 @@
+/**
+ * The absolute base of links this server hands out (Location, Content-Location, paging links, export
+ * file URLs): PUBLIC_BASE_URL when set (behind a proxy or load balancer), else the request's own
+ * scheme and host.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    publicBaseUrl?: string;
+  }
+}
+
+export function setPublicBaseUrl(app: FastifyInstance, url: string | undefined): void {
+  app.decorate('publicBaseUrl', url ? url.replace(/\/+$/, '') : undefined);
+}
+
+export function baseUrl(req: FastifyRequest): string {
+  return req.server.publicBaseUrl ?? `${req.protocol}://${req.host}`;
+}
