@@ -4,7 +4,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN mkdir -p var && chown node:node var
+RUN mkdir -p var /data/exports && chown node:node var /data/exports
 USER node
 EXPOSE 8080
 CMD ["npm", "run", "start:api"]

@@ -39,8 +39,8 @@ export class TokenRegistry {
 
   constructor(specs: TokenSpec[]) {
     specs.forEach((s, i) => {
+      if (!s || typeof s !== 'object') throw new Error(`token #${i + 1}: expected an object`);
       const where = `token #${i + 1}${s.label ? ` (${s.label})` : ''}`;
-      if (!s || typeof s !== 'object') throw new Error(`${where}: expected an object`);
       if (typeof s.source !== 'string' || !SOURCE_ID.test(s.source)) {
         throw new Error(
           `${where}: source must match ${SOURCE_ID} (lower-case letters, digits, '-'; no dots)`,
@@ -57,6 +57,8 @@ export class TokenRegistry {
       if (!d || !/^[0-9a-f]{64}$/.test(d)) throw new Error(`${where}: give "token" or a hex "sha256" digest`);
       if (s.token !== undefined && s.token.length < 16)
         throw new Error(`${where}: token shorter than 16 characters`);
+      // A token listed twice could silently change source or scopes: refuse it.
+      if (this.byDigest.has(d)) throw new Error(`${where}: the same token is configured twice`);
       this.byDigest.set(d, { source: s.source, scopes: s.scopes as Scope[], label: s.label });
     });
   }

@@ -41,7 +41,19 @@ export function fromParameters(body: unknown): RawParams {
   if (!p || p.resourceType !== 'Parameters')
     throw new FhirError(400, issue('invalid', 'POST $export takes a Parameters resource', 'Parameters'));
   const out: RawParams = {};
+  if (p.parameter !== undefined && !Array.isArray(p.parameter)) {
+    throw new FhirError(
+      400,
+      issue('structure', 'Parameters.parameter must be an array', 'Parameters.parameter'),
+    );
+  }
   for (const param of p.parameter ?? []) {
+    if (!param || typeof param !== 'object') {
+      throw new FhirError(
+        400,
+        issue('structure', 'Each parameter must be an object', 'Parameters.parameter'),
+      );
+    }
     const value = Object.entries(param).find(([k]) => k.startsWith('value'))?.[1];
     if (typeof param.name !== 'string' || (typeof value !== 'string' && typeof value !== 'number')) {
       throw new FhirError(

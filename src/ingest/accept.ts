@@ -6,7 +6,7 @@
  */
 import type { OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import type { Store } from '../store/store';
-import { FhirError, hasErrors, outcomeOf } from '../fhir/outcome';
+import { FhirError, hasErrors, issue, outcomeOf } from '../fhir/outcome';
 import { parsePayload, type BundleKind } from './entries';
 import { namespaceEntries } from './namespace';
 
@@ -41,6 +41,23 @@ export interface AcceptResult {
 
 const STATUS = { created: '201 Created', updated: '200 OK', unchanged: '200 OK' } as const;
 
+/**
+ * A re-send with the stored meta.versionId is a no-op by contract. When its content differs, the sender
+ * is told so (a warning), rather than having the change vanish silently.
+ */
+function unchangedOutcome(contentDiffers: boolean) {
+  return outcomeOf([
+    contentDiffers
+      ? issue(
+          'business-rule',
+          'Not applied: same meta.versionId as the stored version but different content. Send a new meta.versionId to update.',
+          undefined,
+          'warning',
+        )
+      : issue('informational', 'Unchanged: identical to the stored version', undefined, 'information'),
+  ]);
+}
+
 export async function acceptPayload(
   body: unknown,
   source: string,
@@ -57,6 +74,21 @@ export async function acceptPayload(
   const valid = parsed.entries.filter((e) => !hasErrors(issues.get(e.index) ?? []));
   const { prepared, issues: nsIssues } = namespaceEntries(valid, source);
   for (const [i, list] of nsIssues) add(i, list);
+
+  // A stored resource cannot change patient: its events and derived outputs live in its patient's scope.
+  const scopes = await deps.store.locateMany(prepared.map((p) => p.key));
+  prepared.forEach((p, i) => {
+    const stored = scopes[i];
+    if (stored !== null && stored !== (p.patient ?? '')) {
+      add(p.index, [
+        issue(
+          'business-rule',
+          'This resource is stored under another patient; moving a resource between patients is not supported. Mark it entered-in-error and send the corrected resource with a new id.',
+          prefix(p.index) || p.resource.resourceType,
+        ),
+      ]);
+    }
+  });
 
   const invalid = [...issues.entries()].filter(([, list]) => hasErrors(list));
   for (const [index, list] of invalid) {
@@ -87,17 +119,7 @@ export async function acceptPayload(
       location: `${p.key}/_history/${r.versionId}`,
       etag: `W/"${r.versionId}"`,
       lastModified: r.lastUpdated,
-      ...(r.outcome === 'unchanged'
-        ? {
-            outcome: outcomeOf([
-              {
-                severity: 'information',
-                code: 'informational',
-                diagnostics: 'Unchanged: identical to the stored version',
-              },
-            ]),
-          }
-        : {}),
+      ...(r.outcome === 'unchanged' ? { outcome: unchangedOutcome(r.contentDiffers) } : {}),
     });
     if (r.needsIngest) toMap.push({ key: p.key, patient: p.patient, versionId: r.versionId });
   }

@@ -78,7 +78,18 @@ function messageFocus(bundle: Bundle): Set<string> | OperationOutcomeIssue {
   if (header?.resourceType !== 'MessageHeader') {
     return issue('structure', 'A message Bundle must start with a MessageHeader', 'Bundle.entry[0].resource');
   }
-  return new Set((header.focus ?? []).map((f) => f.reference ?? '').filter(Boolean));
+  const focus: unknown = header.focus ?? [];
+  if (!Array.isArray(focus))
+    return issue('structure', 'MessageHeader.focus must be an array', 'Bundle.entry[0].resource.focus');
+  return new Set(
+    focus
+      .map((f: unknown) =>
+        f && typeof f === 'object' && typeof (f as { reference?: unknown }).reference === 'string'
+          ? (f as { reference: string }).reference
+          : '',
+      )
+      .filter(Boolean),
+  );
 }
 
 export function parsePayload(body: unknown): ParsedPayload {

@@ -10,7 +10,8 @@
 /**
  * Upsert a source resource.
  * KEYS: resHeads, resBodies, lastUpdated   ARGV: key, fingerprint, clientVersion ('' = none), body
- * Returns [outcome ('created'|'updated'|'unchanged'), version, lastUpdatedMs, needsIngest (0/1)].
+ * Returns [outcome ('created'|'updated'|'unchanged'), version, lastUpdatedMs, needsIngest (0/1),
+ *          contentDiffers (0/1: unchanged by the sender's versionId although the content differs)].
  */
 export const UPSERT_SOURCE = `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
@@ -23,7 +24,9 @@ if cur then
   if h.fp == ARGV[2] or (ARGV[3] ~= '' and h.cv == ARGV[3]) then
     local needs = 0
     if h.iv ~= h.v then needs = 1 end
-    return {'unchanged', h.v, h.lu, needs}
+    local differs = 0
+    if h.fp ~= ARGV[2] then differs = 1 end
+    return {'unchanged', h.v, h.lu, needs, differs}
   end
   v = h.v + 1
   outcome = 'updated'
@@ -33,7 +36,7 @@ if ARGV[3] ~= '' then h.cv = ARGV[3] end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(h))
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
 redis.call('ZADD', KEYS[3], now, ARGV[1])
-return {outcome, v, now, 1}
+return {outcome, v, now, 1, 0}
 `;
 
 /**

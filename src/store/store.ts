@@ -39,7 +39,7 @@ interface ScriptedRedis extends Redis {
     k2: string,
     k3: string,
     ...argv: string[]
-  ): Promise<[string, number, number, number]>;
+  ): Promise<[string, number, number, number, number]>;
   bbSaveEvents(k1: string, k2: string, key: string, v: string, events: string): Promise<number>;
   bbSaveOutputs(...args: string[]): Promise<Array<string | number>>;
 }
@@ -80,13 +80,19 @@ export class Store {
     resource: Resource;
     fingerprint: string;
     clientVersionId?: string;
-  }): Promise<{ outcome: UpsertOutcome; versionId: string; lastUpdated: string; needsIngest: boolean }> {
+  }): Promise<{
+    outcome: UpsertOutcome;
+    versionId: string;
+    lastUpdated: string;
+    needsIngest: boolean;
+    contentDiffers: boolean;
+  }> {
     const s = scopeOf(p.patient);
     // Locator and patient set first (idempotent): a crash after them leaves no orphan data.
     const pipe = this.r.pipeline().hsetnx(locatorKey(this.prefix), p.key, p.patient ?? '');
     if (p.patient) pipe.sadd(this.keys.patients(), p.patient);
     await pipe.exec();
-    const [outcome, v, lu, needs] = await this.r.bbUpsertSource(
+    const [outcome, v, lu, needs, differs] = await this.r.bbUpsertSource(
       this.keys.resHeads(s),
       this.keys.resBodies(s),
       this.keys.lastUpdated(s),
@@ -100,7 +106,13 @@ export class Store {
       versionId: String(v),
       lastUpdated: new Date(Number(lu)).toISOString(),
       needsIngest: needs === 1,
+      contentDiffers: differs === 1,
     };
+  }
+
+  /** The stored scope of each key ('' = unscoped, null = not stored), in one round trip. */
+  async locateMany(keys: string[]): Promise<Array<string | null>> {
+    return keys.length ? this.r.hmget(locatorKey(this.prefix), ...keys) : [];
   }
 
   async locate(key: string): Promise<{ found: boolean; patient?: string }> {

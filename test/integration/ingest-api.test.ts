@@ -227,3 +227,51 @@ test('links use PUBLIC_BASE_URL when it is configured', async () => {
     await proxied.close();
   }
 });
+
+test('a resource cannot move to another patient: rejected, the stored one untouched', async () => {
+  const first = await h.request('PUT', '/fhir/MedicationAdministration/mv1', {
+    token: TOKENS.hospA,
+    body: infusion('mv1', 'pa', '2015-10-01'),
+  });
+  expect(first.status).toBe(201);
+  const moved = await h.request('PUT', '/fhir/MedicationAdministration/mv1', {
+    token: TOKENS.hospA,
+    body: infusion('mv1', 'pb', '2015-10-01'),
+  });
+  expect(moved.status).toBe(422);
+  expect(moved.body.issue[0].code).toBe('business-rule');
+  const batch = await h.request('POST', '/fhir', {
+    token: TOKENS.hospA,
+    body: transaction([infusion('mv1', 'pb', '2015-10-01')], 'batch'),
+  });
+  expect(batch.body.entry[0].response.status).toBe('422 Unprocessable Entity');
+  expect(await h.rt.store.locate('MedicationAdministration/hospa.mv1')).toEqual({
+    found: true,
+    patient: 'hospa.pa',
+  });
+});
+
+test('same meta.versionId with different content: not applied, and the sender is warned', async () => {
+  const r1 = { ...infusion('vw1', 'p10', '2015-11-01'), meta: { versionId: '1' } };
+  await h.request('POST', '/fhir', { token: TOKENS.hospA, body: transaction([r1], 'batch') });
+  const r2 = { ...r1, status: 'stopped' };
+  const res = await h.request('POST', '/fhir', { token: TOKENS.hospA, body: transaction([r2], 'batch') });
+  const entry = res.body.entry[0].response;
+  expect(entry.status).toBe('200 OK');
+  expect(entry.etag).toBe('W/"1"');
+  expect(entry.outcome.issue[0]).toMatchObject({ severity: 'warning', code: 'business-rule' });
+});
+
+test('a finished async job stays private to its source even after BullMQ removed the job', async () => {
+  const res = await h.request('POST', '/fhir', {
+    token: TOKENS.hospA,
+    body: transaction([patient('p11')]),
+    headers: { prefer: 'respond-async' },
+  });
+  const path = new URL(res.headers.get('content-location')!).pathname;
+  const id = path.split('/').pop()!;
+  await h.idle();
+  await (await h.rt.queues.get('ingest').getJob(id))!.remove();
+  expect((await h.request('GET', path, { token: TOKENS.hospA })).status).toBe(200);
+  expect((await h.request('GET', path, { token: TOKENS.hospB })).status).toBe(404);
+});

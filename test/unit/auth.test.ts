@@ -69,3 +69,14 @@ describe('loadTokens', () => {
     expect(() => loadTokens({ tokensJson: '{}', localTokenFile: '/x' })).toThrow(/array/);
   });
 });
+
+test('the same token configured twice is refused (it could change source silently)', () => {
+  expect(
+    () =>
+      new TokenRegistry([
+        { token: 'abcdefghijklmnop-9', source: 'a', scopes: ['read'] },
+        { token: 'abcdefghijklmnop-9', source: 'b', scopes: ['admin'] },
+      ]),
+  ).toThrow(/twice/);
+  expect(() => new TokenRegistry([null as never])).toThrow(/expected an object/);
+});

@@ -127,3 +127,24 @@ describe('parsePayload', () => {
     expect(p.entries.map((e) => e.method)).toEqual(['PUT', 'POST']);
   });
 });
+
+test('a message whose MessageHeader.focus is malformed is a 400, not a crash', () => {
+  const header = (focus: unknown) => ({
+    resourceType: 'Bundle',
+    type: 'message',
+    entry: [
+      {
+        resource: {
+          resourceType: 'MessageHeader',
+          eventCoding: { code: 'x' },
+          source: { endpoint: 'x' },
+          focus,
+        },
+      },
+    ],
+  });
+  expect(issuesOf(() => parsePayload(header({ reference: 'Patient/1' })))[0].expression).toEqual([
+    'Bundle.entry[0].resource.focus',
+  ]);
+  expect(parsePayload(header([null, { reference: 'Patient/1' }])).entries).toEqual([]);
+});

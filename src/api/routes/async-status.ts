@@ -24,9 +24,9 @@ export async function asyncStatusRoutes(
       const source = sourceOf(req);
       const job = await deps.queues.get('ingest').getJob(req.params.id);
       const done = (await deps.store.getIngestStatus(req.params.id)) as AcceptJobResult | undefined;
-      if (!job && !done) throw new FhirError(404, issue('not-found', 'Unknown or expired async job'));
-      if (job && (job.data as AcceptJobData).source !== source)
-        throw new FhirError(404, issue('not-found', 'Unknown or expired async job'));
+      // Another source's job answers exactly like an unknown one, whether still queued or finished.
+      const owner = done?.source ?? (job?.data as AcceptJobData | undefined)?.source;
+      if (owner !== source) throw new FhirError(404, issue('not-found', 'Unknown or expired async job'));
       if (done) {
         if (done.status !== 200 || !done.accept)
           return reply.code(done.status).type(FHIR_JSON).send(done.outcome);

@@ -9,6 +9,7 @@ import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import type { ClinicalEvent } from '../../domain/events';
 import { acceptPayload, type AcceptResult, type EntryValidator, type MapItem } from '../../ingest/accept';
 import { FhirError } from '../../fhir/outcome';
+import { belongsTo } from '../../identity';
 import type { Logger } from '../../logger';
 import type { Metrics } from '../../ops/metrics';
 import type { Store } from '../../store/store';
@@ -50,12 +51,18 @@ export interface MapJobData {
 /** Reference types resolved from the store before mapping (the mapper itself stays synchronous). */
 const RESOLVABLE = /^(Medication|Substance|Specimen)\/[A-Za-z0-9\-.]{1,64}$/;
 
-function collectReferences(node: unknown, out: Set<string>): void {
-  if (Array.isArray(node)) node.forEach((n) => collectReferences(n, out));
+/**
+ * References to resolve from the store: only the sender's own (namespaced) resources, and not inside
+ * `contained` (those are resolved locally by the mapper and were never namespaced).
+ */
+function collectReferences(node: unknown, source: string, out: Set<string>): void {
+  if (Array.isArray(node)) node.forEach((n) => collectReferences(n, source, out));
   else if (node && typeof node === 'object') {
     for (const [k, v] of Object.entries(node)) {
-      if (k === 'reference' && typeof v === 'string' && RESOLVABLE.test(v)) out.add(v);
-      else collectReferences(v, out);
+      if (k === 'contained') continue;
+      if (k === 'reference' && typeof v === 'string') {
+        if (RESOLVABLE.test(v) && belongsTo(v.slice(v.indexOf('/') + 1), source)) out.add(v);
+      } else collectReferences(v, source, out);
     }
   }
 }
@@ -88,7 +95,7 @@ export async function mapItems(source: string, items: MapItem[], deps: IngestDep
       continue;
     }
     const refs = new Set<string>();
-    collectReferences(stored.resource, refs);
+    collectReferences(stored.resource, source, refs);
     const resolved = new Map<string, Resource>();
     for (const ref of refs) {
       const loc = await deps.store.locate(ref);
@@ -149,6 +156,8 @@ export async function processMap(job: Job<MapJobData>, deps: IngestDeps): Promis
 }
 
 export interface AcceptJobResult {
+  /** The sender's source: only its tokens may read this status. */
+  source: string;
   status: number;
   accept?: Omit<AcceptResult, 'toMap'>;
   outcome?: unknown;
@@ -166,11 +175,11 @@ export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): 
     for (const [k, n] of Object.entries(accepted.tally)) deps.metrics.ingestEntries.inc({ outcome: k }, n);
     const map = await mapItems(job.data.source, accepted.toMap, deps);
     const { toMap: _t, ...rest } = accepted;
-    result = { status: 200, accept: rest, map };
+    result = { source: job.data.source, status: 200, accept: rest, map };
   } catch (err) {
     if (!(err instanceof FhirError)) throw err; // infrastructure failure: retried by BullMQ
     deps.metrics.ingestEntries.inc({ outcome: 'invalid' });
-    result = { status: err.status, outcome: err.outcome };
+    result = { source: job.data.source, status: err.status, outcome: err.outcome };
   }
   await deps.store.setIngestStatus(String(job.id), result, deps.statusTtlSeconds);
   deps.log.info(
