@@ -64,3 +64,13 @@ async function checkEvictionPolicy(h: RedisHandle, log: Logger): Promise<void> {
 export function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
 }
+
+/** ioredis gave up on a command or lost its connection: Redis is down or unreachable, not a bug. */
+export function isRedisUnavailable(err: Error): boolean {
+  return (
+    err.name === 'MaxRetriesPerRequestError' ||
+    /Connection is closed|ECONNREFUSED|ECONNRESET|Stream isn't writeable|Reached the max retries per request/.test(
+      err.message,
+    )
+  );
+}

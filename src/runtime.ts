@@ -11,7 +11,7 @@ import { loadClinical, type Clinical } from './clinical';
 import { loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { Metrics } from './ops/metrics';
-import { openRedis, type RedisHandle } from './redis';
+import { isRedisUnavailable, openRedis, type RedisHandle } from './redis';
 import { Queues, workerOptions, type QueueName } from './queue/queues';
 import { Store } from './store/store';
 
@@ -41,14 +41,15 @@ export async function createRuntime(overrides: Partial<Config> = {}, log?: Logge
   const conn = redis.connect({ maxRetriesPerRequest: 2, enableOfflineQueue: false });
   watchConnection(conn, logger, 'main');
   if (conn.status !== 'ready') await new Promise((resolve) => conn.once('ready', resolve));
-  const queues = new Queues(conn, `{${cfg.keyPrefix}:q}`, cfg);
+  const store = new Store(conn, cfg.keyPrefix);
+  const queues = new Queues(conn, store.keys.queuePrefix(), cfg);
   const clinical = loadClinical();
   return {
     cfg,
     log: logger,
     redis,
     conn,
-    store: new Store(conn, cfg.keyPrefix),
+    store,
     queues,
     metrics: new Metrics(queues),
     clinical,
@@ -117,7 +118,7 @@ export function startWorker<D, R>(
   const w = new Worker<D, R>(name, timed, workerOptions(rt.cfg, conn, rt.queues.prefix));
   w.on('error', (err) => {
     // Connection errors are reported once by watchConnection; BullMQ repeats them per retry.
-    if (!/ECONNREFUSED|ECONNRESET|Connection is closed|Stream isn't writeable/.test(err.message)) {
+    if (!isRedisUnavailable(err)) {
       rt.log.error({ queue: name, err: err.message }, 'worker error');
     }
   });

@@ -6,8 +6,9 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { FhirError, issue, outcomeOf } from '../fhir/outcome';
+import { FhirError, issue } from '../fhir/outcome';
 import { jsonDepth } from '../ingest/json-limits';
+import { isRedisUnavailable } from '../redis';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
@@ -48,16 +49,6 @@ export function toFhirError(err: FastifyError | Error): FhirError {
   return new FhirError(
     500,
     issue('exception', 'Internal error; the request was not processed. See server logs for the request id.'),
-  );
-}
-
-/** ioredis gave up on a command (Redis down or unreachable): the caller may retry, so 503 not 500. */
-function isRedisUnavailable(err: Error): boolean {
-  return (
-    err.name === 'MaxRetriesPerRequestError' ||
-    /Connection is closed|ECONNREFUSED|Stream isn't writeable|Reached the max retries per request/.test(
-      err.message,
-    )
   );
 }
 
@@ -118,4 +109,3 @@ async function fhirJson(app: FastifyInstance, opts: FhirJsonOptions): Promise<vo
 }
 
 export const fhirJsonPlugin = fp(fhirJson, { name: 'fhir-json' });
-export { outcomeOf };

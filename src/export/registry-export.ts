@@ -46,7 +46,10 @@ export async function* registryCsv(
   yield csvHeader(columns);
   for await (const patient of store.patients()) {
     if (opts.source && !belongsTo(patient, opts.source)) continue;
-    const outputs = [...(await store.currentOutputs(patient)).values()].map((o) => o.resource);
+    // Withdrawn courses and flags (entered-in-error) are not rows: one row per current course or flag.
+    const outputs = [...(await store.currentOutputs(patient)).values()]
+      .map((o) => o.resource)
+      .filter((r) => (r as { status?: string }).status !== 'entered-in-error');
     const flags = outputs.filter((r): r is DetectedIssue => r.resourceType === 'DetectedIssue');
     const rows: Row[] =
       table === 'courses'

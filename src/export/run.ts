@@ -117,7 +117,8 @@ async function scopesOf(
   const scopes = async function* () {
     for await (const s of all) if (spec.level === 'system' || 'patient' in s) yield s;
   };
-  return { scopes: scopes(), total: await store.patientCount() };
+  // The global patient count would tell one source how many patients the others have: report none.
+  return { scopes: scopes(), total: 0 };
 }
 
 /** Writes the export into `dir` (replacing anything there) and returns the files written. */

@@ -138,11 +138,6 @@ export class Store {
     };
   }
 
-  async sourceHeader(key: string, patient?: string): Promise<StoredHeader | undefined> {
-    const h = await this.r.hget(this.keys.resHeads(scopeOf(patient)), key);
-    return h ? (JSON.parse(h) as StoredHeader) : undefined;
-  }
-
   // ---- events -------------------------------------------------------------------------------
 
   /** Returns false when a newer version of the resource was stored meanwhile. */
@@ -189,23 +184,6 @@ export class Store {
         });
     }
     return out;
-  }
-
-  async getOutput(key: string, patient: string): Promise<StoredResource | undefined> {
-    const s: Scope = { patient };
-    const [h, b] = await Promise.all([
-      this.r.hget(this.keys.outHeads(s), key),
-      this.r.hget(this.keys.outBodies(s), key),
-    ]);
-    if (!h || !b) return undefined;
-    const head = JSON.parse(h) as StoredHeader;
-    return {
-      key,
-      patient,
-      versionId: String(head.v),
-      lastUpdated: new Date(head.lu).toISOString(),
-      resource: withMeta(b, head),
-    };
   }
 
   /** Previous versions of an output, newest first. */
@@ -301,10 +279,6 @@ export class Store {
         resource: withMeta(b, head),
       };
     });
-  }
-
-  async patientCount(): Promise<number> {
-    return this.r.scard(this.keys.patients());
   }
 
   /** Redis server time in ms: the one clock every last-updated score comes from. */

@@ -254,7 +254,7 @@ test('a resource cannot move to another patient: rejected, the stored one untouc
 test('same meta.versionId with different content: not applied, and the sender is warned', async () => {
   const r1 = { ...infusion('vw1', 'p10', '2015-11-01'), meta: { versionId: '1' } };
   await h.request('POST', '/fhir', { token: TOKENS.hospA, body: transaction([r1], 'batch') });
-  const r2 = { ...r1, status: 'stopped' };
+  const r2 = { ...r1, status: 'stopped' as const };
   const res = await h.request('POST', '/fhir', { token: TOKENS.hospA, body: transaction([r2], 'batch') });
   const entry = res.body.entry[0].response;
   expect(entry.status).toBe('200 OK');

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FhirError, issue } from '../../fhir/outcome';
@@ -20,13 +21,10 @@ import { requireScope, sourceOf } from '../auth';
 import { FHIR_JSON } from '../fhir-json';
 import { addResourceCapability, type Capabilities } from './metadata';
 import { baseUrl } from '../base-url';
+import { wantsAsync } from '../prefer';
 import { strictHandling } from './search';
 
 const BULK = 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition';
-
-function wantsAsync(req: FastifyRequest): boolean {
-  return /(^|[,;\s])respond-async([,;\s]|$)/.test(String(req.headers.prefer ?? ''));
-}
 
 const unknownJob = () => new FhirError(404, issue('not-found', 'Unknown, cancelled or expired export'));
 
@@ -166,6 +164,10 @@ export async function exportRoutes(
     const f = files.find((x) => x.file === req.params.file);
     if (rec.status !== 'complete' || !rec.result || !f)
       throw new FhirError(404, issue('not-found', 'Unknown export file'));
-    return reply.type('application/fhir+ndjson').send(createReadStream(join(rec.result.dir, f.file)));
+    const path = join(rec.result.dir, f.file);
+    // Swept or on another machine's disk (EXPORT_DIR not shared): a 404, not a 500.
+    if (!(await stat(path).catch(() => null)))
+      throw new FhirError(404, issue('not-found', 'Export file no longer available'));
+    return reply.type('application/fhir+ndjson').send(createReadStream(path));
   });
 }

@@ -17,16 +17,13 @@ import type { Store } from '../../store/store';
 import { requireScope, sourceOf } from '../auth';
 import { FHIR_JSON } from '../fhir-json';
 import { baseUrl } from '../base-url';
+import { wantsAsync } from '../prefer';
 
 export interface IngestRouteDeps {
   store: Store;
   queues: Queues;
   validate: EntryValidator;
   metrics: Metrics;
-}
-
-function wantsAsync(req: FastifyRequest): boolean {
-  return /(^|[,;\s])respond-async([,;\s]|$)/.test(String(req.headers.prefer ?? ''));
 }
 
 function responseBundle(result: AcceptResult): Bundle {
@@ -52,8 +49,11 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
   async function enqueueMapping(source: string, result: AcceptResult): Promise<void> {
     for (const [k, n] of Object.entries(result.tally)) deps.metrics.ingestEntries.inc({ outcome: k }, n);
     if (!result.toMap.length) return;
+    // The id makes a re-send of the same versions one job. If that job exhausted its attempts earlier
+    // (it is kept, failed, for inspection), BullMQ would ignore the new add: replay it instead.
     const jobId = `m-${sha256(stableStringify(result.toMap)).slice(0, 40)}`;
-    await deps.queues.get('ingest').add('map', { source, items: result.toMap }, { jobId });
+    const job = await deps.queues.get('ingest').add('map', { source, items: result.toMap }, { jobId });
+    if ((await job.getState()) === 'failed') await job.retry('failed');
   }
 
   async function accept(req: FastifyRequest, reply: FastifyReply, body: unknown): Promise<FastifyReply> {

@@ -45,7 +45,8 @@ export async function processExport(job: Job<{ id?: string }>, deps: ExportDeps)
     if (now() - lastCheck < 250) return true;
     lastCheck = now();
     await job.updateProgress({ done, total });
-    return deps.jobs.update(id, { status: 'running', progress: `${done}/${total} patients` });
+    const progress = total > done ? `${done}/${total} patients` : `${done} patients`;
+    return deps.jobs.update(id, { status: 'running', progress });
   };
   if (!(await deps.jobs.update(id, { status: 'running', progress: 'starting' })))
     return { id, status: 'cancelled' };
