@@ -42,7 +42,9 @@ export async function loadSamples(rt: Runtime): Promise<void> {
   }
   for (let i = 0; i < 600 && !(await drained(rt)); i++) await new Promise((r) => setTimeout(r, 100));
   out.push('');
-  for await (const patient of rt.store.patients()) {
+  const patients: string[] = [];
+  for await (const p of rt.store.patients()) patients.push(p);
+  for (const patient of patients.sort()) {
     const outputs = [...(await rt.store.currentOutputs(patient)).values()].map((o) => o.resource);
     const courses = outputs.filter(
       (r): r is MedicationStatement =>
