@@ -44,6 +44,18 @@ interface ScriptedRedis extends Redis {
   bbSaveOutputs(...args: string[]): Promise<Array<string | number>>;
 }
 
+/** A stored header + body as the resource a reader sees, with our version and last-updated. */
+function stored(key: string, patient: string | undefined, h: string, body: string): StoredResource {
+  const head = JSON.parse(h) as StoredHeader;
+  return {
+    key,
+    patient,
+    versionId: String(head.v),
+    lastUpdated: new Date(head.lu).toISOString(),
+    resource: withMeta(body, head),
+  };
+}
+
 export function withMeta(body: string, h: StoredHeader): Resource {
   const r = JSON.parse(body) as Resource;
   r.meta = { ...(r.meta ?? {}), versionId: String(h.v), lastUpdated: new Date(h.lu).toISOString() };
@@ -128,14 +140,7 @@ export class Store {
       this.r.hget(this.keys.resBodies(s), key),
     ]);
     if (!h || !b) return undefined;
-    const head = JSON.parse(h) as StoredHeader;
-    return {
-      key,
-      patient,
-      versionId: String(head.v),
-      lastUpdated: new Date(head.lu).toISOString(),
-      resource: withMeta(b, head),
-    };
+    return stored(key, patient, h, b);
   }
 
   // ---- events -------------------------------------------------------------------------------
@@ -172,16 +177,8 @@ export class Store {
     ]);
     const out = new Map<string, StoredResource>();
     for (const [key, h] of Object.entries(heads)) {
-      const head = JSON.parse(h) as StoredHeader;
       const body = bodies[key];
-      if (body)
-        out.set(key, {
-          key,
-          patient,
-          versionId: String(head.v),
-          lastUpdated: new Date(head.lu).toISOString(),
-          resource: withMeta(body, head),
-        });
+      if (body) out.set(key, stored(key, patient, h, body));
     }
     return out;
   }
@@ -270,14 +267,7 @@ export class Store {
       });
       const [h, b] = oh && ob ? [oh, ob] : [rh, rb];
       if (!h || !b) return undefined;
-      const head = JSON.parse(h) as StoredHeader;
-      return {
-        key,
-        patient,
-        versionId: String(head.v),
-        lastUpdated: new Date(head.lu).toISOString(),
-        resource: withMeta(b, head),
-      };
+      return stored(key, patient, h, b);
     });
   }
 
