@@ -12,6 +12,7 @@ import {
   ProfilesError,
 } from '../../src/validation';
 import { BASE } from './profile-fixtures';
+import { FLAG_CODES } from '../../src/domain/flags/render';
 
 const SOURCE = defaultProfilesDir();
 let dir: string;
@@ -46,26 +47,7 @@ describe('the real profiles/', () => {
 
   it('the course-flag CodeSystem has exactly the flag codes of the domain', () => {
     const codes = (getCodeSystem(`${BASE}/CodeSystem/course-flag`)?.concept ?? []).map((c) => c.code).sort();
-    const domain: import('../../src/domain/course').FlagCode[] = [
-      'mrd-persistent',
-      'molecular-relapse',
-      'hematologic-relapse',
-      'refractory',
-      'extramedullary-relapse',
-      'cd19-negative-relapse',
-      'cd19-dim-relapse',
-      'lineage-switch',
-      'post-hsct-relapse',
-      'crs',
-      'icans',
-      'hlh-mas',
-      'treatment-interruption',
-      'toxicity-restart',
-      'hepatotoxicity',
-      'high-disease-burden',
-      'prior-extramedullary-disease',
-    ];
-    expect(codes).toEqual([...domain].sort());
+    expect(codes).toEqual([...FLAG_CODES].sort());
   });
 });
 
