@@ -26,6 +26,12 @@ export interface Config {
   lockDurationMs: number;
   stalledIntervalMs: number;
   workerConcurrency: number;
+  /** How long a synchronous ingest request waits for its payload's result before answering 202 (ms). */
+  syncWaitMs: number;
+  /** How often each ingest worker sweeps the ingest log (lost jobs, backoff retries, dead letters). */
+  sweepIntervalMs: number;
+  /** `npm start` (one process for everything): extra worker processes forked to use more cores. */
+  workerProcesses: number;
   exportDir: string;
   exportTtlSeconds: number;
   publicBaseUrl?: string;
@@ -58,9 +64,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keepCompletedSeconds: int('JOB_KEEP_COMPLETED_SECONDS', 24 * 3600),
     keepFailedSeconds: int('JOB_KEEP_FAILED_SECONDS', 14 * 24 * 3600),
     jobAttempts: int('JOB_ATTEMPTS', 5),
-    lockDurationMs: int('JOB_LOCK_MS', 4000),
-    stalledIntervalMs: int('JOB_STALLED_CHECK_MS', 2000),
+    lockDurationMs: int('JOB_LOCK_MS', 10_000),
+    stalledIntervalMs: int('JOB_STALLED_CHECK_MS', 3000),
     workerConcurrency: int('WORKER_CONCURRENCY', 8),
+    syncWaitMs: int('SYNC_WAIT_MS', 20_000),
+    sweepIntervalMs: int('SWEEP_INTERVAL_MS', 5000),
+    workerProcesses: int('WORKER_PROCESSES', 1),
     exportDir: s('EXPORT_DIR') ?? 'var/exports',
     exportTtlSeconds: int('EXPORT_TTL_SECONDS', 3600),
     publicBaseUrl: s('PUBLIC_BASE_URL'),

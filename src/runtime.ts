@@ -2,7 +2,7 @@
  * One process's wiring: config, logger, Redis, store, queues, metrics, tokens and the clinical core,
  * plus start/stop of the API and of any set of workers. `main.ts` decides which run.
  */
-import { Worker, type Job, type Processor } from 'bullmq';
+import { QueueEvents, Worker, type Job, type Processor } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApi } from './api/app';
@@ -14,6 +14,8 @@ import { Metrics } from './ops/metrics';
 import { isRedisUnavailable, openRedis, type RedisHandle } from './redis';
 import { Queues, workerOptions, type QueueName } from './queue/queues';
 import { Store } from './store/store';
+import { PayloadLog } from './store/payloads';
+import { DeadLetters } from './store/dead-letters';
 
 export const VERSION = '0.1.0';
 
@@ -23,6 +25,9 @@ export interface Runtime {
   redis: RedisHandle;
   conn: Redis;
   store: Store;
+  /** The ingest log (accepted payloads, pending index) and the dead letters. */
+  payloads: PayloadLog;
+  deadLetters: DeadLetters;
   queues: Queues;
   metrics: Metrics;
   clinical: Clinical;
@@ -30,6 +35,8 @@ export interface Runtime {
   workers: Worker[];
   /** Worker connections: BullMQ does not close connections it was given. */
   connections: Redis[];
+  /** Other things to close before the connections (queue event listeners). */
+  closers: Array<() => Promise<void>>;
   api?: FastifyInstance;
 }
 
@@ -50,21 +57,34 @@ export async function createRuntime(overrides: Partial<Config> = {}, log?: Logge
     redis,
     conn,
     store,
+    payloads: new PayloadLog(conn, store.keys),
+    deadLetters: new DeadLetters(conn, store.keys),
     queues,
     metrics: new Metrics(queues),
     clinical,
     closing: false,
     workers: [],
     connections: [],
+    closers: [],
   };
 }
 
 export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<FastifyInstance> {
+  // Completion events for synchronous ingest answers: one blocking connection per API process.
+  const eventsConn = rt.redis.connect();
+  watchConnection(eventsConn, rt.log, 'ingest-events');
+  rt.connections.push(eventsConn);
+  const ingestEvents = new QueueEvents('ingest', { connection: eventsConn, prefix: rt.queues.prefix });
+  ingestEvents.on('error', () => undefined); // reported once by watchConnection
+  rt.closers.push(() => ingestEvents.close());
   const app = await buildApi({
     log: rt.log,
     tokens: tokens.registry,
     store: rt.store,
     queues: rt.queues,
+    payloads: rt.payloads,
+    ingestEvents,
+    syncWaitMs: rt.cfg.syncWaitMs,
     metrics: rt.metrics,
     validate: rt.clinical.validate,
     bodyLimit: rt.cfg.bodyLimit,
@@ -147,6 +167,7 @@ export async function stopRuntime(rt: Runtime, graceMs = 20_000): Promise<void> 
     await within(Promise.all(rt.workers.map((w) => w.close(true))), 2000);
   }
   await within(rt.queues.close(), 5000);
+  await within(Promise.all(rt.closers.map((c) => c())), 5000);
   for (const c of [rt.conn, ...rt.connections]) {
     if (!(await within(c.quit(), 2000))) c.disconnect();
   }

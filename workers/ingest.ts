@@ -1,12 +1,19 @@
-/** `ingest` queue: accept async payloads, map stored resources to events. Run alone: `node -r ts-node/register/transpile-only workers/ingest.ts`. */
+/**
+ * `ingest` queue: process recorded payloads, map stored resources to events, and sweep (re-enqueue
+ * payloads that lost their job, retry exhausted jobs with backoff, replay dead letters).
+ * Run alone: `node -r ts-node/register/transpile-only workers/ingest.ts`.
+ */
 import { UnrecoverableError, type Job } from 'bullmq';
 import { processAccept, processMap, type IngestDeps } from '../src/queue/processors/ingest';
+import { startSweep } from '../src/queue/sweep';
 import { runProcess } from '../src/process';
 import { startWorker, type Runtime } from '../src/runtime';
 
 export function ingestWorker(rt: Runtime) {
   const deps: IngestDeps = {
     store: rt.store,
+    payloads: rt.payloads,
+    deadLetters: rt.deadLetters,
     queues: rt.queues,
     validate: rt.clinical.validate,
     map: rt.clinical.map,
@@ -14,11 +21,14 @@ export function ingestWorker(rt: Runtime) {
     metrics: rt.metrics,
     statusTtlSeconds: rt.cfg.keepCompletedSeconds,
   };
-  return startWorker(rt, 'ingest', async (job: Job) => {
+  const w = startWorker(rt, 'ingest', async (job: Job) => {
     if (job.name === 'accept') return processAccept(job, deps);
     if (job.name === 'map') return processMap(job, deps);
     throw new UnrecoverableError(`unknown ingest job name ${job.name}`);
   });
+  const stop = startSweep(deps, rt.cfg.sweepIntervalMs);
+  w.on('closing', stop);
+  return w;
 }
 
 if (require.main === module) void runProcess({ api: false, workers: { ingest: ingestWorker } });

@@ -8,6 +8,8 @@ import type { TokenRegistry } from '../auth/tokens';
 import type { EntryValidator } from '../ingest/accept';
 import type { Metrics } from '../ops/metrics';
 import type { Queues } from '../queue/queues';
+import type { QueueEvents } from 'bullmq';
+import type { PayloadLog } from '../store/payloads';
 import type { Store } from '../store/store';
 import { authPlugin } from './auth';
 import { setPublicBaseUrl } from './base-url';
@@ -18,6 +20,7 @@ import { ingestRoutes } from './routes/ingest';
 import { addResourceCapability, metadataRoutes, newCapabilities, type Capabilities } from './routes/metadata';
 import { opsRoutes } from './routes/ops';
 import { validateRoutes } from './routes/validate';
+import { INGEST_CAPABILITY } from './routes/ingest-capability';
 import { loadFhirDefinitions } from '../validation/fhir-definitions';
 import { readRoutes } from './routes/read';
 import { searchRoutes } from './routes/search';
@@ -29,6 +32,10 @@ export interface ApiDeps {
   tokens: TokenRegistry;
   store: Store;
   queues: Queues;
+  payloads: PayloadLog;
+  /** Completion events of the ingest queue, for synchronous ingest answers. */
+  ingestEvents?: QueueEvents;
+  syncWaitMs: number;
   metrics: Metrics;
   validate: EntryValidator;
   bodyLimit: number;
@@ -71,10 +78,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(adminRoutes, deps);
   caps.systemInteractions.add('transaction').add('batch');
   for (const type of loadFhirDefinitions()) {
-    addResourceCapability(caps, type, {
-      interaction: [{ code: 'create' }, { code: 'update' }],
-      versioning: 'versioned-update',
-    });
+    addResourceCapability(caps, type, INGEST_CAPABILITY);
   }
   await validateRoutes(loadFhirDefinitions())(app, caps);
   await app.register(readRoutes, { store: deps.store, caps });

@@ -1,36 +1,32 @@
 /**
- * Accepting a payload: parse → validate → namespace → store, answering per request entry the way a
- * FHIR server answers a transaction/batch. Shared by the synchronous API path and the asynchronous
- * `ingest` job, so both tell the sender the same truth. A transaction is all-or-nothing: any invalid
- * entry rejects the whole request (400) and nothing is stored. Invalid resources go to the reject log.
+ * Accepting a payload, in the ingest worker: validate every entry → namespace → check conditions →
+ * apply every write in ONE atomic store script, answering per request entry the way a FHIR server
+ * answers a transaction/batch. A transaction (and a single resource, a transaction of one) is all or
+ * nothing: an invalid entry or a failed precondition rejects it whole and nothing is stored.
+ * Re-running it for the same payload id returns the first run's answer (the store keeps it).
  */
-import type { OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
-import type { Store } from '../store/store';
-import { FhirError, hasErrors, issue, outcomeOf } from '../fhir/outcome';
+import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import type { AppliedEntry, EntryConditions, Store } from '../store/store';
+import { FhirError, hasErrors, outcomeOf } from '../fhir/outcome';
+import { identifierTokens, parseConditions, type RawConditions } from './conditions';
 import { parsePayload, type BundleKind } from './entries';
-import { namespaceEntries } from './namespace';
+import { namespaceEntries, type PreparedResource } from './namespace';
+import { entryResult, rollbackError, type EntryResult } from './entry-results';
+
+export type { EntryResult } from './entry-results';
 
 /** Validates one entry's resource; `at` is the FHIRPath prefix for issues (e.g. Bundle.entry[2].resource). */
 export type EntryValidator = (resource: Resource, at: string) => OperationOutcomeIssue[];
 
-export interface EntryResult {
-  index: number;
-  /** HTTP status line for the entry, e.g. "201 Created". */
-  status: string;
-  location?: string;
-  etag?: string;
-  lastModified?: string;
-  outcome?: OperationOutcome;
-}
-
-/** A stored resource version whose events still have to be mapped. */
+/** A stored resource version whose events still have to be mapped (the resource when in hand). */
 export interface MapItem {
   key: string;
   patient?: string;
   versionId: string;
+  resource?: Resource;
 }
 
-export type EntryTally = Record<'created' | 'updated' | 'unchanged' | 'invalid', number>;
+export type EntryTally = Record<'created' | 'updated' | 'unchanged' | 'older' | 'exists' | 'invalid', number>;
 
 export interface AcceptResult {
   kind: BundleKind;
@@ -39,100 +35,129 @@ export interface AcceptResult {
   tally: EntryTally;
 }
 
-const STATUS = { created: '201 Created', updated: '200 OK', unchanged: '200 OK' } as const;
-
-/**
- * A re-send with the stored meta.versionId is a no-op by contract. When its content differs, the sender
- * is told so (a warning), rather than having the change vanish silently.
- */
-function unchangedOutcome(contentDiffers: boolean) {
-  return outcomeOf([
-    contentDiffers
-      ? issue(
-          'business-rule',
-          'Not applied: same meta.versionId as the stored version but different content. Send a new meta.versionId to update.',
-          undefined,
-          'warning',
-        )
-      : issue('informational', 'Unchanged: identical to the stored version', undefined, 'information'),
-  ]);
+export interface AcceptDeps {
+  store: Store;
+  validate: EntryValidator;
+  /** The payload's id: keys the atomic apply (idempotent re-run) and the reject log. */
+  payloadId: string;
+  /** Conditions of a single-resource request (its HTTP headers). */
+  conditions?: RawConditions;
+  resultTtlSeconds: number;
 }
 
-export async function acceptPayload(
-  body: unknown,
-  source: string,
-  deps: { store: Store; validate: EntryValidator; jobId?: string },
-): Promise<AcceptResult> {
+/** Validation is the CPU-heavy step: yield between slices so lock renewals and I/O keep running. */
+const SLICE = 25;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function acceptPayload(body: unknown, source: string, deps: AcceptDeps): Promise<AcceptResult> {
   const parsed = parsePayload(body);
+  const single = parsed.kind === 'single';
   const issues = new Map(parsed.entryIssues);
   const add = (index: number, list: OperationOutcomeIssue[]) => {
     if (list.length) issues.set(index, [...(issues.get(index) ?? []), ...list]);
   };
-  const prefix = (i: number) => (parsed.kind === 'single' ? '' : `Bundle.entry[${i}].resource`);
-  for (const e of parsed.entries) add(e.index, deps.validate(e.resource, prefix(e.index)));
-
+  const prefix = (i: number) => (single ? '' : `Bundle.entry[${i}].resource`);
+  for (let n = 0; n < parsed.entries.length; n++) {
+    const e = parsed.entries[n];
+    add(e.index, deps.validate(e.resource, prefix(e.index)));
+    if (n % SLICE === SLICE - 1) await yieldToLoop();
+  }
   const valid = parsed.entries.filter((e) => !hasErrors(issues.get(e.index) ?? []));
   const { prepared, issues: nsIssues } = namespaceEntries(valid, source);
   for (const [i, list] of nsIssues) add(i, list);
 
-  // A stored resource cannot change patient: its events and derived outputs live in its patient's scope.
-  const scopes = await deps.store.locateMany(prepared.map((p) => p.key));
-  prepared.forEach((p, i) => {
-    const stored = scopes[i];
-    if (stored !== null && stored !== (p.patient ?? '')) {
-      add(p.index, [
-        issue(
-          'business-rule',
-          'This resource is stored under another patient; moving a resource between patients is not supported. Mark it entered-in-error and send the corrected resource with a new id.',
-          prefix(p.index) || p.resource.resourceType,
-        ),
-      ]);
-    }
-  });
+  const conditions = new Map<number, EntryConditions | undefined>();
+  for (const e of valid) {
+    const raw = single ? (deps.conditions ?? {}) : (e.conditions ?? {});
+    const at = (f: string) => (single ? `header ${f}` : `Bundle.entry[${e.index}].request.${f}`);
+    const c = parseConditions(raw, source, e.resource.resourceType, at);
+    add(e.index, c.issues);
+    conditions.set(e.index, c.conditions);
+  }
 
   const invalid = [...issues.entries()].filter(([, list]) => hasErrors(list));
-  for (const [index, list] of invalid) {
-    const resource =
-      parsed.kind === 'single'
+  await Promise.all(
+    invalid.map(([index, list]) => {
+      const resource = single
         ? body
         : ((body as { entry?: Array<{ resource?: unknown }> }).entry?.[index]?.resource ?? null);
-    await deps.store.recordReject({ source, jobId: deps.jobId, index, resource, outcome: outcomeOf(list) });
-  }
-  if (invalid.length && (parsed.kind === 'transaction' || parsed.kind === 'single')) {
+      return deps.store.recordReject({
+        source,
+        jobId: deps.payloadId,
+        index,
+        resource,
+        outcome: outcomeOf(list),
+      });
+    }),
+  );
+  if (invalid.length && (parsed.kind === 'transaction' || single)) {
     // Nothing of a rejected transaction is stored; a single resource is a transaction of one.
     throw new FhirError(
-      parsed.kind === 'single' ? 422 : 400,
+      single ? 422 : 400,
       invalid.flatMap(([, l]) => l),
     );
   }
 
-  const tally: EntryTally = { created: 0, updated: 0, unchanged: 0, invalid: invalid.length };
+  const writable = prepared.filter((p) => !hasErrors(issues.get(p.index) ?? []));
+  const applied = await deps.store.applyEntries(
+    deps.payloadId,
+    parsed.kind === 'transaction' || single ? 'tx' : 'batch',
+    writable.map((p) => ({
+      key: p.key,
+      patient: p.patient,
+      fingerprint: p.fingerprint,
+      clientVersionId: p.clientVersionId,
+      clientLastUpdatedMs: p.clientLastUpdatedMs,
+      conditions: conditions.get(p.index),
+      identifierTokens: identifierTokens(p.resource, source),
+      body: JSON.stringify(p.resource),
+    })),
+    deps.resultTtlSeconds,
+  );
+  const failed = applied.some((a) => a.outcome === 'moved' || a.outcome === 'precondition');
+  if (failed && (parsed.kind === 'transaction' || single)) throw rollbackError(writable, applied, single);
+  return collect(parsed.kind, parsed.requestCount, issues, writable, applied, parsed.entryIssues);
+}
+
+function collect(
+  kind: BundleKind,
+  requestCount: number,
+  issues: Map<number, OperationOutcomeIssue[]>,
+  writable: PreparedResource[],
+  applied: AppliedEntry[],
+  edgeIssues: Map<number, OperationOutcomeIssue[]>,
+): AcceptResult {
+  const tally: EntryTally = { created: 0, updated: 0, unchanged: 0, older: 0, exists: 0, invalid: 0 };
   const results = new Map<number, EntryResult>();
   const toMap: MapItem[] = [];
-  for (const p of prepared) {
-    if (hasErrors(issues.get(p.index) ?? [])) continue;
-    const r = await deps.store.upsertSource(p);
-    tally[r.outcome]++;
-    results.set(p.index, {
-      index: p.index,
-      status: STATUS[r.outcome],
-      location: `${p.key}/_history/${r.versionId}`,
-      etag: `W/"${r.versionId}"`,
-      lastModified: r.lastUpdated,
-      ...(r.outcome === 'unchanged' ? { outcome: unchangedOutcome(r.contentDiffers) } : {}),
-    });
-    if (r.needsIngest) toMap.push({ key: p.key, patient: p.patient, versionId: r.versionId });
-  }
+  writable.forEach((p, i) => {
+    const a = applied[i];
+    const r = entryResult(p, a, kind === 'single' ? '' : `Bundle.entry[${p.index}]`);
+    results.set(p.index, { index: p.index, ...r });
+    if (a.outcome in tally) tally[a.outcome as keyof EntryTally]++;
+    else tally.invalid++;
+    if (a.needsIngest) {
+      const fresh = a.outcome === 'created' || a.outcome === 'updated';
+      toMap.push({
+        key: p.key,
+        patient: p.patient,
+        versionId: a.versionId,
+        ...(fresh ? { resource: p.resource } : {}),
+      });
+    }
+  });
   const entries: EntryResult[] = [];
-  for (let i = 0; i < parsed.requestCount; i++) {
+  for (let i = 0; i < requestCount; i++) {
     const r = results.get(i);
+    const list = issues.get(i) ?? [];
     if (r) entries.push(r);
-    else if (issues.has(i) && hasErrors(issues.get(i) ?? [])) {
+    else if (hasErrors(list)) {
+      tally.invalid++;
       // Entries the edge could not read (no resource, bad request line) are 400; resources that
       // were read but fail validation are 422, as a FHIR server answers a create.
-      const status = parsed.entryIssues.has(i) ? '400 Bad Request' : '422 Unprocessable Entity';
-      entries.push({ index: i, status, outcome: outcomeOf(issues.get(i) ?? []) });
-    } else if (parsed.kind === 'message' || parsed.kind === 'collection') {
+      const status = edgeIssues.has(i) ? '400 Bad Request' : '422 Unprocessable Entity';
+      entries.push({ index: i, status, outcome: outcomeOf(list) });
+    } else if (kind === 'message' || kind === 'collection') {
       // Message context entries (MessageHeader, non-focus resources) are not stored.
       entries.push({
         index: i,
@@ -143,5 +168,5 @@ export async function acceptPayload(
       });
     }
   }
-  return { kind: parsed.kind, entries, toMap, tally };
+  return { kind, entries, toMap, tally };
 }

@@ -6,6 +6,7 @@
 import type { Bundle, BundleEntry, MessageHeader, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { isFhirResourceType } from '../validation/fhir-definitions';
 import { FhirError, issue } from '../fhir/outcome';
+import type { RawConditions } from './conditions';
 
 export type BundleKind = 'transaction' | 'batch' | 'collection' | 'message' | 'single';
 
@@ -17,6 +18,8 @@ export interface IncomingEntry {
   localId?: string;
   fullUrl?: string;
   resource: Resource;
+  /** Conditional-write fields of the entry's request (transaction/batch only). */
+  conditions?: RawConditions;
 }
 
 export interface ParsedPayload {
@@ -70,7 +73,12 @@ function fromRequest(entry: BundleEntry, index: number, at: string): IncomingEnt
     }
     localId = m[2];
   }
-  return { index, method, localId, fullUrl: entry.fullUrl, resource };
+  const { ifMatch, ifNoneMatch, ifNoneExist } = (entry.request ?? {}) as RawConditions;
+  const conditions =
+    ifMatch !== undefined || ifNoneMatch !== undefined || ifNoneExist !== undefined
+      ? { ifMatch, ifNoneMatch, ifNoneExist }
+      : undefined;
+  return { index, method, localId, fullUrl: entry.fullUrl, resource, conditions };
 }
 
 function messageFocus(bundle: Bundle): Set<string> | OperationOutcomeIssue {

@@ -17,8 +17,9 @@ export interface PreparedResource {
   /** `Type/<namespaced id>` */
   key: string;
   resource: Resource;
-  /** The sender's meta.versionId, when given. */
+  /** The sender's meta.versionId and meta.lastUpdated (ms), when given: they order versions. */
   clientVersionId?: string;
+  clientLastUpdatedMs?: number;
   fingerprint: string;
   /** Namespaced patient id this resource belongs to, when it has one. */
   patient?: string;
@@ -109,6 +110,7 @@ export function namespaceEntries(
     }
     copy.id = id;
     const clientVersionId = copy.meta?.versionId;
+    const sentAt = copy.meta?.lastUpdated ? Date.parse(copy.meta.lastUpdated) : NaN;
     const meta = { ...(copy.meta ?? {}) };
     delete meta.versionId;
     delete meta.lastUpdated;
@@ -120,6 +122,7 @@ export function namespaceEntries(
       key: `${copy.resourceType}/${id}`,
       resource: copy,
       clientVersionId,
+      clientLastUpdatedMs: Number.isFinite(sentAt) ? sentAt : undefined,
       fingerprint: fingerprint(copy),
       patient: patientOf(copy),
     });

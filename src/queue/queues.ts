@@ -24,10 +24,11 @@ export function defaultJobOptions(cfg: Config): DefaultJobOptions {
 }
 
 /**
- * lockDuration 4 s, stall check every 2 s: a SIGKILLed worker's job is back in ~4–6 s (BullMQ's
- * defaults take ~60 s). maxStalledCount 3 so a job is not failed for one or two crashes. The cost is
- * a lock renewal every 2 s per active job, and a job that blocks the event loop for >4 s may run twice;
- * every processor is idempotent.
+ * lockDuration 10 s, stall check every 3 s: a SIGKILLed worker's job is back within ~10–13 s (BullMQ's
+ * defaults take ~60 s). A busy process still renews its locks every 5 s because no processor blocks
+ * the event loop for long (validation and mapping yield between slices). maxStalledCount 10: a job is
+ * not failed for a few crashes, and one that does fail while its payload is pending is retried by the
+ * sweep. Every processor is safe when run twice at once, so a stall re-run costs time, not correctness.
  */
 export function workerOptions(cfg: Config, connection: Redis, prefix: string): WorkerOptions {
   return {
@@ -36,7 +37,7 @@ export function workerOptions(cfg: Config, connection: Redis, prefix: string): W
     concurrency: cfg.workerConcurrency,
     lockDuration: cfg.lockDurationMs,
     stalledInterval: cfg.stalledIntervalMs,
-    maxStalledCount: 3,
+    maxStalledCount: 10,
   };
 }
 

@@ -52,7 +52,28 @@ export class Keys {
     return `${this.prefix}:rejects`;
   }
   ingestStatus(jobId: string): string {
-    return `${this.prefix}:ingest-status:${jobId}`;
+    return `${this.prefix}:{in}:status:${jobId}`;
+  }
+  /**
+   * The ingest log, one hash tag `{in}`: accepted payloads by id (a hash: source, body, conditions),
+   * the pending index (zset id → received-at ms) of payloads not yet fully processed, the answer of
+   * each applied payload, and the dead letters (resources whose mapping exhausted its attempts).
+   */
+  payload(id: string): string {
+    return `${this.prefix}:{in}:payload:${id}`;
+  }
+  pending(): string {
+    return `${this.prefix}:{in}:pending`;
+  }
+  applied(id: string): string {
+    return `${this.prefix}:{in}:applied:${id}`;
+  }
+  deadLetters(): string {
+    return `${this.prefix}:{in}:dead`;
+  }
+  /** Conditional create: `<source>|<Type>|<system>|<value>` → resource key. */
+  identifiers(): string {
+    return `${this.prefix}:ident`;
   }
   /** BullMQ prefix: braces put every queue key in one Cluster slot, as BullMQ requires there. */
   queuePrefix(): string {

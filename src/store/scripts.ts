@@ -4,40 +4,10 @@
  * and round decimals).
  *
  * Header: { v: version (int), lu: last-updated ms, fp: fingerprint, cv?: sender's versionId,
- *           iv?: version whose events are stored (ingested), st?: status marker }
+ *           clu?: sender's lastUpdated ms,
+ *           iv?: version whose events are stored (ingested) }
+ * Source resources are written by apply-script.ts.
  */
-
-/**
- * Upsert a source resource.
- * KEYS: resHeads, resBodies, lastUpdated   ARGV: key, fingerprint, clientVersion ('' = none), body
- * Returns [outcome ('created'|'updated'|'unchanged'), version, lastUpdatedMs, needsIngest (0/1),
- *          contentDiffers (0/1: unchanged by the sender's versionId although the content differs)].
- */
-export const UPSERT_SOURCE = `
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local v = 1
-local outcome = 'created'
-if cur then
-  local h = cjson.decode(cur)
-  if h.fp == ARGV[2] or (ARGV[3] ~= '' and h.cv == ARGV[3]) then
-    local needs = 0
-    if h.iv ~= h.v then needs = 1 end
-    local differs = 0
-    if h.fp ~= ARGV[2] then differs = 1 end
-    return {'unchanged', h.v, h.lu, needs, differs}
-  end
-  v = h.v + 1
-  outcome = 'updated'
-end
-local h = { v = v, lu = now, fp = ARGV[2] }
-if ARGV[3] ~= '' then h.cv = ARGV[3] end
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(h))
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
-redis.call('ZADD', KEYS[3], now, ARGV[1])
-return {outcome, v, now, 1, 0}
-`;
 
 /**
  * Store the events mapped from one source resource version (or drop them: retraction / no events),

@@ -7,9 +7,42 @@ import type { Redis } from 'ioredis';
 import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { ClinicalEvent } from '../domain/events';
 import { Keys, locatorKey, scopeOf, type Scope } from './keys';
-import { SAVE_EVENTS, SAVE_OUTPUTS, UPSERT_SOURCE } from './scripts';
+import { SAVE_EVENTS, SAVE_OUTPUTS } from './scripts';
+import { APPLY_ENTRIES } from './apply-script';
+import { randomUUID } from 'node:crypto';
 
-export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
+/** What happened to one entry; see apply-script.ts. */
+export type ApplyOutcome =
+  'created' | 'updated' | 'unchanged' | 'older' | 'exists' | 'moved' | 'precondition' | 'aborted';
+
+/** HTTP-style preconditions of one entry (our version numbers, `*`, or an identifier token). */
+export interface EntryConditions {
+  ifMatch?: string;
+  ifNoneMatch?: string;
+  ifNoneExist?: string;
+}
+
+export interface EntryWrite {
+  key: string;
+  patient?: string;
+  fingerprint: string;
+  clientVersionId?: string;
+  clientLastUpdatedMs?: number;
+  conditions?: EntryConditions;
+  identifierTokens?: string[];
+  /** The resource as stored (JSON), serialised once. */
+  body: string;
+}
+
+export interface AppliedEntry {
+  outcome: ApplyOutcome;
+  versionId: string;
+  lastUpdated: string;
+  needsIngest: boolean;
+  contentDiffers: boolean;
+  /** exists: the matching key; precondition: which header; older: the stored sender versionId. */
+  other: string;
+}
 
 export interface StoredHeader {
   v: number;
@@ -33,13 +66,12 @@ export interface OutputToSave {
   resource: Resource;
 }
 
+interface ScriptedPipeline {
+  bbSaveEvents(k1: string, k2: string, key: string, v: string, events: string): ScriptedPipeline;
+}
+
 interface ScriptedRedis extends Redis {
-  bbUpsertSource(
-    k1: string,
-    k2: string,
-    k3: string,
-    ...argv: string[]
-  ): Promise<[string, number, number, number, number]>;
+  bbApplyEntries(numKeys: number, ...args: string[]): Promise<string>;
   bbSaveEvents(k1: string, k2: string, key: string, v: string, events: string): Promise<number>;
   bbSaveOutputs(...args: string[]): Promise<Array<string | number>>;
 }
@@ -72,8 +104,8 @@ export class Store {
     private readonly historyLimit = 50,
   ) {
     this.keys = new Keys(prefix);
-    if (!('bbUpsertSource' in redis)) {
-      redis.defineCommand('bbUpsertSource', { numberOfKeys: 3, lua: UPSERT_SOURCE });
+    if (!('bbApplyEntries' in redis)) {
+      redis.defineCommand('bbApplyEntries', { lua: APPLY_ENTRIES });
       redis.defineCommand('bbSaveEvents', { numberOfKeys: 2, lua: SAVE_EVENTS });
       redis.defineCommand('bbSaveOutputs', { numberOfKeys: 5, lua: SAVE_OUTPUTS });
     }
@@ -86,40 +118,70 @@ export class Store {
 
   // ---- source resources -------------------------------------------------------------------
 
+  /**
+   * Applies the source-resource writes of one payload in one atomic script (see apply-script.ts).
+   * `payloadId` keys the answer: a second call for the same payload returns the first answer.
+   */
+  async applyEntries(
+    payloadId: string,
+    mode: 'tx' | 'batch',
+    entries: EntryWrite[],
+    resultTtlSeconds: number,
+  ): Promise<AppliedEntry[]> {
+    const keys = [locatorKey(this.prefix), this.keys.patients(), this.keys.applied(payloadId)];
+    keys.push(this.keys.identifiers());
+    const argv = [String(resultTtlSeconds), mode];
+    for (const e of entries) {
+      const s = scopeOf(e.patient);
+      keys.push(this.keys.resHeads(s), this.keys.resBodies(s), this.keys.lastUpdated(s));
+      const c = e.conditions ?? {};
+      argv.push(e.key, e.patient ?? '', e.fingerprint, e.clientVersionId ?? '');
+      argv.push(e.clientLastUpdatedMs === undefined ? '' : String(e.clientLastUpdatedMs));
+      argv.push(c.ifMatch ?? '', c.ifNoneMatch ?? '', c.ifNoneExist ?? '');
+      argv.push((e.identifierTokens ?? []).join('\n'), e.body);
+    }
+    const raw = await this.r.bbApplyEntries(keys.length, ...keys, ...argv);
+    const rows = JSON.parse(raw) as unknown;
+    if (!Array.isArray(rows)) return []; // cjson encodes an empty table as {}
+    return (rows as Array<[ApplyOutcome, number, number, number, number, string]>).map((r) => ({
+      outcome: r[0],
+      versionId: String(r[1]),
+      lastUpdated: new Date(Number(r[2])).toISOString(),
+      needsIngest: r[3] === 1,
+      contentDiffers: r[4] === 1,
+      other: r[5],
+    }));
+  }
+
+  /** One resource, applied alone (tests and tools); the API path goes through `applyEntries`. */
   async upsertSource(p: {
     key: string;
     patient?: string;
     resource: Resource;
     fingerprint: string;
     clientVersionId?: string;
-  }): Promise<{
-    outcome: UpsertOutcome;
-    versionId: string;
-    lastUpdated: string;
-    needsIngest: boolean;
-    contentDiffers: boolean;
-  }> {
-    const s = scopeOf(p.patient);
-    // Locator and patient set first (idempotent): a crash after them leaves no orphan data.
-    const pipe = this.r.pipeline().hsetnx(locatorKey(this.prefix), p.key, p.patient ?? '');
-    if (p.patient) pipe.sadd(this.keys.patients(), p.patient);
-    await pipe.exec();
-    const [outcome, v, lu, needs, differs] = await this.r.bbUpsertSource(
-      this.keys.resHeads(s),
-      this.keys.resBodies(s),
-      this.keys.lastUpdated(s),
-      p.key,
-      p.fingerprint,
-      p.clientVersionId ?? '',
-      JSON.stringify(p.resource),
-    );
-    return {
-      outcome: outcome as UpsertOutcome,
-      versionId: String(v),
-      lastUpdated: new Date(Number(lu)).toISOString(),
-      needsIngest: needs === 1,
-      contentDiffers: differs === 1,
-    };
+  }): Promise<AppliedEntry> {
+    const body = JSON.stringify(p.resource);
+    const [r] = await this.applyEntries(`direct-${randomUUID()}`, 'batch', [{ ...p, body }], 60);
+    return r;
+  }
+
+  /** Current stored versions of many source resources, in one round trip. */
+  async getSources(
+    items: Array<{ key: string; patient?: string }>,
+  ): Promise<Array<StoredResource | undefined>> {
+    if (!items.length) return [];
+    const pipe = this.r.pipeline();
+    for (const it of items) {
+      const s = scopeOf(it.patient);
+      pipe.hget(this.keys.resHeads(s), it.key).hget(this.keys.resBodies(s), it.key);
+    }
+    const res = (await pipe.exec()) ?? [];
+    return items.map((it, i) => {
+      const [[e1, h], [e2, b]] = [res[2 * i], res[2 * i + 1]];
+      if (e1 || e2) throw e1 ?? e2;
+      return h && b ? stored(it.key, it.patient, h as string, b as string) : undefined;
+    });
   }
 
   /** The stored scope of each key ('' = unscoped, null = not stored), in one round trip. */
@@ -155,6 +217,24 @@ export class Store {
     const s = scopeOf(patient);
     const body = events && events.length ? JSON.stringify(events) : '';
     return (await this.r.bbSaveEvents(this.keys.resHeads(s), this.keys.events(s), key, version, body)) === 1;
+  }
+
+  /** `saveEvents` for many resources in one round trip; true per item when written. */
+  async saveEventsMany(
+    items: Array<{ patient?: string; key: string; versionId: string; events: ClinicalEvent[] | null }>,
+  ): Promise<boolean[]> {
+    if (!items.length) return [];
+    const pipe = this.r.pipeline() as unknown as ScriptedPipeline;
+    for (const it of items) {
+      const s = scopeOf(it.patient);
+      const body = it.events && it.events.length ? JSON.stringify(it.events) : '';
+      pipe.bbSaveEvents(this.keys.resHeads(s), this.keys.events(s), it.key, it.versionId, body);
+    }
+    const res = (await (pipe as unknown as { exec(): Promise<Array<[Error | null, unknown]>> }).exec()) ?? [];
+    return res.map(([err, v]) => {
+      if (err) throw err;
+      return v === 1;
+    });
   }
 
   async loadEvents(patient: string): Promise<ClinicalEvent[]> {

@@ -208,21 +208,32 @@ test('an async transaction with an invalid entry reports 400 at the status URL a
   expect(s.status).toBe(400);
   expect(s.body.resourceType).toBe('OperationOutcome');
   expect((await h.rt.store.locate('Patient/hospa.p9')).found).toBe(false);
+  // a rejected payload ends as a failed job (not a green "completed"), whose data is a reference only
+  const job = (await h.rt.queues.get('ingest').getJob(path.split('/').pop()!))!;
+  expect(await job.getState()).toBe('failed');
+  expect(job.data).toEqual({ payloadId: job.id });
 });
 
-test('links use PUBLIC_BASE_URL when it is configured', async () => {
+test('links use PUBLIC_BASE_URL; past SYNC_WAIT_MS the answer is 202 with the status URL', async () => {
+  // No workers: the payload is recorded but not processed within the bound.
   const proxied = await startHarness('ingest-proxy', {
     workers: false,
-    config: { publicBaseUrl: 'https://fhir.example.org/bb/' },
+    config: { publicBaseUrl: 'https://fhir.example.org/bb/', syncWaitMs: 300 },
   });
   try {
     const res = await proxied.request('PUT', '/fhir/Patient/link1', {
       token: TOKENS.hospA,
       body: patient('link1'),
     });
-    expect(res.headers.get('location')).toBe(
-      'https://fhir.example.org/bb/fhir/Patient/hospa.link1/_history/1',
-    );
+    expect(res.status).toBe(202);
+    const loc = res.headers.get('content-location')!;
+    expect(loc).toMatch(/^https:\/\/fhir\.example\.org\/bb\/fhir\/_async\/i-/);
+    const id = loc.split('/').pop()!;
+    expect(await proxied.rt.payloads.isPending(id)).toBe(true);
+    const status = await proxied.request('GET', new URL(loc).pathname.replace('/bb', ''), {
+      token: TOKENS.hospA,
+    });
+    expect(status.status).toBe(202);
   } finally {
     await proxied.close();
   }

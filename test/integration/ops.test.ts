@@ -36,7 +36,7 @@ test('/metrics exposes queue depth per state, job durations and ingest counts', 
   expect(text).toMatch(/bitebridge_queue_jobs\{queue="ingest",state="waiting"\} \d+/);
   expect(text).toMatch(/bitebridge_queue_jobs\{queue="assemble",state="completed"\} [1-9]/);
   expect(text).toMatch(
-    /bitebridge_job_duration_seconds_count\{queue="ingest",name="map",outcome="completed"\} [1-9]/,
+    /bitebridge_job_duration_seconds_count\{queue="ingest",name="accept",outcome="completed"\} [1-9]/,
   );
   expect(text).toMatch(/bitebridge_ingest_entries_total\{outcome="created"\} [1-9]/);
   expect(text).toMatch(/bitebridge_ingest_entries_total\{outcome="unchanged"\} [1-9]/);

@@ -1,55 +1,44 @@
 /**
- * GET /fhir/_async/{jobId}: the status URL handed out with `Prefer: respond-async`.
- * 202 with X-Progress while queued or running; 200 with the batch/transaction-response (or the
- * OperationOutcome that rejected the payload) when done; 500-class outcome only if the job itself
- * failed for infrastructure reasons after all retries. The caller must own the job (same source).
+ * GET /fhir/_async/{id}: the status URL of a recorded payload (respond-async, or a sync request that
+ * outlasted SYNC_WAIT_MS). 202 with X-Progress while pending (queued, running, or waiting for a
+ * backoff retry); then the final answer: the batch/transaction-response, or the OperationOutcome that
+ * rejected the payload. The caller must own the payload (same source); others get 404.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Bundle } from '@medplum/fhirtypes';
 import { FhirError, issue } from '../../fhir/outcome';
-import type { AcceptJobData, AcceptJobResult } from '../../queue/processors/ingest';
+import type { AcceptJobResult } from '../../queue/processors/ingest';
 import type { Queues } from '../../queue/queues';
+import type { PayloadLog } from '../../store/payloads';
 import type { Store } from '../../store/store';
 import { requireScope, sourceOf } from '../auth';
 import { FHIR_JSON } from '../fhir-json';
+import { responseBundle } from './ingest';
 
 export async function asyncStatusRoutes(
   app: FastifyInstance,
-  deps: { queues: Queues; store: Store },
+  deps: { queues: Queues; store: Store; payloads: PayloadLog },
 ): Promise<void> {
   app.get<{ Params: { id: string } }>(
     '/fhir/_async/:id',
     { onRequest: requireScope('ingest') },
     async (req, reply) => {
       const source = sourceOf(req);
-      const job = await deps.queues.get('ingest').getJob(req.params.id);
-      const done = (await deps.store.getIngestStatus(req.params.id)) as AcceptJobResult | undefined;
-      // Another source's job answers exactly like an unknown one, whether still queued or finished.
-      const owner = done?.source ?? (job?.data as AcceptJobData | undefined)?.source;
+      const id = req.params.id;
+      const done = (await deps.store.getIngestStatus(id)) as AcceptJobResult | undefined;
+      // Another source's payload answers exactly like an unknown one, whether pending or finished.
+      const owner = done?.source ?? (await deps.payloads.sourceOf(id));
       if (owner !== source) throw new FhirError(404, issue('not-found', 'Unknown or expired async job'));
       if (done) {
         if (done.status !== 200 || !done.accept)
           return reply.code(done.status).type(FHIR_JSON).send(done.outcome);
-        const bundle: Bundle = {
-          resourceType: 'Bundle',
-          type: done.accept.kind === 'transaction' ? 'transaction-response' : 'batch-response',
-          entry: done.accept.entries.map((e) => ({
-            response: {
-              status: e.status,
-              ...(e.location ? { location: e.location } : {}),
-              ...(e.outcome ? { outcome: e.outcome } : {}),
-            },
-          })),
-        };
-        return reply.code(200).type(FHIR_JSON).send(bundle);
+        return reply.code(200).type(FHIR_JSON).send(responseBundle(done.accept));
       }
-      const state = await job!.getState();
-      if (state === 'failed') {
-        throw new FhirError(
-          500,
-          issue('exception', `Job failed after ${job!.attemptsMade} attempts; an operator can replay it`),
-        );
-      }
+      const job = await deps.queues.get('ingest').getJob(id);
+      const state = job ? await job.getState() : 'recorded';
+      const text =
+        state === 'failed'
+          ? `Processing failed ${job?.attemptsMade ?? 0} times (infrastructure); it is retried automatically with backoff`
+          : `Job is ${state}`;
       return reply
         .code(202)
         .header('X-Progress', state)
@@ -57,7 +46,7 @@ export async function asyncStatusRoutes(
         .type(FHIR_JSON)
         .send({
           resourceType: 'OperationOutcome',
-          issue: [{ severity: 'information', code: 'informational', diagnostics: `Job is ${state}` }],
+          issue: [{ severity: 'information', code: 'informational', diagnostics: text }],
         });
     },
   );

@@ -1,18 +1,24 @@
 /**
  * Ingest endpoints: POST /fhir (Bundle), POST /fhir/{type}, PUT /fhir/{type}/{id}.
- * Synchronous by default: validated, stored, and queued for mapping before the answer is sent, so an
- * acknowledged resource is never lost. `Prefer: respond-async` answers 202 after the cheap edge checks
- * with the payload persisted as an `ingest` job, and a status URL in Content-Location.
+ * The API only does the cheap edge checks (JSON, size and depth limits in the content parser, payload
+ * shape), records the payload durably in the ingest log (one MULTI: body + pending index) and
+ * enqueues an `accept` job that references it. Validation, storage and mapping run in the workers.
+ * Synchronous requests then wait up to SYNC_WAIT_MS for the job and answer with its per-entry result;
+ * past the bound, or with `Prefer: respond-async`, the answer is 202 with the status URL in
+ * Content-Location. Nothing acknowledged is lost: the payload is recorded before any 2xx answer.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { QueueEvents } from 'bullmq';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
-import { acceptPayload, type AcceptResult, type EntryValidator } from '../../ingest/accept';
+import type { AcceptResult, EntryValidator } from '../../ingest/accept';
+import type { RawConditions } from '../../ingest/conditions';
 import { parsePayload } from '../../ingest/entries';
-import { sha256, stableStringify } from '../../ingest/canonical';
 import { FhirError, issue } from '../../fhir/outcome';
 import type { Metrics } from '../../ops/metrics';
+import type { AcceptJobResult } from '../../queue/processors/ingest';
 import type { Queues } from '../../queue/queues';
+import type { PayloadLog } from '../../store/payloads';
 import type { Store } from '../../store/store';
 import { requireScope, sourceOf } from '../auth';
 import { FHIR_JSON } from '../fhir-json';
@@ -21,12 +27,16 @@ import { wantsAsync } from '../prefer';
 
 export interface IngestRouteDeps {
   store: Store;
+  payloads: PayloadLog;
   queues: Queues;
+  /** Completion events of the ingest queue (sync answers); without it every answer is 202. */
+  ingestEvents?: QueueEvents;
+  syncWaitMs: number;
   validate: EntryValidator;
   metrics: Metrics;
 }
 
-function responseBundle(result: AcceptResult): Bundle {
+export function responseBundle(result: Omit<AcceptResult, 'toMap'>): Bundle {
   const entry: BundleEntry[] = result.entries.map((e) => ({
     response: {
       status: e.status,
@@ -43,63 +53,97 @@ function responseBundle(result: AcceptResult): Bundle {
   };
 }
 
+function headerConditions(req: FastifyRequest): RawConditions | undefined {
+  const h = req.headers;
+  const c: RawConditions = {};
+  if (h['if-match'] !== undefined) c.ifMatch = h['if-match'];
+  if (h['if-none-match'] !== undefined) c.ifNoneMatch = h['if-none-match'];
+  if (h['if-none-exist'] !== undefined) c.ifNoneExist = h['if-none-exist'];
+  return Object.keys(c).length ? c : undefined;
+}
+
+function accepted(reply: FastifyReply, req: FastifyRequest, id: string, text: string): FastifyReply {
+  return reply
+    .code(202)
+    .header('Content-Location', `${baseUrl(req)}/fhir/_async/${id}`)
+    .type(FHIR_JSON)
+    .send({
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'information', code: 'informational', diagnostics: text }],
+    });
+}
+
 export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps): Promise<void> {
   const auth = { onRequest: requireScope('ingest') };
 
-  async function enqueueMapping(source: string, result: AcceptResult): Promise<void> {
-    for (const [k, n] of Object.entries(result.tally)) deps.metrics.ingestEntries.inc({ outcome: k }, n);
-    if (!result.toMap.length) return;
-    // The id makes a re-send of the same versions one job. If that job exhausted its attempts earlier
-    // (it is kept, failed, for inspection), BullMQ would ignore the new add: replay it instead.
-    const jobId = `m-${sha256(stableStringify(result.toMap)).slice(0, 40)}`;
-    const job = await deps.queues.get('ingest').add('map', { source, items: result.toMap }, { jobId });
-    if ((await job.getState()) === 'failed') await job.retry('failed');
+  /** The finished payload's answer, as a FHIR server gives it. */
+  async function answer(req: FastifyRequest, reply: FastifyReply, done: AcceptJobResult) {
+    if (done.status !== 200 || !done.accept)
+      return reply.code(done.status).type(FHIR_JSON).send(done.outcome);
+    if (done.accept.kind !== 'single')
+      return reply.code(200).type(FHIR_JSON).send(responseBundle(done.accept));
+    const e = done.accept.entries[0];
+    const loc = e.location ?? '';
+    reply.code(e.status.startsWith('201') ? 201 : 200).header('Location', `${baseUrl(req)}/fhir/${loc}`);
+    if (e.etag) reply.header('ETag', e.etag);
+    if (e.lastModified) reply.header('Last-Modified', new Date(e.lastModified).toUTCString());
+    const warned = e.outcome?.issue.some((i) => i.severity !== 'information');
+    if (warned || !e.etag) return reply.type(FHIR_JSON).send(e.outcome);
+    const key = loc.split('/_history/')[0];
+    const resource = (await deps.store.getSource(key, (await deps.store.locate(key)).patient))?.resource;
+    return reply.type(FHIR_JSON).send(resource ?? e.outcome);
   }
 
-  async function accept(req: FastifyRequest, reply: FastifyReply, body: unknown): Promise<FastifyReply> {
+  async function accept(req: FastifyRequest, reply: FastifyReply, body: Resource): Promise<FastifyReply> {
     const source = sourceOf(req);
-    if (wantsAsync(req)) {
-      const parsed = parsePayload(body); // cheap edge checks: throws 400 on a malformed payload
-      if (parsed.kind === 'transaction' && parsed.entryIssues.size) {
-        throw new FhirError(400, [...parsed.entryIssues.values()].flat());
-      }
-      const jobId = `i-${randomUUID()}`;
-      await deps.queues.get('ingest').add('accept', { source, payload: body }, { jobId });
-      return reply
-        .code(202)
-        .header('Content-Location', `${baseUrl(req)}/fhir/_async/${jobId}`)
-        .type(FHIR_JSON)
-        .send({
-          resourceType: 'OperationOutcome',
-          issue: [
-            {
-              severity: 'information',
-              code: 'informational',
-              diagnostics: `Accepted for processing as job ${jobId}`,
-            },
-          ],
-        });
+    const parsed = parsePayload(body); // cheap edge checks: throws 400 on a malformed payload
+    if (parsed.kind === 'transaction' && parsed.entryIssues.size) {
+      throw new FhirError(400, [
+        ...[...parsed.entryIssues.values()].flat(),
+        issue('processing', 'Transaction rejected: no entry of this Bundle was stored.'),
+      ]);
     }
-    let result: AcceptResult;
+    const id = `i-${randomUUID()}`;
+    const conditions = parsed.kind === 'single' ? headerConditions(req) : undefined;
+    await deps.payloads.record({
+      id,
+      source,
+      body: JSON.stringify(body),
+      conditions,
+      receivedAt: Date.now(),
+    });
+    // From here on the payload is acknowledged: if enqueueing fails, the sweep enqueues it later.
+    let job;
     try {
-      result = await acceptPayload(body, source, { store: deps.store, validate: deps.validate });
-    } catch (err) {
-      if (err instanceof FhirError) deps.metrics.ingestEntries.inc({ outcome: 'invalid' });
-      throw err;
+      job = await deps.queues.get('ingest').add('accept', { payloadId: id }, { jobId: id });
+    } catch {
+      return accepted(reply, req, id, `Recorded as ${id}; processing starts when the queue is reachable`);
     }
-    await enqueueMapping(source, result);
-    if (result.kind !== 'single') return reply.code(200).type(FHIR_JSON).send(responseBundle(result));
-    const e = result.entries[0];
-    const key = (e.location ?? '').split('/_history/')[0];
-    const resource = (await deps.store.getSource(key, (await deps.store.locate(key)).patient))?.resource;
-    return reply
-      .code(e.status.startsWith('201') ? 201 : 200)
-      .header('Location', `${baseUrl(req)}/fhir/${e.location}`)
-      .header('ETag', e.etag ?? '')
-      .header('Last-Modified', new Date(e.lastModified ?? Date.now()).toUTCString())
-      .type(FHIR_JSON)
-      .send(resource);
+    if (wantsAsync(req) || !deps.ingestEvents || deps.syncWaitMs === 0) {
+      return accepted(reply, req, id, `Accepted for processing as ${id}`);
+    }
+    try {
+      await job.waitUntilFinished(deps.ingestEvents, deps.syncWaitMs);
+    } catch (err) {
+      if (/timed out/i.test((err as Error).message)) {
+        return accepted(reply, req, id, `Recorded as ${id}; still processing: poll the status URL`);
+      }
+      // a failed job: rejected payloads carry their answer in the status below
+    }
+    const done = (await deps.store.getIngestStatus(id)) as AcceptJobResult | undefined;
+    if (!done) return accepted(reply, req, id, `Recorded as ${id}; will be retried: poll the status URL`);
+    return answer(req, reply, done);
   }
+
+  const requireType = (body: Resource | undefined, type: string): Resource => {
+    if (!body || typeof body !== 'object' || body.resourceType !== type) {
+      throw new FhirError(
+        400,
+        issue('invalid', `Body resourceType must be ${type}`, 'Resource.resourceType'),
+      );
+    }
+    return body;
+  };
 
   app.post('/fhir', auth, async (req, reply) => {
     const body = req.body as Resource | undefined;
@@ -117,24 +161,11 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
   });
 
   app.post<{ Params: { type: string } }>('/fhir/:type', auth, async (req, reply) => {
-    const body = req.body as Resource | undefined;
-    if (!body || typeof body !== 'object' || body.resourceType !== req.params.type) {
-      throw new FhirError(
-        400,
-        issue('invalid', `Body resourceType must be ${req.params.type}`, 'Resource.resourceType'),
-      );
-    }
-    return accept(req, reply, body);
+    return accept(req, reply, requireType(req.body as Resource | undefined, req.params.type));
   });
 
   app.put<{ Params: { type: string; id: string } }>('/fhir/:type/:id', auth, async (req, reply) => {
-    const body = req.body as Resource | undefined;
-    if (!body || typeof body !== 'object' || body.resourceType !== req.params.type) {
-      throw new FhirError(
-        400,
-        issue('invalid', `Body resourceType must be ${req.params.type}`, 'Resource.resourceType'),
-      );
-    }
+    const body = requireType(req.body as Resource | undefined, req.params.type);
     if (body.id !== undefined && body.id !== req.params.id) {
       throw new FhirError(
         400,

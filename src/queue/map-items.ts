@@ -1,0 +1,162 @@
+/**
+ * Mapping stored resource versions to clinical events, batched: a constant number of Redis round
+ * trips for any number of resources (fetch the versions not in hand, resolve their references, save
+ * all events in one pipeline, one assemble job per touched patient). A resource whose mapping throws
+ * is dead-lettered on its own (the others go on) and replayed with backoff by the sweep.
+ */
+import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import type { ClinicalEvent } from '../domain/events';
+import { belongsTo } from '../identity';
+import type { MapItem } from '../ingest/accept';
+import type { Logger } from '../logger';
+import type { Metrics } from '../ops/metrics';
+import type { DeadLetters } from '../store/dead-letters';
+import type { Store } from '../store/store';
+import type { Queues } from './queues';
+
+export interface MapOutcome {
+  events: ClinicalEvent[];
+  status: 'mapped' | 'ignored' | 'retracted' | 'error';
+  issues: OperationOutcomeIssue[];
+}
+
+/** `map(resource) → events`, with a synchronous resolver for referenced resources (Medication…). */
+export type ResourceMapper = (
+  resource: Resource,
+  source: string,
+  resolve: (reference: string) => Resource | undefined,
+) => MapOutcome;
+
+export interface MapDeps {
+  store: Store;
+  queues: Queues;
+  map: ResourceMapper;
+  deadLetters: DeadLetters;
+  log: Logger;
+  metrics: Metrics;
+}
+
+export interface MapSummary {
+  mapped: number;
+  ignored: number;
+  retracted: number;
+  error: number;
+  stale: number;
+  deadLettered: number;
+  patients: string[];
+}
+
+/** Reference types resolved from the store before mapping (the mapper itself stays synchronous). */
+const RESOLVABLE = new Set(['Medication', 'Substance', 'Specimen']);
+
+/** The sender's own (namespaced) references to resolvable types, outside `contained`. */
+function collectReferences(node: unknown, source: string, out: Set<string>): void {
+  if (Array.isArray(node)) node.forEach((n) => collectReferences(n, source, out));
+  else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'contained') continue;
+      if (k === 'reference' && typeof v === 'string') {
+        const slash = v.indexOf('/');
+        const id = v.slice(slash + 1);
+        if (slash > 0 && RESOLVABLE.has(v.slice(0, slash)) && !id.includes('/') && belongsTo(id, source)) {
+          out.add(v);
+        }
+      } else collectReferences(v, source, out);
+    }
+  }
+}
+
+const SLICE = 50;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function mapItems(source: string, items: MapItem[], deps: MapDeps): Promise<MapSummary> {
+  const summary: MapSummary = {
+    mapped: 0,
+    ignored: 0,
+    retracted: 0,
+    error: 0,
+    stale: 0,
+    deadLettered: 0,
+    patients: [],
+  };
+  const missing = items.filter((i) => !i.resource);
+  const fetched = await deps.store.getSources(missing);
+  const current = new Map(missing.map((m, i) => [m, fetched[i]]));
+  const work: Array<{ item: MapItem; resource: Resource }> = [];
+  for (const item of items) {
+    const stored = current.get(item);
+    if (item.resource) work.push({ item, resource: item.resource });
+    else if (stored && stored.versionId === item.versionId) work.push({ item, resource: stored.resource });
+    else summary.stale++; // a newer version was stored; its own job maps it
+  }
+
+  const refs = new Set<string>();
+  for (const w of work) collectReferences(w.resource, source, refs);
+  const refList = [...refs];
+  const scopes = await deps.store.locateMany(refList);
+  const located = refList.flatMap((key, i) =>
+    scopes[i] === null ? [] : [{ key, patient: scopes[i] || undefined }],
+  );
+  const resolvedList = await deps.store.getSources(located);
+  const resolved = new Map<string, Resource>();
+  located.forEach((l, i) => {
+    const r = resolvedList[i];
+    if (r) resolved.set(l.key, r.resource);
+  });
+
+  const patients = new Set<string>();
+  const saves: Array<{ patient?: string; key: string; versionId: string; events: ClinicalEvent[] | null }> =
+    [];
+  for (let n = 0; n < work.length; n++) {
+    const { item, resource } = work[n];
+    if (n % SLICE === SLICE - 1) await yieldToLoop();
+    let out: MapOutcome;
+    try {
+      out = deps.map(resource, source, (ref) => resolved.get(ref));
+    } catch (err) {
+      // A mapper bug on one resource: park it, map the rest; the sweep replays it with backoff.
+      await deps.deadLetters.add(
+        { source, key: item.key, patient: item.patient, versionId: item.versionId },
+        (err as Error).name,
+      );
+      deps.log.error({ key: item.key, err: (err as Error).name }, 'mapping failed; dead-lettered');
+      summary.deadLettered++;
+      continue;
+    }
+    summary[out.status]++;
+    deps.metrics.mappedResources.inc({ resource_type: resource.resourceType, outcome: out.status });
+    saves.push({ ...item, events: out.status === 'mapped' ? out.events : null });
+    if (item.patient) patients.add(item.patient);
+    for (const e of out.events) patients.add(e.patient);
+  }
+  const written = await deps.store.saveEventsMany(saves);
+  summary.stale += written.filter((w) => !w).length;
+  summary.patients = [...patients].sort();
+  await enqueueAssemble(summary.patients, deps);
+  return summary;
+}
+
+/**
+ * One `assemble` job per patient, coalesced: the job id carries the patient's current assemble
+ * claim, so every ingest that finishes before that job starts shares it; one finishing after the job
+ * started (and took a new claim) gets a new job. See processors/assemble.ts.
+ */
+export async function enqueueAssemble(
+  patients: string[],
+  deps: Pick<MapDeps, 'store' | 'queues'>,
+): Promise<void> {
+  if (!patients.length) return;
+  const pipe = deps.store.redis.pipeline();
+  for (const p of patients) pipe.get(deps.store.keys.claim({ patient: p }));
+  const claims = ((await pipe.exec()) ?? []).map(([err, v]) => {
+    if (err) throw err;
+    return v as string | null;
+  });
+  await deps.queues.get('assemble').addBulk(
+    patients.map((patient, i) => ({
+      name: 'assemble',
+      data: { patient },
+      opts: { jobId: `a-${patient}-${claims[i] ?? '0'}` },
+    })),
+  );
+}

@@ -1,0 +1,76 @@
+/**
+ * The ingest sweep: nothing acknowledged may wait for an operator. Runs in every ingest worker
+ * process on a timer (idempotent, so several sweepers are harmless):
+ * 1. a pending payload without a job (the API crashed between recording it and enqueueing) is
+ *    enqueued; one whose job exhausted its attempts is retried with exponential backoff;
+ * 2. failed `assemble` jobs are retried with the same backoff (a later claim supersedes them anyway);
+ * 3. dead-lettered resources that are due are mapped again.
+ */
+import type { Job } from 'bullmq';
+import { backoffMs, type DeadLetters } from '../store/dead-letters';
+import type { PayloadLog } from '../store/payloads';
+import type { Logger } from '../logger';
+import { mapItems, type MapDeps } from './map-items';
+
+export interface SweepDeps extends MapDeps {
+  payloads: PayloadLog;
+  deadLetters: DeadLetters;
+  log: Logger;
+}
+
+export interface SweepResult {
+  enqueued: number;
+  retried: number;
+  replayed: number;
+}
+
+const BATCH = 500;
+
+/** Retries a failed job when its backoff (by how often it was already replayed) has passed. */
+async function retryWhenDue(job: Job, now: number): Promise<boolean> {
+  const replays = Number((job.data as { replays?: number }).replays ?? 0);
+  if ((job.finishedOn ?? 0) + backoffMs(replays + 1) > now) return false;
+  await job.updateData({ ...(job.data as object), replays: replays + 1 });
+  await job.retry('failed');
+  return true;
+}
+
+export async function sweepOnce(deps: SweepDeps, now = Date.now(), graceMs = 2000): Promise<SweepResult> {
+  const result: SweepResult = { enqueued: 0, retried: 0, replayed: 0 };
+  const ingest = deps.queues.get('ingest');
+  for (const id of await deps.payloads.pendingBefore(now - graceMs, BATCH)) {
+    const job = await ingest.getJob(id);
+    if (!job) {
+      await ingest.add('accept', { payloadId: id }, { jobId: id });
+      result.enqueued++;
+    } else if ((await job.getState()) === 'failed' && (await retryWhenDue(job, now))) {
+      result.retried++;
+    }
+  }
+  for (const job of await deps.queues.get('assemble').getFailed(0, BATCH - 1)) {
+    if (await retryWhenDue(job, now).catch(() => false)) result.retried++;
+  }
+  for (const letter of await deps.deadLetters.list()) {
+    if (letter.dueAt > now) continue;
+    const item = { key: letter.key, patient: letter.patient, versionId: letter.versionId };
+    const summary = await mapItems(letter.source, [item], deps);
+    if (summary.deadLettered === 0) await deps.deadLetters.resolve(letter);
+    result.replayed++;
+  }
+  if (result.enqueued || result.retried || result.replayed) deps.log.info({ ...result }, 'ingest sweep');
+  return result;
+}
+
+/** Starts the periodic sweep; returns its stop function. */
+export function startSweep(deps: SweepDeps, everyMs: number): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sweepOnce(deps)
+      .catch((err: Error) => deps.log.warn({ err: err.name }, 'ingest sweep failed'))
+      .finally(() => (running = false));
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,89 @@
+/**
+ * The ingest log: what the API acknowledged, durably, before any processing. The API records a
+ * payload (its body as received, the sender's source, the request's conditions) together with its
+ * entry in the pending index in one MULTI/EXEC, then enqueues a job that carries only the payload id.
+ * The worker deletes both, with the final status, in one MULTI/EXEC when it is done. A payload still
+ * pending with no live job (a crash between record and enqueue, a job that exhausted its attempts) is
+ * found and re-enqueued by the sweep (queue/sweep.ts). All keys share the `{in}` hash tag.
+ */
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys';
+import type { RawConditions } from '../ingest/conditions';
+
+export interface RecordedPayload {
+  id: string;
+  source: string;
+  /** The request body exactly as received (JSON text): parsed once, by the worker. */
+  body: string;
+  /** Conditions of a single-resource request (HTTP headers); bundle entries carry their own. */
+  conditions?: RawConditions;
+  receivedAt: number;
+}
+
+export class PayloadLog {
+  constructor(
+    private readonly r: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  async record(p: RecordedPayload): Promise<void> {
+    const fields: Record<string, string> = {
+      source: p.source,
+      body: p.body,
+      receivedAt: String(p.receivedAt),
+    };
+    if (p.conditions) fields.conditions = JSON.stringify(p.conditions);
+    await this.r
+      .multi()
+      .hset(this.keys.payload(p.id), fields)
+      .zadd(this.keys.pending(), p.receivedAt, p.id)
+      .exec()
+      .then(throwFirst);
+  }
+
+  async load(id: string): Promise<RecordedPayload | undefined> {
+    const h = await this.r.hgetall(this.keys.payload(id));
+    if (!h.source || h.body === undefined) return undefined;
+    return {
+      id,
+      source: h.source,
+      body: h.body,
+      conditions: h.conditions ? (JSON.parse(h.conditions) as RawConditions) : undefined,
+      receivedAt: Number(h.receivedAt),
+    };
+  }
+
+  async isPending(id: string): Promise<boolean> {
+    return (await this.r.zscore(this.keys.pending(), id)) !== null;
+  }
+
+  /** The source of a payload still pending (status checks before it is processed). */
+  async sourceOf(id: string): Promise<string | undefined> {
+    return (await this.r.hget(this.keys.payload(id), 'source')) ?? undefined;
+  }
+
+  /** Final status and removal from the log, atomically: a payload is either pending or has a status. */
+  async finish(id: string, statusKey: string, status: unknown, ttlSeconds: number): Promise<void> {
+    await this.r
+      .multi()
+      .set(statusKey, JSON.stringify(status), 'EX', ttlSeconds)
+      .del(this.keys.payload(id))
+      .zrem(this.keys.pending(), id)
+      .exec()
+      .then(throwFirst);
+  }
+
+  /** Pending payload ids received before `before` (ms), oldest first. */
+  async pendingBefore(before: number, count: number): Promise<string[]> {
+    return this.r.zrangebyscore(this.keys.pending(), '-inf', String(before), 'LIMIT', 0, count);
+  }
+
+  async pendingCount(): Promise<number> {
+    return this.r.zcard(this.keys.pending());
+  }
+}
+
+function throwFirst(res: Array<[Error | null, unknown]> | null): void {
+  if (!res) throw new Error('Redis transaction aborted');
+  for (const [err] of res) if (err) throw err;
+}
