@@ -1,140 +1,132 @@
 /**
- * A worker SIGKILLed in the middle of a job: the job is picked up again by another worker (stall
- * detection), completes, and nothing is lost. The workers are real child processes.
+ * Ten worker SIGKILLs at random moments during a multi-patient ingest (real worker processes, real
+ * Redis): the derived outputs equal those of a clean run, no flag is duplicated, no job is left
+ * failed, nothing acknowledged is missing. Timing is reported, never asserted.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { Queue } from 'bullmq';
-import type { MedicationAdministration } from '@medplum/fhirtypes';
-import { Store } from '../../src/store/store';
+import type { ChildProcess } from 'node:child_process';
 import { fingerprint } from '../../src/ingest/canonical';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
+import { startHarness, TOKENS, type Harness } from '../helpers/harness';
+import { exited, spawnBitebridge, waitFor } from '../helpers/processes';
+import { TEST_REDIS_URL } from '../helpers/redis';
+import { seedBundles } from '../helpers/synthetic';
 
-const ROOT = join(__dirname, '..', '..');
-const N = 6000;
-const prefix = uniquePrefix('crash');
-let redis: Redis;
-let store: Store;
-let queue: Queue;
+const PATIENTS = 24;
+const KILLS = 10;
+const bundles = seedBundles(PATIENTS, 'k');
 const children: ChildProcess[] = [];
 
-function startWorker(): ChildProcess {
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', join(ROOT, 'workers', 'ingest.ts')],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        KEY_PREFIX: prefix,
-        REDIS_URL: TEST_REDIS_URL,
-        REDIS_EMBEDDED: 'never',
-        PORT: '0',
-        LOG_LEVEL: 'warn',
-        WORKER_CONCURRENCY: '1',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
+/** Deterministic "random" moments, so a failure can be replayed. */
+function lcg(seed: number) {
+  let s = seed;
+  return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+}
+
+async function outputsOf(h: Harness): Promise<Map<string, string>> {
+  const all = new Map<string, string>();
+  for await (const p of h.rt.store.patients()) {
+    for (const o of (await h.rt.store.currentOutputs(p)).values()) all.set(o.key, fingerprint(o.resource));
+  }
+  return all;
+}
+
+function startWorker(prefix: string): ChildProcess {
+  const child = spawnBitebridge(['worker', 'ingest', 'assemble'], {
+    KEY_PREFIX: prefix,
+    REDIS_URL: TEST_REDIS_URL,
+    WORKER_CONCURRENCY: '2',
+    JOB_LOCK_MS: '5000',
+    JOB_STALLED_CHECK_MS: '2000',
+    SWEEP_INTERVAL_MS: '1000',
+  });
   children.push(child);
   return child;
 }
 
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs: number,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v) return v as T;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-beforeAll(async () => {
-  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-  store = new Store(redis, prefix);
-  queue = new Queue('ingest', { connection: redis, prefix: `{${prefix}:q}` });
-});
-
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  await queue.close();
-  await deletePrefix(redis, prefix);
-  await redis.quit();
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
-test('a job whose worker was SIGKILLed is retried, completes, and loses nothing', async () => {
-  const items = [];
-  for (let i = 0; i < N; i++) {
-    const patient = `crash.p${i % 50}`;
-    const resource: MedicationAdministration = {
-      resourceType: 'MedicationAdministration',
-      id: `crash.ma${i}`,
-      status: 'completed',
-      medicationCodeableConcept: {
-        coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '1597258' }],
-      },
-      subject: { reference: `Patient/${patient}` },
-      effectivePeriod: { start: '2015-02-01T08:00:00Z', end: '2015-02-02T08:00:00Z' },
-      dosage: {
-        rateQuantity: { value: 28, unit: 'ug/d', system: 'http://unitsofmeasure.org', code: 'ug/d' },
-      },
-    };
-    const key = `MedicationAdministration/${resource.id}`;
-    const r = await store.upsertSource({ key, patient, resource, fingerprint: fingerprint(resource) });
-    items.push({ key, patient, versionId: r.versionId });
+test('ten worker SIGKILLs during ingest: same outputs as a clean run, nothing lost or doubled', async () => {
+  const clean = await startHarness('crash-clean');
+  let expected: Map<string, string>;
+  try {
+    for (const b of bundles) {
+      const res = await clean.request('POST', '/fhir', { token: TOKENS.hospA, body: b });
+      expect(res.status).toBe(200);
+    }
+    await clean.idle(300_000);
+    expected = await outputsOf(clean);
+  } finally {
+    await clean.close();
   }
-  const job = await queue.add('map', { source: 'crash', items }, { jobId: 'crash-map-1', attempts: 5 });
+  expect([...expected.keys()].some((k) => k.startsWith('DetectedIssue/'))).toBe(true);
 
-  const first = startWorker();
-  await waitFor('the job to be active', async () => (await job.getState()) === 'active', 60_000);
-  // let it do part of the work, then kill it without warning
-  const eventsKey = (p: string) => store.keys.events({ patient: p });
-  await waitFor('some events written', async () => (await redis.hlen(eventsKey('crash.p0'))) > 5, 60_000);
-  first.kill('SIGKILL');
-  const killedAt = Date.now();
-  const partial = await redis.hlen(eventsKey('crash.p0'));
-  expect(partial).toBeLessThan(N / 50);
+  const h = await startHarness('crash', { workers: false });
+  try {
+    let live = [startWorker(h.prefix), startWorker(h.prefix)];
+    const rand = lcg(8);
+    const statusUrls: string[] = [];
+    const post = async (n: number) => {
+      for (let i = 0; i < n && statusUrls.length < bundles.length; i++) {
+        const res = await h.request('POST', '/fhir', {
+          token: TOKENS.hospA,
+          body: bundles[statusUrls.length],
+          headers: { prefer: 'respond-async' },
+        });
+        expect(res.status).toBe(202);
+        statusUrls.push(new URL(res.headers.get('content-location')!).pathname);
+      }
+    };
+    await post(4);
+    const t0 = Date.now();
+    for (let k = 0; k < KILLS; k++) {
+      await new Promise((r) => setTimeout(r, 200 + rand() * 1300));
+      const victim = live[Math.floor(rand() * live.length)];
+      victim.kill('SIGKILL');
+      await exited(victim);
+      live = [...live.filter((c) => c !== victim), startWorker(h.prefix)];
+      await post(Math.ceil(bundles.length / KILLS));
+    }
+    await post(bundles.length);
 
-  // Another worker comes up (in production it would already be running); wait for Redis to drop the
-  // killed worker's connection first, so "connected" below means the new one.
-  await waitFor(
-    'the killed worker to disconnect',
-    async () => (await queue.getWorkers()).length === 0,
-    30_000,
-  );
-  startWorker();
-  const readyAt = await waitFor(
-    'a worker connected',
-    async () => ((await queue.getWorkers()).length >= 1 ? Date.now() : undefined),
-    60_000,
-  );
-  const retriedAt = await waitFor(
-    'the job to be picked up again',
-    async () => {
-      const j = await queue.getJob('crash-map-1');
-      return j?.processedOn && j.processedOn > killedAt ? j.processedOn : undefined;
-    },
-    60_000,
-  );
-  await waitFor(
-    'the job to complete',
-    async () => (await queue.getJob('crash-map-1').then((j) => j?.getState())) === 'completed',
-    60_000,
-  );
-  // Reported, not asserted as a timing: the design target is "within 10 s" (lockDuration 4 s + check every 2 s).
-  process.stdout.write(
-    `worker-crash: job picked up again ${retriedAt - killedAt} ms after SIGKILL (${Math.max(0, retriedAt - readyAt)} ms after the new worker connected)\n`,
-  );
+    for (const path of statusUrls) {
+      const done = await waitFor(
+        `status ${path}`,
+        async () => {
+          const s = await h.request('GET', path, { token: TOKENS.hospA });
+          return s.status === 202 ? undefined : s;
+        },
+        400_000,
+        250,
+      );
+      expect(done.status).toBe(200);
+      expect(done.body.entry.every((e: any) => /^20[01]/.test(e.response.status))).toBe(true);
+    }
+    await waitFor(
+      'queues drained, no job failed, ingest log empty',
+      async () => {
+        const counts = await Promise.all(
+          ['ingest', 'assemble'].map((q) =>
+            h.rt.queues.get(q as 'ingest').getJobCounts('waiting', 'active', 'delayed', 'failed'),
+          ),
+        );
+        const busy = counts.reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
+        return busy === 0 && (await h.rt.payloads.pendingCount()) === 0;
+      },
+      400_000,
+      250,
+    );
+    await h.idle(400_000);
+    process.stdout.write(
+      `worker-crash: ${KILLS} kills, all payloads done ${Date.now() - t0} ms after the first\n`,
+    );
 
-  let total = 0;
-  for (let p = 0; p < 50; p++) total += await redis.hlen(eventsKey(`crash.p${p}`));
-  expect(total).toBe(N);
-  const done = await queue.getJob('crash-map-1');
-  expect(done?.returnvalue.mapped).toBe(N);
-}, 120_000);
+    const actual = await outputsOf(h);
+    expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [k, fp] of expected) expect([k, actual.get(k)]).toEqual([k, fp]);
+    expect(await h.rt.deadLetters.count()).toBe(0);
+  } finally {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await h.close();
+  }
+}, 900_000);

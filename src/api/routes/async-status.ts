@@ -24,9 +24,14 @@ export async function asyncStatusRoutes(
     async (req, reply) => {
       const source = sourceOf(req);
       const id = req.params.id;
-      const done = (await deps.store.getIngestStatus(id)) as AcceptJobResult | undefined;
+      const status = async () => (await deps.store.getIngestStatus(id)) as AcceptJobResult | undefined;
+      let done = await status();
+      let pendingSource = done ? undefined : await deps.payloads.sourceOf(id);
+      // Finished between the two reads: the worker writes the status and removes the payload in one MULTI.
+      if (!done && !pendingSource) done = await status();
+      if (done) pendingSource = undefined;
       // Another source's payload answers exactly like an unknown one, whether pending or finished.
-      const owner = done?.source ?? (await deps.payloads.sourceOf(id));
+      const owner = done?.source ?? pendingSource;
       if (owner !== source) throw new FhirError(404, issue('not-found', 'Unknown or expired async job'));
       if (done) {
         if (done.status !== 200 || !done.accept)

@@ -1,0 +1,53 @@
+/**
+ * bitebridge as real child processes (API and/or workers), for crash tests: each can be SIGKILLed,
+ * SIGSTOPped and replaced. They share the test's Redis URL and key prefix.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+export const CHILD_TOKEN = 'token-crash-ingest-read-0001';
+export const CHILD_TOKENS = JSON.stringify([
+  { token: CHILD_TOKEN, source: 'hospa', scopes: ['ingest', 'read', 'admin'] },
+]);
+
+export function spawnBitebridge(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts'), ...args],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        REDIS_EMBEDDED: 'never',
+        PORT: '0',
+        LOG_LEVEL: 'warn',
+        BITEBRIDGE_TOKENS: CHILD_TOKENS,
+        WORKER_PROCESSES: '0',
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+}
+
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false | null>,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const v = await fn().catch(() => undefined);
+    if (v) return v as T;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
