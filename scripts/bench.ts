@@ -2,63 +2,47 @@
  * `npm run bench`: throughput figures, each next to a baseline measured in the same run on the same
  * machine, so the ratios survive a change of hardware. Informative only: nothing here asserts a time.
  *
- *   baseline A  BullMQ two-stage no-op pipeline (job in queue 1 → its processor adds a job to queue 2)
- *   product A   HTTP transaction ingest → map → assemble → flags, end to end, for synthetic patients
- *   baseline B  JSON round trip of the same events (the cheapest possible "processing" of them)
- *   product B   the pure domain: map every resource, assemble courses, raise flags, render FHIR
- *   product C   input validation of a 50-entry Bundle, output validation of a course
+ *   floor      BullMQ two-stage no-op pipeline (job in queue 1 → its processor adds a job to queue 2)
+ *   validate   raw @medplum/core validateResource on one core, on the Synthea-shaped resources
+ *   e2e        HTTP ingest → validate → store → map → assemble, end to end (drained), on a
+ *              Synthea-shaped workload (no blinatumomab) and on seed-shaped patients (courses, flags)
+ *   latency    POST → course saved, p50/p99, with patients posted at half the measured maximum rate
+ *   rss        peak resident memory of the bench process (API + every worker in one process)
+ *   domain     the pure domain against a JSON round trip; input/output validation per call
  *
  * Needs Redis (REDIS_URL, default 127.0.0.1:6379); uses its own random key prefix and removes it.
- * Options (env): BENCH_PATIENTS (default 60), BENCH_PIPELINE_JOBS (default 3000).
+ * Options (env): BENCH_PATIENTS (seed-shaped, default 60), BENCH_SYNTHEA_PATIENTS (default 20),
+ * BENCH_SYNTHEA_ENCOUNTERS (per patient, default 100), BENCH_PIPELINE_JOBS (default 3000).
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { validateResource } from '@medplum/core';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { TokenRegistry } from '../src/auth/tokens';
-import { loadClinical, REPO_ROOT } from '../src/clinical';
+import { loadClinical } from '../src/clinical';
 import { createLogger } from '../src/logger';
-import { createRuntime, startApi, stopRuntime } from '../src/runtime';
+import { createRuntime, startApi, stopRuntime, type Runtime } from '../src/runtime';
 import { namespaceEntries } from '../src/ingest/namespace';
 import { parsePayload } from '../src/ingest/entries';
 import { validateBundle, assertValidOutput } from '../src/validation/index';
+import { loadFhirDefinitions } from '../src/validation/fhir-definitions';
 import { WORKERS } from '../workers';
 import { deletePrefix, uniquePrefix } from '../test/helpers/redis';
+import { seedBundles } from '../test/helpers/synthetic';
+import { syntheaPatient } from './bench-workloads';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PATIENTS = Number(process.env.BENCH_PATIENTS ?? 60);
+const SYNTHEA_PATIENTS = Number(process.env.BENCH_SYNTHEA_PATIENTS ?? 20);
+const SYNTHEA_ENCOUNTERS = Number(process.env.BENCH_SYNTHEA_ENCOUNTERS ?? 100);
 const PIPELINE_JOBS = Number(process.env.BENCH_PIPELINE_JOBS ?? 3000);
-const SEEDS = join(REPO_ROOT, 'test', 'fixtures', 'seeds');
+const TOKEN = 'bench-token-0000000000000001';
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const line = (label: string, value: string) => console.log(`  ${label.padEnd(58)} ${value}`);
-
-/** The seed bundles, with every id and reference renamed for synthetic patient `n`. */
-function syntheticBundles(n: number): Bundle[] {
-  const files = readdirSync(SEEDS)
-    .filter((f) => f.endsWith('.json'))
-    .sort();
-  const base = files.map((f) => readFileSync(join(SEEDS, f), 'utf8'));
-  const out: Bundle[] = [];
-  for (let i = 0; i < n; i++) {
-    const text = base[i % base.length];
-    // ids in the fixtures are unique per file; prefixing every "id" and relative reference keeps them unique per copy
-    const renamed = text
-      .replace(/"id":\s*"([^"]+)"/g, (_m, id) => `"id": "b${i}-${id}"`)
-      .replace(/"reference":\s*"([A-Za-z]+)\/([^"]+)"/g, (_m, t, id) => `"reference": "${t}/b${i}-${id}"`)
-      .replace(/"url":\s*"([A-Za-z]+)\/([^"]+)"/g, (_m, t, id) => `"url": "${t}/b${i}-${id}"`)
-      .replace(
-        /urn:uuid:([0-9a-f-]+)/g,
-        (_m, u) => `urn:uuid:${u.slice(0, -6)}${String(i).padStart(6, '0')}`,
-      );
-    out.push(JSON.parse(renamed) as Bundle);
-  }
-  return out;
-}
 
 async function baselinePipeline(): Promise<number> {
   const prefix = uniquePrefix('bench-base');
@@ -98,68 +82,145 @@ async function baselinePipeline(): Promise<number> {
   return perSec;
 }
 
-async function endToEnd(
-  bundles: Bundle[],
-): Promise<{ ackPerSec: number; patientsPerSec: number; resources: number; flags: number; courses: number }> {
+interface Bench {
+  rt: Runtime;
+  url: string;
+  prefix: string;
+  peakRss: () => number;
+  close(): Promise<void>;
+}
+
+async function startBench(): Promise<Bench> {
   const prefix = uniquePrefix('bench');
-  const token = 'bench-token-0000000000000001';
   const rt = await createRuntime(
     { keyPrefix: prefix, port: 0, redisUrl: REDIS_URL, redisEmbedded: 'never' },
     createLogger('silent'),
   );
   const app = await startApi(rt, {
-    registry: new TokenRegistry([{ token, source: 'bench', scopes: ['ingest'] }]),
+    registry: new TokenRegistry([{ token: TOKEN, source: 'bench', scopes: ['ingest'] }]),
     origin: 'bench',
   });
   for (const f of Object.values(WORKERS)) f?.(rt);
   const addr = app.server.address();
-  const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/fhir`;
-  const resources = bundles.reduce((n, b) => n + (b.entry?.length ?? 0), 0);
-  const t0 = performance.now();
-  let next = 0;
-  const post = async () => {
-    while (next < bundles.length) {
-      const b = bundles[next++];
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${token}` },
-        body: JSON.stringify(b),
-      });
-      if (res.status !== 200)
-        throw new Error(`bench bundle rejected: HTTP ${res.status} ${await res.text()}`);
-    }
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+  return {
+    rt,
+    prefix,
+    url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/fhir`,
+    peakRss: () => peak,
+    async close() {
+      clearInterval(sampler);
+      await stopRuntime(rt);
+      const r = new Redis(REDIS_URL);
+      await deletePrefix(r, prefix);
+      await r.quit();
+    },
   };
-  await Promise.all([post(), post(), post(), post()]);
-  const acked = performance.now();
+}
+
+function postBundle(b: Bench, bundle: Bundle, async: boolean): Promise<Response> {
+  return fetch(b.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/fhir+json',
+      authorization: `Bearer ${TOKEN}`,
+      ...(async ? { prefer: 'respond-async' } : {}),
+    },
+    body: JSON.stringify(bundle),
+  });
+}
+
+async function drained(rt: Runtime): Promise<void> {
   for (;;) {
-    let busy = 0;
+    let busy = await rt.payloads.pendingCount();
     for (const name of ['ingest', 'assemble'] as const) {
       const c = await rt.queues.get(name).getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-      busy += Object.values(c).reduce((a, b) => a + b, 0);
+      busy += Object.values(c).reduce((a, x) => a + x, 0);
     }
-    if (!busy) break;
+    if (!busy) return;
     await new Promise((r) => setTimeout(r, 20));
   }
-  const drained = performance.now();
+}
+
+/** Posts every bundle (4 concurrent senders, respond-async), then waits until all is processed. */
+async function endToEnd(bundles: Bundle[]) {
+  const b = await startBench();
+  const entries = bundles.reduce((n, x) => n + (x.entry?.length ?? 0), 0);
+  const t0 = performance.now();
+  let next = 0;
+  const sender = async () => {
+    while (next < bundles.length) {
+      const res = await postBundle(b, bundles[next++], true);
+      if (res.status !== 202) throw new Error(`bench bundle refused: HTTP ${res.status}`);
+    }
+  };
+  await Promise.all([sender(), sender(), sender(), sender()]);
+  const acked = performance.now();
+  await drained(b.rt);
+  const seconds = (performance.now() - t0) / 1000;
   let flags = 0;
   let courses = 0;
-  for await (const p of rt.store.patients()) {
-    for (const o of (await rt.store.currentOutputs(p)).values()) {
+  for await (const p of b.rt.store.patients()) {
+    for (const o of (await b.rt.store.currentOutputs(p)).values()) {
       if (o.resource.resourceType === 'DetectedIssue') flags++;
       if (o.resource.resourceType === 'MedicationStatement') courses++;
     }
   }
-  await stopRuntime(rt);
-  const r = new Redis(REDIS_URL);
-  await deletePrefix(r, prefix);
-  await r.quit();
+  const rss = b.peakRss();
+  await b.close();
   return {
-    ackPerSec: resources / ((acked - t0) / 1000),
-    patientsPerSec: bundles.length / ((drained - t0) / 1000),
-    resources,
+    entries,
+    ackPerSec: entries / ((acked - t0) / 1000),
+    entriesPerSec: entries / seconds,
+    patientsPerSec: bundles.length / seconds,
     flags,
     courses,
+    rss,
   };
+}
+
+/** POST → course saved, one patient at a time at `perSec`, sync answers (the sender's view + assemble). */
+async function latency(bundles: Bundle[], perSec: number) {
+  const b = await startBench();
+  const samples: number[] = [];
+  const gap = 1000 / perSec;
+  const runs: Array<Promise<void>> = [];
+  const t0 = performance.now();
+  for (const [i, bundle] of bundles.entries()) {
+    const due = t0 + i * gap;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    runs.push(
+      (async () => {
+        const start = performance.now();
+        const res = await postBundle(b, bundle, false);
+        if (res.status !== 200) throw new Error(`latency bundle: HTTP ${res.status}`);
+        const patient = `bench.${bundle.entry![0].resource!.id}`;
+        for (;;) {
+          const outs = await b.rt.store.currentOutputs(patient);
+          if ([...outs.values()].some((o) => o.resource.resourceType === 'MedicationStatement')) break;
+          await new Promise((r) => setTimeout(r, 2));
+        }
+        samples.push(performance.now() - start);
+      })(),
+    );
+  }
+  await Promise.all(runs);
+  const rss = b.peakRss();
+  await b.close();
+  samples.sort((x, y) => x - y);
+  const pct = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))];
+  return { p50: pct(0.5), p99: pct(0.99), rss };
+}
+
+/** Raw single-core validateResource rate on the given resources. */
+function rawValidateRate(resources: Resource[]): number {
+  loadFhirDefinitions();
+  for (const r of resources.slice(0, 200)) validateResource(r); // warm-up
+  const t0 = performance.now();
+  for (const r of resources) validateResource(r);
+  return resources.length / ((performance.now() - t0) / 1000);
 }
 
 function pureDomain(bundles: Bundle[]): { patientsPerSec: number; baselinePerSec: number } {
@@ -206,30 +267,55 @@ async function main(): Promise<void> {
   console.log(
     `bitebridge bench: node ${process.version}, ${cpus().length} cores, Redis ${REDIS_URL.replace(/\/\/[^@/]*@/, '//***@')}\n`,
   );
-  const bundles = syntheticBundles(PATIENTS);
+  const mb = (n: number) => `${fmt(n / 1024 / 1024)} MB`;
+  const seeds = seedBundles(PATIENTS, 'b');
+  const synthea = Array.from({ length: SYNTHEA_PATIENTS }, (_, i) => syntheaPatient(i, SYNTHEA_ENCOUNTERS));
+  const syntheaResources = synthea.flatMap((x) => (x.entry ?? []).map((e) => e.resource as Resource));
 
-  const base = await baselinePipeline();
-  console.log('Queues');
-  line(`baseline: BullMQ two-stage no-op pipeline (${PIPELINE_JOBS} jobs)`, `${fmt(base)} pipelines/s`);
-  const e2e = await endToEnd(bundles);
-  line(`ingest ack: HTTP transactions, 4 concurrent senders`, `${fmt(e2e.ackPerSec)} resources/s`);
+  console.log('Baselines');
+  const floor = await baselinePipeline();
+  line(`floor: BullMQ two-stage no-op pipeline (${PIPELINE_JOBS} jobs)`, `${fmt(floor)} pipelines/s`);
+  const validate = rawValidateRate(syntheaResources);
   line(
-    `end to end: ${PATIENTS} patients, ${e2e.resources} resources → ${e2e.courses} courses, ${e2e.flags} flags`,
-    `${fmt(e2e.patientsPerSec, 1)} patients/s`,
+    `raw validateResource, one core (${syntheaResources.length} resources)`,
+    `${fmt(validate)} resources/s`,
   );
-  line('ratio: patients end to end / baseline pipelines', `${fmt(e2e.patientsPerSec / base, 4)}`);
+
+  console.log('\nEnd to end (HTTP → processed, one process: API + workers)');
+  const sy = await endToEnd(synthea);
+  line(
+    `Synthea-shaped: ${SYNTHEA_PATIENTS} patients, ${sy.entries} entries (no blinatumomab)`,
+    `${fmt(sy.entriesPerSec)} entries/s`,
+  );
+  line('  acknowledged (recorded) rate', `${fmt(sy.ackPerSec)} entries/s`);
+  line('  ratio: e2e / raw validate (target ≥ 1.0)', fmt(sy.entriesPerSec / validate, 2));
+  line('  ratio: e2e / floor (target ≥ 2)', fmt(sy.entriesPerSec / floor, 2));
+  const se = await endToEnd(seeds);
+  line(
+    `seed-shaped: ${PATIENTS} patients, ${se.entries} entries → ${se.courses} courses, ${se.flags} flags`,
+    `${fmt(se.entriesPerSec)} entries/s`,
+  );
+  line('  patients', `${fmt(se.patientsPerSec, 1)} patients/s`);
+  line('  ratio: e2e / raw validate', fmt(se.entriesPerSec / validate, 2));
+  line('  ratio: e2e / floor', fmt(se.entriesPerSec / floor, 2));
+
+  const half = se.patientsPerSec / 2;
+  const lat = await latency(seedBundles(Math.min(PATIENTS, 40), 'l'), half);
+  console.log(`\nLatency at half the maximum rate (${fmt(half, 1)} patients/s, sync POST)`);
+  line('POST → course saved, p50', `${fmt(lat.p50)} ms`);
+  line('POST → course saved, p99 (target < 250 ms)', `${fmt(lat.p99)} ms`);
+  line('peak RSS of the process (target < 400 MB)', mb(Math.max(sy.rss, se.rss, lat.rss)));
 
   console.log('\nPure domain (one core)');
-  const d = pureDomain(bundles);
+  const d = pureDomain(seeds);
   line("baseline: JSON round trip of each patient's events", `${fmt(d.baselinePerSec)} patients/s`);
   line('map + assemble + flag + render', `${fmt(d.patientsPerSec)} patients/s`);
   line('ratio: domain / baseline', `${fmt(d.patientsPerSec / d.baselinePerSec, 3)}`);
 
   console.log('\nValidation (one core)');
-  const v = validation(bundles[0]);
-  line(`validateBundle (${bundles[0].entry?.length ?? 0} entries)`, `${fmt(v.bundleMs, 2)} ms`);
+  const v = validation(seeds[0]);
+  line(`validateBundle (${seeds[0].entry?.length ?? 0} entries)`, `${fmt(v.bundleMs, 2)} ms`);
   line('assertValidOutput (one course)', `${fmt(v.courseMs, 2)} ms`);
-  line('ratio: one bundle validation / one baseline pipeline', `${fmt(v.bundleMs / (1000 / base), 1)}×`);
 }
 
 main().then(

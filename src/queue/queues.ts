@@ -57,6 +57,9 @@ export class Queues {
         prefix: this.prefix,
         defaultJobOptions: defaultJobOptions(this.cfg),
       });
+      // Connection errors are reported once per outage by the connection's watcher (runtime.ts);
+      // without a listener BullMQ prints each one to stderr.
+      q.on('error', () => undefined);
       this.queues.set(name, q);
     }
     return q;
