@@ -1,6 +1,7 @@
 /**
  * Entry point.
- *   main.ts                 API + every worker in one process (the default for one machine)
+ *   main.ts                 API + every worker in this process, plus WORKER_PROCESSES (default 1) forked
+ *                           ingest/assemble worker processes, so one machine's cores are all used
  *   main.ts --samples       the same, then posts the sample patients and prints what was flagged
  *   main.ts api             API only
  *   main.ts worker <queue…> the named workers only (all when none named)
@@ -22,7 +23,12 @@ const samples = args.includes('--samples');
 const [mode, ...rest] = args.filter((a) => a !== '--samples');
 
 if (mode === undefined) {
-  void runProcess({ api: true, workers: WORKERS, afterStart: samples ? loadSamples : undefined });
+  void runProcess({
+    api: true,
+    workers: WORKERS,
+    forkWorkers: { entry: __filename },
+    afterStart: samples ? loadSamples : undefined,
+  });
 } else if (mode === 'api') {
   void runProcess({ api: true, workers: {} });
 } else if (mode === 'worker') {

@@ -8,10 +8,13 @@ import { opsRoutes } from './api/routes/ops';
 import type { QueueName } from './queue/queues';
 import { StartupError, redactUrl } from './redis';
 import { createRuntime, loadTokens, startApi, stopRuntime, type Runtime } from './runtime';
+import { startWorkerProcesses } from './worker-processes';
 
 export interface ProcessPlan {
   api: boolean;
   workers: Partial<Record<QueueName, (rt: Runtime) => Worker>>;
+  /** Extra worker processes to fork (this entry file, mode `worker ingest assemble`). */
+  forkWorkers?: { entry: string };
   /** Called once everything listens (the demo posts sample data from here). */
   afterStart?: (rt: Runtime) => Promise<void>;
 }
@@ -50,6 +53,16 @@ export async function runProcess(plan: ProcessPlan): Promise<Runtime | undefined
       rt.api = ops;
     }
     for (const factory of Object.values(plan.workers)) if (factory) factory(rt);
+    if (plan.forkWorkers && cfg.workerProcesses > 0) {
+      const forked = startWorkerProcesses(
+        cfg.workerProcesses,
+        plan.forkWorkers.entry,
+        // the children use this process's Redis, also when it is a private one started here
+        { REDIS_URL: rt.redis.url, REDIS_EMBEDDED: 'never', KEY_PREFIX: cfg.keyPrefix },
+        log,
+      );
+      rt.closers.unshift(() => forked.stop());
+    }
     log.info(
       {
         api: plan.api,

@@ -16,6 +16,7 @@ import { Queues, workerOptions, type QueueName } from './queue/queues';
 import { Store } from './store/store';
 import { PayloadLog } from './store/payloads';
 import { DeadLetters } from './store/dead-letters';
+import { registerIngestGauges } from './queue/ingest-gauges';
 
 export const VERSION = '0.1.0';
 
@@ -51,16 +52,20 @@ export async function createRuntime(overrides: Partial<Config> = {}, log?: Logge
   const store = new Store(conn, cfg.keyPrefix);
   const queues = new Queues(conn, store.keys.queuePrefix(), cfg);
   const clinical = loadClinical();
+  const payloads = new PayloadLog(conn, store.keys);
+  const deadLetters = new DeadLetters(conn, store.keys);
+  const metrics = new Metrics(queues);
+  registerIngestGauges(metrics, payloads, deadLetters);
   return {
     cfg,
     log: logger,
     redis,
     conn,
     store,
-    payloads: new PayloadLog(conn, store.keys),
-    deadLetters: new DeadLetters(conn, store.keys),
+    payloads,
+    deadLetters,
     queues,
-    metrics: new Metrics(queues),
+    metrics,
     clinical,
     closing: false,
     workers: [],

@@ -39,6 +39,8 @@ test('/metrics exposes queue depth per state, job durations and ingest counts', 
     /bitebridge_job_duration_seconds_count\{queue="ingest",name="accept",outcome="completed"\} [1-9]/,
   );
   expect(text).toMatch(/bitebridge_ingest_entries_total\{outcome="created"\} [1-9]/);
+  expect(text).toMatch(/bitebridge_ingest_pending_payloads \d+/);
+  expect(text).toMatch(/bitebridge_ingest_dead_letters 0/);
   expect(text).toMatch(/bitebridge_ingest_entries_total\{outcome="unchanged"\} [1-9]/);
   expect(text).toMatch(/bitebridge_ingest_entries_total\{outcome="invalid"\} [1-9]/);
   expect(text).toMatch(

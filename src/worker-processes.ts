@@ -1,0 +1,53 @@
+/**
+ * `npm start` on one machine: the API and every worker run in this process, and WORKER_PROCESSES
+ * extra worker processes (default 1) run the CPU-heavy queues (ingest, assemble) on the other cores.
+ * A child that dies is restarted (its jobs are recovered by stall detection and the ingest sweep);
+ * on shutdown each child gets SIGTERM and its own graceful stop.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import type { Logger } from './logger';
+
+export interface WorkerProcesses {
+  stop(): Promise<void>;
+}
+
+export function startWorkerProcesses(
+  count: number,
+  entry: string,
+  env: Record<string, string>,
+  log: Logger,
+): WorkerProcesses {
+  const children = new Set<ChildProcess>();
+  let stopping = false;
+  const spawnOne = (slot: number) => {
+    const child = fork(entry, ['worker', 'ingest', 'assemble'], {
+      env: { ...process.env, ...env, PORT: '0', WORKER_PROCESSES: '0' },
+      execArgv: process.execArgv,
+      stdio: 'inherit',
+    });
+    children.add(child);
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      if (stopping) return;
+      log.warn({ slot, code, signal }, 'worker process exited; restarting it');
+      setTimeout(() => !stopping && spawnOne(slot), 1000).unref();
+    });
+  };
+  for (let i = 0; i < count; i++) spawnOne(i);
+  log.info({ workerProcesses: count }, 'worker processes started');
+  return {
+    async stop() {
+      stopping = true;
+      await Promise.all(
+        [...children].map(
+          (c) =>
+            new Promise<void>((resolve) => {
+              if (c.exitCode !== null || c.signalCode !== null) return resolve();
+              c.once('exit', () => resolve());
+              c.kill('SIGTERM');
+            }),
+        ),
+      );
+    },
+  };
+}
