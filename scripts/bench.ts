@@ -26,6 +26,7 @@ import { namespaceEntries } from '../src/ingest/namespace';
 import { parsePayload } from '../src/ingest/entries';
 import { validateBundle, assertValidOutput } from '../src/validation/index';
 import { WORKERS } from '../workers';
+import { benchOutputValidation } from './bench-output-validation';
 import { deletePrefix, uniquePrefix } from '../test/helpers/redis';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -230,6 +231,11 @@ async function main(): Promise<void> {
   line(`validateBundle (${bundles[0].entry?.length ?? 0} entries)`, `${fmt(v.bundleMs, 2)} ms`);
   line('assertValidOutput (one course)', `${fmt(v.courseMs, 2)} ms`);
   line('ratio: one bundle validation / one baseline pipeline', `${fmt(v.bundleMs / (1000 / base), 1)}×`);
+  const o = await benchOutputValidation();
+  line(
+    `output gate, ${o.courses} courses + ${o.flags} flags: before → after (ms/output)`,
+    `${fmt(o.outputBeforeMs, 2)} → ${fmt(o.outputAfterMs, 2)}`,
+  );
 }
 
 main().then(
