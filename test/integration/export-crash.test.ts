@@ -128,7 +128,7 @@ test('a SIGKILLed export worker: the job is picked up again and the export compl
   // the published run's directory and the killed run's partial one: nothing else
   expect(readdirSync(join(dir, id))).toHaveLength(2);
   expect(partials()).toHaveLength(1);
-}, 180_000);
+}, 300_000);
 
 test('DELETE while an export is running stops it at the next patient and leaves no files', async () => {
   if (!children.some((c) => c.exitCode === null && c.signalCode === null)) startWorker();
