@@ -62,11 +62,15 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const c of children) {
-    if (c.exitCode !== null || c.signalCode !== null) continue;
-    c.kill('SIGCONT');
-    c.kill('SIGTERM');
-  }
+  const exits = children
+    .filter((c) => c.exitCode === null && c.signalCode === null)
+    .map((c) => {
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGCONT');
+      c.kill('SIGTERM');
+      return exited;
+    });
+  await Promise.all(exits);
   await h.close();
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
