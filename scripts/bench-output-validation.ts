@@ -17,18 +17,23 @@ import { namespaceEntries } from '../src/ingest/namespace';
 import { assertValidOutput, getProfile } from '../src/validation/index';
 import { validateAgainstProfile } from '../src/validation/profiles/compiled-profiles';
 
+/** Wall-clock ms and CPU ms (this process, all threads) per output. */
+export interface PerOutput {
+  wall: number;
+  cpu: number;
+}
+
 export interface OutputValidationFigures {
   courses: number;
   flags: number;
-  /** Mean ms per output of the structure step, profile parsed on every call. */
-  structureBeforeMs: number;
-  /** Mean ms per output of the structure step, profile parsed once. */
-  structureAfterMs: number;
-  /** Mean ms per output of the whole gate before / after. */
-  outputBeforeMs: number;
-  outputAfterMs: number;
-  courseAfterMs: number;
-  flagAfterMs: number;
+  /** The structure step, profile parsed on every call (before) and once (after). */
+  structureBefore: PerOutput;
+  structureAfter: PerOutput;
+  /** The whole output gate before / after. */
+  outputBefore: PerOutput;
+  outputAfter: PerOutput;
+  courseAfter: PerOutput;
+  flagAfter: PerOutput;
 }
 
 function seedOutputs(): Resource[] {
@@ -44,12 +49,20 @@ function seedOutputs(): Resource[] {
   });
 }
 
-/** Runs `each` over all outputs `rounds` times (after one warm-up round); mean ms per output. */
-function msPerOutput(outputs: Resource[], rounds: number, each: (r: Resource) => void): number {
+/** Mean wall-clock and CPU ms per output over `rounds` passes (after one warm-up pass). */
+function timePerOutput(
+  outputs: Resource[],
+  rounds: number,
+  each: (r: Resource) => void,
+): { wall: number; cpu: number } {
   for (const r of outputs) each(r);
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let k = 0; k < rounds; k++) for (const r of outputs) each(r);
-  return outputs.length === 0 ? NaN : (performance.now() - t0) / (rounds * outputs.length);
+  const cpu = process.cpuUsage(c0);
+  const n = rounds * outputs.length;
+  if (n === 0) return { wall: NaN, cpu: NaN };
+  return { wall: (performance.now() - t0) / n, cpu: (cpu.user + cpu.system) / 1000 / n };
 }
 
 const structure = (check: () => unknown): void => {
@@ -66,22 +79,23 @@ export async function benchOutputValidation(rounds = 5): Promise<OutputValidatio
   const profileOf = (r: Resource) => getProfile(r.meta?.profile?.[0] ?? '') as StructureDefinition;
   const courses = outputs.filter((r) => r.resourceType === 'MedicationStatement');
   const flags = outputs.filter((r) => r.resourceType === 'DetectedIssue');
-  const structureBeforeMs = msPerOutput(outputs, rounds, (r) =>
+  const structureBefore = timePerOutput(outputs, rounds, (r) =>
     structure(() => medplumValidate(r, { profile: profileOf(r) })),
   );
-  const structureAfterMs = msPerOutput(outputs, rounds, (r) =>
+  const structureAfter = timePerOutput(outputs, rounds, (r) =>
     structure(() => validateAgainstProfile(r, profileOf(r))),
   );
-  const outputAfterMs = msPerOutput(outputs, rounds, assertValidOutput);
+  const outputAfter = timePerOutput(outputs, rounds, assertValidOutput);
   await Promise.resolve();
+  const swap = (k: keyof PerOutput) => outputAfter[k] - structureAfter[k] + structureBefore[k];
   return {
     courses: courses.length,
     flags: flags.length,
-    structureBeforeMs,
-    structureAfterMs,
-    outputBeforeMs: outputAfterMs - structureAfterMs + structureBeforeMs,
-    outputAfterMs,
-    courseAfterMs: msPerOutput(courses, rounds, assertValidOutput),
-    flagAfterMs: msPerOutput(flags, rounds, assertValidOutput),
+    structureBefore,
+    structureAfter,
+    outputBefore: { wall: swap('wall'), cpu: swap('cpu') },
+    outputAfter,
+    courseAfter: timePerOutput(courses, rounds, assertValidOutput),
+    flagAfter: timePerOutput(flags, rounds, assertValidOutput),
   };
 }

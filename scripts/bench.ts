@@ -234,7 +234,7 @@ async function main(): Promise<void> {
   const o = await benchOutputValidation();
   line(
     `output gate, ${o.courses} courses + ${o.flags} flags: before → after (ms/output)`,
-    `${fmt(o.outputBeforeMs, 2)} → ${fmt(o.outputAfterMs, 2)}`,
+    `${fmt(o.outputBefore.wall, 2)} → ${fmt(o.outputAfter.wall, 2)} (CPU ${fmt(o.outputBefore.cpu, 2)} → ${fmt(o.outputAfter.cpu, 2)})`,
   );
 }
 
