@@ -29,6 +29,7 @@ import { parsePayload } from '../src/ingest/entries';
 import { validateBundle, assertValidOutput } from '../src/validation/index';
 import { loadFhirDefinitions } from '../src/validation/fhir-definitions';
 import { WORKERS } from '../workers';
+import { benchOutputValidation } from './bench-output-validation';
 import { deletePrefix, uniquePrefix } from '../test/helpers/redis';
 import { seedBundles } from '../test/helpers/synthetic';
 import { syntheaPatient } from './bench-workloads';
@@ -316,6 +317,11 @@ async function main(): Promise<void> {
   const v = validation(seeds[0]);
   line(`validateBundle (${seeds[0].entry?.length ?? 0} entries)`, `${fmt(v.bundleMs, 2)} ms`);
   line('assertValidOutput (one course)', `${fmt(v.courseMs, 2)} ms`);
+  const o = await benchOutputValidation();
+  line(
+    `output gate, ${o.courses} courses + ${o.flags} flags: before → after (ms/output)`,
+    `${fmt(o.outputBefore.wall, 2)} → ${fmt(o.outputAfter.wall, 2)} (CPU ${fmt(o.outputBefore.cpu, 2)} → ${fmt(o.outputAfter.cpu, 2)})`,
+  );
 }
 
 main().then(

@@ -1,12 +1,17 @@
 /**
- * Export job records in Redis: one hash per job (spec, status, progress, result, expiry) and an
- * expiry index the sweeper walks. A deleted record means "cancelled or expired": the worker checks
- * for it while it runs and publishes its result only if the record still exists (atomically).
+ * Export job records in Redis: one hash per job (spec, status, progress, result, expiry, the token of
+ * the run that owns it, the folder its runs write into) and an expiry index the sweeper walks. A
+ * deleted record means "cancelled or expired".
+ *
+ * BullMQ may run one export twice at once (a worker paused past its lock is not dead). Each run
+ * claims the record with a fresh token; the newest claim owns it. Progress and publication are
+ * compare-and-set on that token and on `status != complete`, so exactly one run publishes, a
+ * superseded run learns so at its next checkpoint, and a complete export never goes back to running.
  */
 import { rm } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import type { Redis } from 'ioredis';
 import { exportExpiryKey, exportJobKey } from '../store/keys';
-import { removePartials } from './run';
 import type { ExportLevel, ExportParams } from './request';
 
 export interface ExportSpec extends ExportParams {
@@ -30,9 +35,12 @@ export interface ExportFile {
 export interface ExportResult {
   output: ExportFile[];
   error: ExportFile[];
-  /** Absolute directory holding the files. */
+  /** Absolute directory holding the files (one run's directory inside the export's folder). */
   dir: string;
 }
+
+/** What a claim, a progress update or a publication found: go on, or why not. */
+export type RunState = 'owner' | 'cancelled' | 'superseded' | 'complete';
 
 export interface ExportRecord {
   spec: ExportSpec;
@@ -45,13 +53,42 @@ export interface ExportRecord {
 /** Never-run records vanish after a week even if nothing sweeps them. */
 const RECORD_SAFETY_TTL_S = 7 * 24 * 3600;
 
-const PUBLISH = `
+/** 0 cancelled (no record), 1 owner, 2 complete already, 3 another run claimed it since. */
+const STATES: RunState[] = ['cancelled', 'owner', 'complete', 'superseded'];
+
+const CHECK_OWNER = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'status', 'complete', 'result', ARGV[1], 'expiresAt', ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[4])
+if redis.call('HGET', KEYS[1], 'status') == 'complete' then return 2 end
+if redis.call('HGET', KEYS[1], 'run') ~= ARGV[1] then return 3 end
+`;
+
+const CLAIM = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('HGET', KEYS[1], 'status') == 'complete' then return 2 end
+redis.call('HSET', KEYS[1], 'status', 'running', 'progress', 'starting', 'run', ARGV[1], 'folder', ARGV[2])
 return 1
 `;
+
+const PROGRESS = `${CHECK_OWNER}
+redis.call('HSET', KEYS[1], 'progress', ARGV[2])
+return 1
+`;
+
+const PUBLISH = `${CHECK_OWNER}
+redis.call('HSET', KEYS[1], 'status', 'complete', 'result', ARGV[2], 'expiresAt', ARGV[3])
+redis.call('HDEL', KEYS[1], 'progress')
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[5])
+return 1
+`;
+
+/**
+ * The folder holding every run of export `id`, from a run directory inside it or the folder itself
+ * (records published before runs had directories of their own name the folder).
+ */
+export function exportFolderOf(id: string, dir: string): string {
+  return basename(dirname(dir)) === id ? dirname(dir) : dir;
+}
 
 export class ExportJobs {
   constructor(
@@ -87,40 +124,57 @@ export class ExportJobs {
     return (await this.redis.exists(this.key(id))) === 1;
   }
 
-  /** Sets status/progress only while the record exists (a cancel deletes it). */
-  async update(id: string, fields: { status?: 'running'; progress?: string }): Promise<boolean> {
-    const args = Object.entries(fields).flat() as string[];
-    const r = await this.redis.eval(
-      `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end redis.call('HSET', KEYS[1], unpack(ARGV)) return 1`,
-      1,
-      this.key(id),
-      ...args,
-    );
-    return r === 1;
+  /**
+   * Makes run `token` the owner of the export (status running) unless the record is gone or complete.
+   * `folder` is where the export's runs write, so a cancel can delete what any run left there.
+   */
+  async claim(id: string, token: string, folder: string): Promise<RunState> {
+    return STATES[Number(await this.redis.eval(CLAIM, 1, this.key(id), token, folder))];
   }
 
-  /** Publishes the manifest data; false when the job was cancelled meanwhile (caller discards files). */
-  async publish(id: string, result: ExportResult, expiresAt: number, ttlSeconds: number): Promise<boolean> {
+  /** Records progress if run `token` still owns the export; otherwise says why it does not. */
+  async progress(id: string, token: string, progress: string): Promise<RunState> {
+    return STATES[Number(await this.redis.eval(PROGRESS, 1, this.key(id), token, progress))];
+  }
+
+  /**
+   * Publishes the manifest data if run `token` still owns the export and nobody published it yet;
+   * otherwise says why not (the caller then discards its own files, and only those).
+   */
+  async publish(
+    id: string,
+    token: string,
+    result: ExportResult,
+    expiresAt: number,
+    ttlSeconds: number,
+  ): Promise<RunState> {
     const r = await this.redis.eval(
       PUBLISH,
       2,
       this.key(id),
       exportExpiryKey(this.prefix),
+      token,
       JSON.stringify(result),
       String(expiresAt),
       String(ttlSeconds + 3600),
       id,
     );
-    return r === 1;
+    return STATES[Number(r)];
   }
 
-  /** Deletes the record and its files (cancel, expiry). */
+  /**
+   * Deletes the record and the export's folder with every run's files (cancel, expiry). `dir` is the
+   * published run directory or the folder; the folder a run claimed is deleted too.
+   */
   async remove(id: string, dir?: string): Promise<void> {
-    await this.redis.multi().del(this.key(id)).zrem(exportExpiryKey(this.prefix), id).exec();
-    if (dir) {
-      await rm(dir, { recursive: true, force: true });
-      await removePartials(dir);
-    }
+    const [[, claimed]] = (await this.redis
+      .multi()
+      .hget(this.key(id), 'folder')
+      .del(this.key(id))
+      .zrem(exportExpiryKey(this.prefix), id)
+      .exec()) as [[Error | null, string | null]];
+    const folders = new Set([claimed, dir && exportFolderOf(id, dir)].filter((f): f is string => !!f));
+    for (const folder of folders) await rm(folder, { recursive: true, force: true });
   }
 
   /** Removes every export whose files expired by `nowMs`; returns how many. */

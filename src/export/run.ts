@@ -1,14 +1,14 @@
 /**
- * Runs one export against the store: walks the scopes patient by patient and streams every kept
- * resource as one NDJSON line into a file per type, never holding more than one scan page. Files
- * are written into a directory of their own per run (`<dir>.partial-<random>`) and renamed to
- * `<dir>` when complete, so a crashed run leaves nothing that looks finished, and two runs of the
- * same export (a stalled worker that was not dead after all) never write into each other's files.
+ * Writes one export from the store: walks the scopes patient by patient and streams every kept
+ * resource as one NDJSON line into a file per type, never holding more than one scan page.
+ * `writeExport` fills one working directory that belongs to one run and to nobody else; the queue
+ * worker publishes it through a compare-and-set on the job record (attempt.ts), the CLI renames it
+ * over its output directory (`runExport`). A crashed run leaves only its own `.partial` directory.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Group, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue } from '../fhir/outcome';
 import { readVisible } from '../search/read';
@@ -19,7 +19,12 @@ import type { StoredResource, Store } from '../store/store';
 import type { ExportFile, ExportResult, ExportSpec } from './jobs';
 import { groupPatients, typeFilterMatcher } from './request';
 
-export class ExportCancelled extends Error {}
+/** Why a run stopped early: its record was deleted, or a newer run of the same export took it over. */
+export class ExportCancelled extends Error {
+  constructor(readonly reason: 'cancelled' | 'superseded' = 'cancelled') {
+    super(`export ${reason}`);
+  }
+}
 
 /** Patients read concurrently; their data is small, so this bounds memory to a few patients. */
 const PREFETCH = 16;
@@ -36,16 +41,8 @@ async function* chunked<T>(items: AsyncIterable<T>, size: number): AsyncGenerato
   if (chunk.length) yield chunk;
 }
 
-/** Deletes the partial directories runs of this export left behind (crashed or duplicate runs). */
-export async function removePartials(dir: string): Promise<void> {
-  const names = await readdir(dirname(dir)).catch(() => [] as string[]);
-  const mine = `${basename(dir)}.partial-`;
-  for (const n of names)
-    if (n.startsWith(mine)) await rm(join(dirname(dir), n), { recursive: true, force: true });
-}
-
 export interface RunHooks {
-  /** Called between patients; throw ExportCancelled (or return false) to stop. */
+  /** Called between patients; throw ExportCancelled (or return false, meaning cancelled) to stop. */
   checkpoint?: (done: number, total: number) => Promise<boolean>;
 }
 
@@ -121,16 +118,24 @@ async function scopesOf(
   return { scopes: scopes(), total: 0 };
 }
 
-/** Writes the export into `dir` (replacing anything there) and returns the files written. */
-export async function runExport(
+/** The files of one finished run, relative to the directory they were written into. */
+export interface WrittenExport {
+  output: ExportFile[];
+  error: ExportFile[];
+}
+
+/**
+ * Writes the export into `workDir`, which must not exist yet and belongs to this run alone. On any
+ * failure (cancel included) the directory is removed and the error rethrown.
+ */
+export async function writeExport(
   store: Store,
   spec: ExportSpec,
-  dir: string,
+  workDir: string,
   hooks: RunHooks = {},
-): Promise<ExportResult> {
-  const partial = `${dir}.partial-${randomBytes(6).toString('hex')}`;
-  await mkdir(partial, { recursive: true });
-  const files = new NdjsonFiles(partial);
+): Promise<WrittenExport> {
+  await mkdir(workDir, { recursive: true });
+  const files = new NdjsonFiles(workDir);
   const problems: OperationOutcomeIssue[] = spec.ignored.map((p) =>
     issue('not-supported', `Parameter ${p} is not supported and was ignored`, p, 'warning'),
   );
@@ -169,18 +174,32 @@ export async function runExport(
     const output = await files.close();
     const error: ExportFile[] = [];
     if (problems.length) {
-      const errFiles = new NdjsonFiles(partial);
+      const errFiles = new NdjsonFiles(workDir);
       await errFiles.write('error', JSON.stringify({ resourceType: 'OperationOutcome', issue: problems }));
       const [f] = await errFiles.close();
       error.push({ type: 'OperationOutcome', file: f.file, count: f.count });
     }
-    await rm(dir, { recursive: true, force: true }); // an earlier run's complete files
-    await rename(partial, dir);
-    await removePartials(dir);
-    return { output, error, dir };
+    return { output, error };
   } catch (err) {
     files.destroy();
-    await rm(partial, { recursive: true, force: true });
+    await rm(workDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * The CLI's export: written beside `dir` in a directory of its own, then renamed to `dir` (replacing
+ * an earlier export there) once every file is complete, so `dir` never holds a half-written export.
+ */
+export async function runExport(
+  store: Store,
+  spec: ExportSpec,
+  dir: string,
+  hooks: RunHooks = {},
+): Promise<ExportResult> {
+  const workDir = `${dir}.partial-${randomBytes(6).toString('hex')}`;
+  const written = await writeExport(store, spec, workDir, hooks);
+  await rm(dir, { recursive: true, force: true });
+  await rename(workDir, dir);
+  return { ...written, dir };
 }

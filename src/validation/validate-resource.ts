@@ -12,6 +12,7 @@ import { rootNameOf } from './fhirpath-expression';
 import { isError, issue, uniqueIssues } from './issues';
 import { jsonSchemaIssues } from './json-schema-issues';
 import { medplumIssues } from './medplum-issues';
+import { validateAgainstProfile } from './profiles/compiled-profiles';
 import { getProfile } from './profiles/registry';
 import { bindingIssues } from './profiles/terminology';
 
@@ -106,7 +107,7 @@ function validateWellFormed(resource: Resource, opts: ValidateOptions): Operatio
         ),
       ];
     }
-    medplum = medplumIssues(() => medplumValidate(r, { profile }));
+    medplum = medplumIssues(() => validateAgainstProfile(r, profile));
     profileIssues = bindingIssues(r, profile);
   } else {
     medplum = medplumIssues(() => medplumValidate(r));

@@ -1,13 +1,16 @@
 /**
- * The `export` queue's processor. Job `run` ({ id }): runs the export recorded under `id`, publishing
- * the manifest data only when every file is complete; a retried job (its worker died) starts over
- * from nothing. A cancel (the record deleted) stops the run at the next patient and discards the
- * files. Job `sweep`: deletes expired exports and their files (the worker also sweeps on a timer).
+ * The `export` queue's processor. Job `run` ({ id }): runs the export recorded under `id` as one
+ * attempt (src/export/attempt.ts): files in directories of this run's own, published by
+ * compare-and-set only when every file is complete and this run still owns the export, so two runs of
+ * one job at once (a worker paused past its lock) publish once and never delete each other's files.
+ * A retried job (its worker died) starts over from nothing. A cancel (the record deleted) stops the
+ * run at the next patient and discards its files. Job `sweep`: deletes expired exports and their files
+ * (the worker also sweeps on a timer).
  */
 import { resolve, join } from 'node:path';
 import type { Job } from 'bullmq';
+import { runExportAttempt } from '../../export/attempt';
 import { ExportJobs } from '../../export/jobs';
-import { ExportCancelled, runExport } from '../../export/run';
 import type { Logger } from '../../logger';
 import type { Store } from '../../store/store';
 
@@ -26,7 +29,7 @@ export function exportDirOf(exportDir: string, id: string): string {
 }
 
 export type ExportJobResult =
-  { id: string; status: 'complete' | 'cancelled'; resources?: number } | { swept: number };
+  { id: string; status: 'complete' | 'cancelled' | 'superseded'; resources?: number } | { swept: number };
 
 export async function processExport(job: Job<{ id?: string }>, deps: ExportDeps): Promise<ExportJobResult> {
   const now = deps.now ?? Date.now;
@@ -39,32 +42,28 @@ export async function processExport(job: Job<{ id?: string }>, deps: ExportDeps)
   const rec = await deps.jobs.get(id);
   if (!rec) return { id, status: 'cancelled' };
   if (rec.status === 'complete') return { id, status: 'complete' };
-  const dir = exportDirOf(deps.exportDir, id);
-  let lastCheck = 0;
-  const checkpoint = async (done: number, total: number): Promise<boolean> => {
-    if (now() - lastCheck < 250) return true;
-    lastCheck = now();
-    await job.updateProgress({ done, total });
-    const progress = total > done ? `${done}/${total} patients` : `${done} patients`;
-    return deps.jobs.update(id, { status: 'running', progress });
-  };
-  if (!(await deps.jobs.update(id, { status: 'running', progress: 'starting' })))
-    return { id, status: 'cancelled' };
-  try {
-    const result = await runExport(deps.store, rec.spec, dir, { checkpoint });
-    const published = await deps.jobs.publish(id, result, now() + deps.ttlSeconds * 1000, deps.ttlSeconds);
-    if (!published) {
-      await deps.jobs.remove(id, dir);
-      return { id, status: 'cancelled' };
-    }
-    const resources = result.output.reduce((n, f) => n + f.count, 0);
-    deps.log.info({ exportId: id, files: result.output.length, resources }, 'export complete');
-    return { id, status: 'complete', resources };
-  } catch (err) {
-    if (err instanceof ExportCancelled) {
+  const outcome = await runExportAttempt(
+    {
+      store: deps.store,
+      jobs: deps.jobs,
+      ttlSeconds: deps.ttlSeconds,
+      now,
+      onProgress: async (done, total) => void (await job.updateProgress({ done, total })),
+    },
+    rec.spec,
+    exportDirOf(deps.exportDir, id),
+  );
+  switch (outcome.status) {
+    case 'published':
+      deps.log.info({ exportId: id, files: outcome.files, resources: outcome.resources }, 'export complete');
+      return { id, status: 'complete', resources: outcome.resources };
+    case 'cancelled':
       deps.log.info({ exportId: id }, 'export cancelled');
       return { id, status: 'cancelled' };
-    }
-    throw err;
+    case 'superseded':
+      deps.log.info({ exportId: id }, 'export run superseded by a newer run of the same job');
+      return { id, status: 'superseded' };
+    default:
+      return { id, status: 'complete' };
   }
 }
