@@ -7,9 +7,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DetectedIssue, MedicationStatement } from '@medplum/fhirtypes';
 import { readLocalToken } from './auth/tokens';
+import { REPO_ROOT } from './repo-root';
 import type { Runtime } from './runtime';
 
-export const SAMPLES_DIR = join(__dirname, '..', 'test', 'fixtures', 'seeds');
+export const SAMPLES_DIR = join(REPO_ROOT, 'test', 'fixtures', 'seeds');
 
 async function drained(rt: Runtime): Promise<boolean> {
   for (const name of ['ingest', 'assemble'] as const) {

@@ -37,6 +37,9 @@ export interface ApiDeps {
   /** Base of the links handed out; defaults to the request's scheme and host. */
   publicBaseUrl?: string;
   isClosing?: () => boolean;
+  /** false when /metrics has its own listener (METRICS_PORT). */
+  serveMetrics?: boolean;
+  metricsToken?: string;
   /** Extra route plugins (read/search, export, $validate) registered with the same deps. */
   extraRoutes?: Array<(app: FastifyInstance, caps: Capabilities) => Promise<void>>;
 }
@@ -58,6 +61,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    if (req.grant) {
+      const statusClass = `${Math.floor(reply.statusCode / 100)}xx`;
+      deps.metrics.httpRequests.inc({ source: req.grant.source, status_class: statusClass });
+    }
   });
 
   await app.register(opsRoutes, {
@@ -65,6 +72,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     queues: deps.queues,
     metrics: deps.metrics,
     isClosing: deps.isClosing ?? (() => false),
+    serveMetrics: deps.serveMetrics,
+    metricsToken: deps.metricsToken,
   });
   await app.register(ingestRoutes, deps);
   await app.register(asyncStatusRoutes, deps);

@@ -47,7 +47,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
   const auth = { onRequest: requireScope('ingest') };
 
   async function enqueueMapping(source: string, result: AcceptResult): Promise<void> {
-    for (const [k, n] of Object.entries(result.tally)) deps.metrics.ingestEntries.inc({ outcome: k }, n);
+    for (const [k, n] of Object.entries(result.tally))
+      deps.metrics.ingestEntries.inc({ source, outcome: k }, n);
     if (!result.toMap.length) return;
     // The id makes a re-send of the same versions one job. If that job exhausted its attempts earlier
     // (it is kept, failed, for inspection), BullMQ would ignore the new add: replay it instead.
@@ -84,7 +85,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     try {
       result = await acceptPayload(body, source, { store: deps.store, validate: deps.validate });
     } catch (err) {
-      if (err instanceof FhirError) deps.metrics.ingestEntries.inc({ outcome: 'invalid' });
+      if (err instanceof FhirError) deps.metrics.ingestEntries.inc({ source, outcome: 'invalid' });
       throw err;
     }
     await enqueueMapping(source, result);

@@ -104,7 +104,11 @@ export async function mapItems(source: string, items: MapItem[], deps: IngestDep
     }
     const out = deps.map(stored.resource, source, (ref) => resolved.get(ref));
     summary[out.status]++;
-    deps.metrics.mappedResources.inc({ resource_type: stored.resource.resourceType, outcome: out.status });
+    deps.metrics.mappedResources.inc({
+      source,
+      resource_type: stored.resource.resourceType,
+      outcome: out.status,
+    });
     if (out.status === 'error') summary.errors.push({ key: item.key, issues: out.issues });
     const keep = out.status === 'mapped' ? out.events : null;
     const written = await deps.store.saveEvents(item.patient, item.key, item.versionId, keep);
@@ -172,13 +176,14 @@ export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): 
       validate: deps.validate,
       jobId: job.id,
     });
-    for (const [k, n] of Object.entries(accepted.tally)) deps.metrics.ingestEntries.inc({ outcome: k }, n);
+    for (const [k, n] of Object.entries(accepted.tally))
+      deps.metrics.ingestEntries.inc({ source: job.data.source, outcome: k }, n);
     const map = await mapItems(job.data.source, accepted.toMap, deps);
     const { toMap: _t, ...rest } = accepted;
     result = { source: job.data.source, status: 200, accept: rest, map };
   } catch (err) {
     if (!(err instanceof FhirError)) throw err; // infrastructure failure: retried by BullMQ
-    deps.metrics.ingestEntries.inc({ outcome: 'invalid' });
+    deps.metrics.ingestEntries.inc({ source: job.data.source, outcome: 'invalid' });
     result = { source: job.data.source, status: err.status, outcome: err.outcome };
   }
   await deps.store.setIngestStatus(String(job.id), result, deps.statusTtlSeconds);
