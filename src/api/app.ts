@@ -17,9 +17,11 @@ import { asyncStatusRoutes } from './routes/async-status';
 import { ingestRoutes } from './routes/ingest';
 import { addResourceCapability, metadataRoutes, newCapabilities, type Capabilities } from './routes/metadata';
 import { opsRoutes } from './routes/ops';
+import { notAllowedRoutes } from './routes/not-allowed';
 import { validateRoutes } from './routes/validate';
 import { loadFhirDefinitions } from '../validation/fhir-definitions';
 import { readRoutes } from './routes/read';
+import { storedResourceTypes } from '../search/resource-types';
 import { searchRoutes } from './routes/search';
 import { exportRoutes } from './routes/export';
 import { registryExportRoutes } from './routes/registry-export';
@@ -79,7 +81,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(asyncStatusRoutes, deps);
   await app.register(adminRoutes, deps);
   caps.systemInteractions.add('transaction').add('batch');
-  for (const type of loadFhirDefinitions()) {
+  for (const type of storedResourceTypes()) {
     addResourceCapability(caps, type, {
       interaction: [{ code: 'create' }, { code: 'update' }],
       versioning: 'versioned-update',
@@ -92,5 +94,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(registryExportRoutes, { store: deps.store, caps });
   for (const extra of deps.extraRoutes ?? []) await extra(app, caps);
   await app.register(metadataRoutes, { caps, version: deps.version });
+  await app.register(notAllowedRoutes);
   return app;
 }
