@@ -51,20 +51,26 @@ export async function loadSamples(rt: Runtime): Promise<void> {
       (r): r is MedicationStatement =>
         r.resourceType === 'MedicationStatement' && r.status !== 'entered-in-error',
     );
-    const flags = outputs
-      .filter(
-        (r): r is DetectedIssue => r.resourceType === 'DetectedIssue' && r.status !== 'entered-in-error',
-      )
-      .map((f) => f.code?.coding?.[0]?.code ?? '?')
-      .sort();
-    out.push(
-      `  Patient/${patient}: ${courses.length} course(s); flags: ${flags.length ? flags.join(', ') : 'none'}`,
+    const flags = outputs.filter(
+      (r): r is DetectedIssue => r.resourceType === 'DetectedIssue' && r.status !== 'entered-in-error',
     );
+    out.push(`  Patient/${patient}: ${courses.length} course(s), ${flags.length} flag(s)`);
+    for (const c of courses.sort((a, b) => String(a.id).localeCompare(String(b.id)))) {
+      const period = c.effectivePeriod;
+      out.push(
+        `    MedicationStatement/${c.id}  ${period?.start?.slice(0, 10) ?? '?'} → ${period?.end?.slice(0, 10) ?? 'ongoing'}  ${c.status}`,
+      );
+      const own = flags
+        .filter((f) => (f.implicated ?? []).some((i) => i.reference === `MedicationStatement/${c.id}`))
+        .map((f) => `${f.code?.coding?.[0]?.code ?? '?'}${f.severity ? ` (${f.severity})` : ''}`)
+        .sort();
+      for (const f of own) out.push(`      flag ${f}`);
+    }
   }
   process.stdout.write(
     `\nbitebridge: sample data loaded from ${files.length} bundle(s)\n${out.join('\n')}\n\n` +
       `Try:  TOKEN=$(node -p "require('./${rt.cfg.localTokenFile}')[0].token")\n` +
-      `      curl -H "Authorization: Bearer $TOKEN" '${base}/fhir/DetectedIssue?_count=5'\n` +
+      `      curl -H "Authorization: Bearer $TOKEN" '${base}/fhir/Patient/${patients[0] ?? 'local.pt-s000'}/DetectedIssue?_include=DetectedIssue:implicated'\n` +
       `Dashboard: ${base}/admin/queues (user: anything, password: the token)   Metrics: ${base}/metrics\n\n`,
   );
 }
