@@ -4,7 +4,7 @@
  * wait for the queues to drain, and print each patient's courses and flags — codes and counts only.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { DetectedIssue, MedicationStatement } from '@medplum/fhirtypes';
 import { readLocalToken } from './auth/tokens';
 import { REPO_ROOT } from './repo-root';
@@ -44,6 +44,7 @@ export async function loadSamples(rt: Runtime): Promise<void> {
   for (let i = 0; i < 600 && !(await drained(rt)); i++) await new Promise((r) => setTimeout(r, 100));
   out.push('');
   const patients: string[] = [];
+  let example: string | undefined; // a patient with flags, for the curl line
   for await (const p of rt.store.patients()) patients.push(p);
   for (const patient of patients.sort()) {
     const outputs = [...(await rt.store.currentOutputs(patient)).values()].map((o) => o.resource);
@@ -55,6 +56,7 @@ export async function loadSamples(rt: Runtime): Promise<void> {
       (r): r is DetectedIssue => r.resourceType === 'DetectedIssue' && r.status !== 'entered-in-error',
     );
     out.push(`  Patient/${patient}: ${courses.length} course(s), ${flags.length} flag(s)`);
+    if (flags.length) example ??= patient;
     for (const c of courses.sort((a, b) => String(a.id).localeCompare(String(b.id)))) {
       const period = c.effectivePeriod;
       out.push(
@@ -62,15 +64,18 @@ export async function loadSamples(rt: Runtime): Promise<void> {
       );
       const own = flags
         .filter((f) => (f.implicated ?? []).some((i) => i.reference === `MedicationStatement/${c.id}`))
-        .map((f) => `${f.code?.coding?.[0]?.code ?? '?'}${f.severity ? ` (${f.severity})` : ''}`)
+        .map(
+          (f) =>
+            `${f.code?.coding?.[0]?.code ?? '?'}${f.severity ? ` (${f.severity})` : ''}${f.identifiedDateTime ? ` identified ${f.identifiedDateTime.slice(0, 10)}` : ''}`,
+        )
         .sort();
       for (const f of own) out.push(`      flag ${f}`);
     }
   }
   process.stdout.write(
     `\nbitebridge: sample data loaded from ${files.length} bundle(s)\n${out.join('\n')}\n\n` +
-      `Try:  TOKEN=$(node -p "require('./${rt.cfg.localTokenFile}')[0].token")\n` +
-      `      curl -H "Authorization: Bearer $TOKEN" '${base}/fhir/Patient/${patients[0] ?? 'local.pt-s000'}/DetectedIssue?_include=DetectedIssue:implicated'\n` +
+      `Try:  TOKEN=$(node -p "require('${isAbsolute(rt.cfg.localTokenFile) ? '' : './'}${rt.cfg.localTokenFile}')[0].token")\n` +
+      `      curl -H "Authorization: Bearer $TOKEN" '${base}/fhir/Patient/${example ?? 'local.pt-s000'}/DetectedIssue?_include=DetectedIssue:implicated'\n` +
       `Dashboard: ${base}/admin/queues (user: anything, password: the token)   Metrics: ${base}/metrics\n\n`,
   );
 }
