@@ -1,47 +1,26 @@
 /**
- * Operator CLI: `npm run cli -- <command> [options]`. Connects to the configured Redis (same
- * environment as the server), runs one command, exits with its code (64 on a usage error).
+ * Operator CLI: `npm run cli -- <command> [options]` (or `node dist/src/cli.js …`). Arguments are
+ * checked and --help answered before anything heavy is loaded or Redis is contacted; then the command
+ * runs against REDIS_URL (never an embedded Redis) and the process exits with its code.
  */
-import { parseArgs, UsageError } from './cli/args';
-import { COMMANDS } from './cli/commands';
-import { FhirError } from './fhir/outcome';
-import { createLogger } from './logger';
-import { createRuntime, stopRuntime } from './runtime';
+import type * as Connect from './cli/connect';
+import { runCli } from './cli/run';
+import { createUi } from './cli/ui';
 
-function usage(): string {
-  return ['usage: cli <command> [options]', ...Object.values(COMMANDS).map((c) => `  ${c.usage}`)].join('\n');
-}
-
-async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  const command = name ? COMMANDS[name] : undefined;
-  if (!command) {
-    console.error(name && name !== 'help' ? `unknown command ${name}\n${usage()}` : usage());
-    return 64;
-  }
-  const args = parseArgs(rest);
-  const rt = await createRuntime({}, createLogger(process.env.LOG_LEVEL ?? 'warn'));
-  try {
-    return await command.run(rt, args, (line) => console.log(line));
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`${name}: ${err.message}\nusage: cli ${command.usage}`);
-      return 64;
-    }
-    if (err instanceof FhirError) {
-      console.error(`${name}: ${err.message}`);
-      return 64;
-    }
-    throw err;
-  } finally {
-    await stopRuntime(rt);
-  }
-}
-
-main(process.argv.slice(2)).then(
+runCli(process.argv.slice(2), {
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+  ui: (json) => createUi({ json, tty: !!process.stdout.isTTY }),
+  connect: async () => {
+    // Loaded only now: the store and BullMQ are the slow part of starting.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { connectCli } = require('./cli/connect') as typeof Connect;
+    return connectCli();
+  },
+}).then(
   (code) => process.exit(code),
   (err: Error) => {
-    console.error(`cli: ${err.message}`);
+    console.error(`bitebridge-cli: ${err.message}`);
     process.exit(1);
   },
 );

@@ -12,6 +12,7 @@ import type { EntryValidator } from './ingest/accept';
 import { loadMappings, mapResource } from './mapping/index';
 import type { Derive } from './queue/processors/assemble';
 import type { ResourceMapper } from './queue/processors/ingest';
+import { REPO_ROOT } from './repo-root';
 import { assertValidOutput, validateResource, warmUpValidation } from './validation/index';
 
 export interface Clinical {
@@ -21,7 +22,7 @@ export interface Clinical {
   assertValid: (r: Resource) => void;
 }
 
-export const REPO_ROOT = join(__dirname, '..');
+export { REPO_ROOT };
 
 /**
  * Issues of a resource validated on its own name it (`Observation.status`); inside a Bundle the sender

@@ -35,6 +35,11 @@ export interface Config {
   exportDir: string;
   exportTtlSeconds: number;
   publicBaseUrl?: string;
+  /** A separate listener for /metrics (then absent from PORT); unset: /metrics is served on PORT. */
+  metricsPort?: number;
+  metricsHost: string;
+  /** When set, /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken?: string;
 }
 
 function int(name: string, def: number): number {
@@ -73,5 +78,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exportDir: s('EXPORT_DIR') ?? 'var/exports',
     exportTtlSeconds: int('EXPORT_TTL_SECONDS', 3600),
     publicBaseUrl: s('PUBLIC_BASE_URL'),
+    metricsPort: s('METRICS_PORT') === undefined ? undefined : int('METRICS_PORT', 0),
+    metricsHost: s('METRICS_HOST') ?? '127.0.0.1',
+    metricsToken: s('METRICS_TOKEN'),
   };
 }

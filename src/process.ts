@@ -7,7 +7,14 @@ import type { Worker } from 'bullmq';
 import { opsRoutes } from './api/routes/ops';
 import type { QueueName } from './queue/queues';
 import { StartupError, redactUrl } from './redis';
-import { createRuntime, loadTokens, startApi, stopRuntime, type Runtime } from './runtime';
+import {
+  createRuntime,
+  loadTokens,
+  startApi,
+  startMetricsListener,
+  stopRuntime,
+  type Runtime,
+} from './runtime';
 import { startWorkerProcesses } from './worker-processes';
 
 export interface ProcessPlan {
@@ -48,10 +55,13 @@ export async function runProcess(plan: ProcessPlan): Promise<Runtime | undefined
         queues: rt.queues,
         metrics: rt.metrics,
         isClosing: () => rt.closing,
+        serveMetrics: cfg.metricsPort === undefined,
+        metricsToken: cfg.metricsToken,
       });
       await ops.listen({ port: cfg.port, host: cfg.host });
       rt.api = ops;
     }
+    await startMetricsListener(rt);
     for (const factory of Object.values(plan.workers)) if (factory) factory(rt);
     if (plan.forkWorkers && cfg.workerProcesses > 0) {
       const forked = startWorkerProcesses(

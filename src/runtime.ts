@@ -11,6 +11,7 @@ import { loadClinical, type Clinical } from './clinical';
 import { loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { Metrics } from './ops/metrics';
+import { startMetricsServer } from './api/routes/ops';
 import { isRedisUnavailable, openRedis, type RedisHandle } from './redis';
 import { Queues, workerOptions, type QueueName } from './queue/queues';
 import { Store } from './store/store';
@@ -39,6 +40,8 @@ export interface Runtime {
   /** Other things to close before the connections (queue event listeners). */
   closers: Array<() => Promise<void>>;
   api?: FastifyInstance;
+  /** The /metrics listener when METRICS_PORT is set. */
+  metricsServer?: FastifyInstance;
 }
 
 export async function createRuntime(overrides: Partial<Config> = {}, log?: Logger): Promise<Runtime> {
@@ -97,10 +100,22 @@ export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<Fasti
     version: VERSION,
     publicBaseUrl: rt.cfg.publicBaseUrl,
     isClosing: () => rt.closing,
+    serveMetrics: rt.cfg.metricsPort === undefined,
+    metricsToken: rt.cfg.metricsToken,
   });
   await app.listen({ port: rt.cfg.port, host: rt.cfg.host });
   rt.api = app;
   return app;
+}
+
+/** The separate /metrics listener, when METRICS_PORT is configured. */
+export async function startMetricsListener(rt: Runtime): Promise<void> {
+  if (rt.cfg.metricsPort === undefined) return;
+  rt.metricsServer = await startMetricsServer(
+    rt.metrics,
+    { port: rt.cfg.metricsPort, host: rt.cfg.metricsHost },
+    rt.cfg.metricsToken,
+  );
 }
 
 /** One warning when a connection is lost and one line when it is back, not one per reconnect attempt. */
@@ -167,6 +182,7 @@ export async function stopRuntime(rt: Runtime, graceMs = 20_000): Promise<void> 
       );
     });
   await within(rt.api?.close() ?? Promise.resolve(), graceMs);
+  await within(rt.metricsServer?.close() ?? Promise.resolve(), 2000);
   if (!(await within(Promise.all(rt.workers.map((w) => w.close())), graceMs))) {
     rt.log.warn({ graceMs }, 'jobs still running after the grace period; leaving them to stall recovery');
     await within(Promise.all(rt.workers.map((w) => w.close(true))), 2000);

@@ -4,12 +4,13 @@
  * wait for the queues to drain, and print each patient's courses and flags — codes and counts only.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { DetectedIssue, MedicationStatement } from '@medplum/fhirtypes';
 import { readLocalToken } from './auth/tokens';
+import { REPO_ROOT } from './repo-root';
 import type { Runtime } from './runtime';
 
-export const SAMPLES_DIR = join(__dirname, '..', 'test', 'fixtures', 'seeds');
+export const SAMPLES_DIR = join(REPO_ROOT, 'test', 'fixtures', 'seeds');
 
 async function drained(rt: Runtime): Promise<boolean> {
   for (const name of ['ingest', 'assemble'] as const) {
@@ -43,6 +44,7 @@ export async function loadSamples(rt: Runtime): Promise<void> {
   for (let i = 0; i < 600 && !(await drained(rt)); i++) await new Promise((r) => setTimeout(r, 100));
   out.push('');
   const patients: string[] = [];
+  let example: string | undefined; // a patient with flags, for the curl line
   for await (const p of rt.store.patients()) patients.push(p);
   for (const patient of patients.sort()) {
     const outputs = [...(await rt.store.currentOutputs(patient)).values()].map((o) => o.resource);
@@ -50,20 +52,30 @@ export async function loadSamples(rt: Runtime): Promise<void> {
       (r): r is MedicationStatement =>
         r.resourceType === 'MedicationStatement' && r.status !== 'entered-in-error',
     );
-    const flags = outputs
-      .filter(
-        (r): r is DetectedIssue => r.resourceType === 'DetectedIssue' && r.status !== 'entered-in-error',
-      )
-      .map((f) => f.code?.coding?.[0]?.code ?? '?')
-      .sort();
-    out.push(
-      `  Patient/${patient}: ${courses.length} course(s); flags: ${flags.length ? flags.join(', ') : 'none'}`,
+    const flags = outputs.filter(
+      (r): r is DetectedIssue => r.resourceType === 'DetectedIssue' && r.status !== 'entered-in-error',
     );
+    out.push(`  Patient/${patient}: ${courses.length} course(s), ${flags.length} flag(s)`);
+    if (flags.length) example ??= patient;
+    for (const c of courses.sort((a, b) => String(a.id).localeCompare(String(b.id)))) {
+      const period = c.effectivePeriod;
+      out.push(
+        `    MedicationStatement/${c.id}  ${period?.start?.slice(0, 10) ?? '?'} → ${period?.end?.slice(0, 10) ?? 'ongoing'}  ${c.status}`,
+      );
+      const own = flags
+        .filter((f) => (f.implicated ?? []).some((i) => i.reference === `MedicationStatement/${c.id}`))
+        .map(
+          (f) =>
+            `${f.code?.coding?.[0]?.code ?? '?'}${f.severity ? ` (${f.severity})` : ''}${f.identifiedDateTime ? ` identified ${f.identifiedDateTime.slice(0, 10)}` : ''}`,
+        )
+        .sort();
+      for (const f of own) out.push(`      flag ${f}`);
+    }
   }
   process.stdout.write(
     `\nbitebridge: sample data loaded from ${files.length} bundle(s)\n${out.join('\n')}\n\n` +
-      `Try:  TOKEN=$(node -p "require('./${rt.cfg.localTokenFile}')[0].token")\n` +
-      `      curl -H "Authorization: Bearer $TOKEN" '${base}/fhir/DetectedIssue?_count=5'\n` +
+      `Try:  TOKEN=$(node -p "require('${isAbsolute(rt.cfg.localTokenFile) ? '' : './'}${rt.cfg.localTokenFile}')[0].token")\n` +
+      `      curl -H "Authorization: Bearer $TOKEN" '${base}/fhir/Patient/${example ?? 'local.pt-s000'}/DetectedIssue?_include=DetectedIssue:implicated'\n` +
       `Dashboard: ${base}/admin/queues (user: anything, password: the token)   Metrics: ${base}/metrics\n\n`,
   );
 }

@@ -19,10 +19,12 @@ import { asyncStatusRoutes } from './routes/async-status';
 import { ingestRoutes } from './routes/ingest';
 import { addResourceCapability, metadataRoutes, newCapabilities, type Capabilities } from './routes/metadata';
 import { opsRoutes } from './routes/ops';
+import { notAllowedRoutes } from './routes/not-allowed';
 import { validateRoutes } from './routes/validate';
 import { INGEST_CAPABILITY } from './routes/ingest-capability';
 import { loadFhirDefinitions } from '../validation/fhir-definitions';
 import { readRoutes } from './routes/read';
+import { storedResourceTypes } from '../search/resource-types';
 import { searchRoutes } from './routes/search';
 import { exportRoutes } from './routes/export';
 import { registryExportRoutes } from './routes/registry-export';
@@ -44,6 +46,9 @@ export interface ApiDeps {
   /** Base of the links handed out; defaults to the request's scheme and host. */
   publicBaseUrl?: string;
   isClosing?: () => boolean;
+  /** false when /metrics has its own listener (METRICS_PORT). */
+  serveMetrics?: boolean;
+  metricsToken?: string;
   /** Extra route plugins (read/search, export, $validate) registered with the same deps. */
   extraRoutes?: Array<(app: FastifyInstance, caps: Capabilities) => Promise<void>>;
 }
@@ -65,6 +70,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    if (req.grant) {
+      const statusClass = `${Math.floor(reply.statusCode / 100)}xx`;
+      deps.metrics.httpRequests.inc({ source: req.grant.source, status_class: statusClass });
+    }
   });
 
   await app.register(opsRoutes, {
@@ -72,12 +81,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     queues: deps.queues,
     metrics: deps.metrics,
     isClosing: deps.isClosing ?? (() => false),
+    serveMetrics: deps.serveMetrics,
+    metricsToken: deps.metricsToken,
   });
   await app.register(ingestRoutes, deps);
   await app.register(asyncStatusRoutes, deps);
   await app.register(adminRoutes, deps);
   caps.systemInteractions.add('transaction').add('batch');
-  for (const type of loadFhirDefinitions()) {
+  for (const type of storedResourceTypes()) {
     addResourceCapability(caps, type, INGEST_CAPABILITY);
   }
   await validateRoutes(loadFhirDefinitions())(app, caps);
@@ -87,5 +98,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(registryExportRoutes, { store: deps.store, caps });
   for (const extra of deps.extraRoutes ?? []) await extra(app, caps);
   await app.register(metadataRoutes, { caps, version: deps.version });
+  await app.register(notAllowedRoutes);
   return app;
 }

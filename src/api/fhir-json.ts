@@ -57,7 +57,62 @@ export interface FhirJsonOptions {
   depthLimit: number;
 }
 
+/** Media types some /fhir answer can have: FHIR JSON, NDJSON (bulk files), CSV (registry export). */
+const PRODUCED = [
+  'application/fhir+json',
+  'application/json',
+  'application/fhir+ndjson',
+  'application/ndjson',
+  'text/csv',
+];
+
+/**
+ * True when an Accept header admits one of the produced types (a missing header admits anything).
+ * Parsed by splitting on ',' and ';' only: no regular expression runs over the header.
+ */
+export function acceptsProduced(accept: string | undefined): boolean {
+  if (accept === undefined || accept.trim() === '') return true;
+  return accept.split(',').some((range) => {
+    const [type, ...params] = range.split(';').map((x) => x.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    if (q !== undefined && Number(q.slice(2)) === 0) return false;
+    if (type === '*/*' || type === 'application/*' || type === 'text/*') return true;
+    return PRODUCED.includes(type);
+  });
+}
+
+/** `_format` values that ask for something other than JSON (XML, Turtle). */
+function formatParamRefused(url: string): boolean {
+  const qs = url.indexOf('?');
+  if (qs < 0) return false;
+  const f = new URLSearchParams(url.slice(qs + 1)).get('_format');
+  return (
+    f !== null &&
+    ![
+      'json',
+      'application/json',
+      'application/fhir+json',
+      'ndjson',
+      'application/fhir+ndjson',
+      'application/ndjson',
+    ].includes(f.toLowerCase())
+  );
+}
+
 async function fhirJson(app: FastifyInstance, opts: FhirJsonOptions): Promise<void> {
+  // 406 before anything else (auth included): XML and other formats are not produced here.
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/fhir')) return;
+    if (acceptsProduced(req.headers.accept) && !formatParamRefused(req.url)) return;
+    return sendOutcome(
+      reply,
+      new FhirError(
+        406,
+        issue('not-supported', 'Only FHIR JSON is produced (application/fhir+json); XML is not supported'),
+      ),
+    );
+  });
+
   const secureParse = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(

@@ -34,6 +34,8 @@ export interface RegistryExportOptions {
   /** Only this source's patients (API: the token's source); all patients when absent (CLI). */
   source?: string;
   onReject?: (rowId: string, errors: string[]) => void;
+  /** Called after each patient of the source (progress). */
+  onPatient?: () => void;
 }
 
 export async function* registryCsv(
@@ -66,5 +68,6 @@ export async function* registryCsv(
           (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`),
         );
     }
+    opts.onPatient?.();
   }
 }

@@ -124,7 +124,7 @@ export async function mapItems(source: string, items: MapItem[], deps: MapDeps):
       continue;
     }
     summary[out.status]++;
-    deps.metrics.mappedResources.inc({ resource_type: resource.resourceType, outcome: out.status });
+    deps.metrics.mappedResources.inc({ source, resource_type: resource.resourceType, outcome: out.status });
     saves.push({ ...item, events: out.status === 'mapped' ? out.events : null });
     if (item.patient) patients.add(item.patient);
     for (const e of out.events) patients.add(e.patient);

@@ -7,12 +7,9 @@ import { Queue, type DefaultJobOptions, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config';
 
-export const QUEUE_NAMES = ['ingest', 'assemble', 'export', 'deliver'] as const;
-export type QueueName = (typeof QUEUE_NAMES)[number];
+import { QUEUE_NAMES, type QueueName } from './names';
 
-export function isQueueName(s: string): s is QueueName {
-  return (QUEUE_NAMES as readonly string[]).includes(s);
-}
+export { QUEUE_NAMES, isQueueName, type QueueName } from './names';
 
 export function defaultJobOptions(cfg: Config): DefaultJobOptions {
   return {

@@ -44,8 +44,14 @@ export function bodyMatches(r: Resource, c: Pick<SearchCriteria, 'codes'>): bool
   return c.codes.every((group) => group.some((t) => codings.some((cd) => tokenMatches(cd, t))));
 }
 
-export function needsBody(c: Pick<SearchCriteria, 'codes'>): boolean {
-  return !!c.codes;
+export function needsBody(c: Pick<SearchCriteria, 'codes' | 'origin'>): boolean {
+  return !!c.codes || (c.origin !== undefined && c.origin !== 'any');
+}
+
+/** Derived outputs and source resources of the same type are told apart by where they are stored. */
+export function originMatches(r: { derived?: boolean }, c: Pick<SearchCriteria, 'origin'>): boolean {
+  if (c.origin === undefined || c.origin === 'any') return true;
+  return c.origin === 'derived' ? !!r.derived : !r.derived;
 }
 
 /** Stable order: by last-updated, then key. */

@@ -7,6 +7,7 @@
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue } from '../fhir/outcome';
+import { isPatientLinked } from './resource-types';
 import { ALL_TIME, intersect, prefixedDateWindow, type Window } from './dates';
 
 export interface TokenCriterion {
@@ -28,7 +29,22 @@ export interface SearchCriteria {
   count: number;
   offset: number;
   sort: 'asc' | 'desc';
+  /**
+   * MedicationStatement and DetectedIssue only: derived outputs (courses, flags; the default), the
+   * hospitals' own resources of that type (`source`), or both (`any`). Parameter `origin`.
+   */
+  origin?: Origin;
+  /** `_summary=count`: the total only, no entries. */
+  summaryCount?: boolean;
+  /** `_elements`: top-level elements to keep (plus resourceType, id, meta). */
+  elements?: string[];
+  /** `_include=DetectedIssue:implicated`: add each flag's course. */
+  includeImplicated?: boolean;
 }
+
+export type Origin = 'derived' | 'source' | 'any';
+/** Types whose derived outputs are kept apart from the hospitals' own resources of the type. */
+export const DERIVED_TYPES = new Set(['MedicationStatement', 'DetectedIssue']);
 
 export interface ParsedSearch {
   criteria: SearchCriteria;
@@ -41,15 +57,6 @@ export interface ParsedSearch {
 export const DEFAULT_COUNT = 50;
 export const MAX_COUNT = 1000;
 
-/** Types without a patient (no `patient`/`subject` parameter). */
-const UNSCOPED_TYPES = new Set([
-  'Patient',
-  'Group',
-  'Medication',
-  'Organization',
-  'Practitioner',
-  'Location',
-]);
 /** Types whose `code` search parameter this server matches. */
 export const CODE_TYPES = new Set([
   'MedicationStatement',
@@ -64,11 +71,16 @@ export const CODE_TYPES = new Set([
 const HARMLESS = new Set(['_format', '_pretty', '_total']);
 
 export function supportedParams(type: string): string[] {
-  const p = ['_id', '_lastUpdated', '_count', '_offset', '_sort'];
-  if (!UNSCOPED_TYPES.has(type)) p.push('patient', 'subject');
+  const p = ['_id', '_lastUpdated', '_count', '_offset', '_sort', '_summary', '_elements'];
+  if (isPatientLinked(type)) p.push('patient', 'subject');
   if (CODE_TYPES.has(type)) p.push('code');
+  if (DERIVED_TYPES.has(type)) p.push('origin');
+  if (type === 'DetectedIssue') p.push('_include');
   return p;
 }
+
+/** An element name as `_elements` accepts it (top-level names only). */
+const ELEMENT_NAME = /^[a-z][A-Za-z0-9]{0,63}(\[x\])?$/;
 
 export type Query = Record<string, string | string[] | undefined>;
 
@@ -153,6 +165,34 @@ export function parseSearch(type: string, q: Query): ParsedSearch {
       invalid.push(issue('value', '_offset must be a non-negative integer', '_offset'));
     else criteria.offset = n;
   }
+  const summary = values(q, '_summary');
+  if (summary.length) {
+    if (summary.length > 1 || !['count', 'false'].includes(summary[0]))
+      invalid.push(issue('not-supported', '_summary supports only count (or false)', '_summary'));
+    else criteria.summaryCount = summary[0] === 'count';
+  }
+  const elements = values(q, '_elements');
+  if (elements.length) {
+    const bad = elements.filter((e) => !ELEMENT_NAME.test(e));
+    if (bad.length)
+      invalid.push(
+        issue('not-supported', '_elements takes top-level element names, e.g. code,status', '_elements'),
+      );
+    else criteria.elements = elements;
+  }
+  if (supported.has('_include')) {
+    const inc = values(q, '_include');
+    if (inc.some((v) => v !== 'DetectedIssue:implicated'))
+      invalid.push(issue('not-supported', '_include supports only DetectedIssue:implicated', '_include'));
+    else if (inc.length) criteria.includeImplicated = true;
+  }
+  if (supported.has('origin')) {
+    const origin = values(q, 'origin');
+    if (origin.length > 1 || (origin.length && !['derived', 'source', 'any'].includes(origin[0])))
+      invalid.push(issue('value', 'origin must be derived (the default), source or any', 'origin'));
+    else criteria.origin = (origin[0] as Origin | undefined) ?? 'derived';
+  }
+
   const sort = values(q, '_sort');
   if (sort.length) {
     if (sort.length > 1 || !['_lastUpdated', '-_lastUpdated'].includes(sort[0])) {

@@ -58,6 +58,8 @@ export interface StoredResource {
   versionId: string;
   lastUpdated: string;
   resource: Resource;
+  /** Set by getMany: a derived output (course, flag), not a source resource of the same type. */
+  derived?: boolean;
 }
 
 export interface OutputToSave {
@@ -345,9 +347,10 @@ export class Store {
         if (err) throw err;
         return v as string | null;
       });
-      const [h, b] = oh && ob ? [oh, ob] : [rh, rb];
+      const derived = !!(oh && ob);
+      const [h, b] = derived ? [oh, ob] : [rh, rb];
       if (!h || !b) return undefined;
-      return stored(key, patient, h, b);
+      return { ...stored(key, patient, h!, b!), derived };
     });
   }
 

@@ -2,8 +2,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs, UsageError } from '../../src/cli/args';
-import { COMMANDS } from '../../src/cli/commands';
+import { cli } from '../helpers/cli';
 import { startHarness, TOKENS, type Harness } from '../helpers/harness';
 import { patientBundle, post } from './export-fixtures';
 
@@ -21,11 +20,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 }, 120_000);
 
-async function run(line: string[]): Promise<{ code: number; out: string[] }> {
-  const out: string[] = [];
-  const code = await COMMANDS[line[0]].run(h.rt, parseArgs(line.slice(1)), (l) => out.push(l));
-  return { code, out };
-}
+const run = (line: string[]) => cli(h, line);
 
 const lines = (file: string) =>
   readFileSync(file, 'utf8')
@@ -60,10 +55,17 @@ test('export: every source by default, one source with --source, and an incremen
 });
 
 test('export refuses a non-empty directory and unknown options', async () => {
-  await expect(run(['export', '--out', join(dir, 'all')])).rejects.toBeInstanceOf(UsageError);
-  await expect(run(['export', '--out', join(dir, 'x'), '--sinse', '2026'])).rejects.toBeInstanceOf(
-    UsageError,
-  );
+  const notEmpty = await run(['export', '--out', join(dir, 'all')]);
+  expect(notEmpty).toMatchObject({ code: 64, connected: false });
+  expect(notEmpty.err[0]).toContain('is not empty');
+  const typo = await run(['export', '--out', join(dir, 'x'), '--sinse', '2026']);
+  expect(typo).toMatchObject({ code: 64, connected: false });
+  expect(typo.err[0]).toContain("'--sinse'");
+  const badType = await run(['export', '--out', join(dir, 'x'), '--type', 'Pateint']);
+  expect(badType).toMatchObject({ code: 64, connected: false });
+  const unknownSource = await run(['export', '--out', join(dir, 'x'), '--source', 'nosuch']);
+  expect(unknownSource.code).toBe(1);
+  expect(unknownSource.err[0]).toContain('no patient of source "nosuch"');
   expect(existsSync(join(dir, 'x'))).toBe(false);
 });
 
@@ -89,7 +91,7 @@ test('registry-export writes the CSV table', async () => {
   ].filter((o) => o.resource.resourceType === 'MedicationStatement');
   expect(rows.length - 1).toBe(courses.length);
   expect(out[out.length - 1]).toContain(`${courses.length} courses rows`);
-  await expect(run(['registry-export', '--table', 'cycles', '--out', file])).rejects.toBeInstanceOf(
-    UsageError,
-  );
+  const bad = await run(['registry-export', '--table', 'cycles', '--out', file]);
+  expect(bad).toMatchObject({ code: 64, connected: false });
+  expect(bad.err[0]).toContain('--table must be one of courses, flags');
 });

@@ -1,8 +1,8 @@
 /** The operator CLI: jobs, retry, rejects, and the registry summary over the seed cohort. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs, UsageError } from '../../src/cli/args';
-import { COMMANDS } from '../../src/cli/commands';
+import { Worker } from 'bullmq';
+import { cli } from '../helpers/cli';
 import { startHarness, TOKENS, type Harness } from '../helpers/harness';
 
 let h: Harness;
@@ -27,10 +27,11 @@ afterAll(async () => {
   await h.close();
 });
 
-async function run(...line: string[]): Promise<{ code: number; out: string }> {
-  const out: string[] = [];
-  const code = await COMMANDS[line[0]].run(h.rt, parseArgs(line.slice(1)), (l) => out.push(l));
-  return { code, out: out.join('\n') };
+async function run(
+  ...line: string[]
+): Promise<{ code: number; out: string; err: string; connected: boolean }> {
+  const r = await cli(h, line);
+  return { ...r, out: r.out.join('\n'), err: r.err.join('\n') };
 }
 
 test('summary: the registry figures over the stored cohort', async () => {
@@ -47,7 +48,13 @@ test('summary: the registry figures over the stored cohort', async () => {
   }
   const table = await run('summary');
   expect(table.out).toContain('patients');
-  expect((await run('summary', '--source', 'hospb', '--json')).out).toContain('"patients": 0');
+  const hospa = JSON.parse((await run('summary', '--source', 'hospa', '--json')).out);
+  expect(hospa.patients).toBe(6);
+  // A source without patients is a mistake (a typo), not a table of zeros.
+  const nosuch = await run('summary', '--source', 'nosuch');
+  expect(nosuch.code).toBe(1);
+  expect(nosuch.out).toBe('');
+  expect(nosuch.err).toContain('no patient of source "nosuch" in this store (sources with patients: hospa)');
 });
 
 test('jobs lists queue counts without job data; retry replays by id', async () => {
@@ -68,9 +75,51 @@ test('rejects shows the invalid resource and where it is wrong', async () => {
   expect(out).toMatch(/source=hospa entry=0 Observation\/bad .*Observation\.status/);
 });
 
-test('usage errors are UsageErrors', async () => {
-  await expect(run('jobs', '--state', 'nope')).rejects.toBeInstanceOf(UsageError);
-  await expect(run('retry', '--queue', 'nope')).rejects.toBeInstanceOf(UsageError);
-  await expect(run('retry', '--queue', 'ingest')).rejects.toBeInstanceOf(UsageError);
-  await expect(run('summary', '--bogus')).rejects.toBeInstanceOf(UsageError);
+test('usage errors: exit 64 before any connection, with the usage line', async () => {
+  for (const line of [
+    ['jobs', '--state', 'nope'],
+    ['jobs', '--count', '0'],
+    ['retry', '--queue', 'nope'],
+    ['retry', '--queue', 'ingest'],
+    ['retry', '--queue', 'ingest', '--id', 'x', '--failed'],
+    ['summary', '--bogus'],
+    ['summary', '--source', 'Not A Source'],
+    ['rejects', 'extra'],
+  ]) {
+    const r = await run(...line);
+    expect({ line, code: r.code, connected: r.connected }).toEqual({ line, code: 64, connected: false });
+    expect(r.err).toContain(`usage: bitebridge-cli ${line[0]} `);
+  }
+});
+
+test('jobs, rejects and retry --failed have --json output for scripts', async () => {
+  const jobs = JSON.parse((await run('jobs', '--json', '--state', 'completed', '--count', '2')).out);
+  expect(Object.keys(jobs).sort()).toEqual(['assemble', 'deliver', 'export', 'ingest']);
+  expect(jobs.assemble.counts.completed).toBeGreaterThan(0);
+  expect(jobs.assemble.jobs.length).toBeLessThanOrEqual(2);
+  expect(JSON.stringify(jobs)).not.toContain('resourceType');
+  const rejects = JSON.parse((await run('rejects', '--json')).out);
+  expect(rejects.find((r: any) => r.id === 'bad')).toMatchObject({
+    source: 'hospa',
+    resourceType: 'Observation',
+  });
+  // Three jobs that fail for good, on the deliver queue (which has no worker of its own yet).
+  const q = h.rt.queues.get('deliver');
+  const conn = h.rt.redis.connect();
+  const failing = new Worker(
+    'deliver',
+    async () => {
+      throw new Error('simulated');
+    },
+    { connection: conn, prefix: h.rt.queues.prefix },
+  );
+  for (const id of ['f1', 'f2', 'f3']) await q.add('noop', {}, { jobId: id, attempts: 1 });
+  while ((await q.getFailedCount()) < 3) await new Promise((r) => setTimeout(r, 50));
+  await failing.close();
+  await conn.quit();
+  const failed = await q.getFailedCount();
+  const replay = await run('retry', '--queue', 'deliver', '--failed', '--json');
+  expect(JSON.parse(replay.out)).toEqual({ queue: 'deliver', replayed: failed, failedAtStart: failed });
+  expect(await q.getFailedCount()).toBe(0);
+  await q.obliterate({ force: true });
 });

@@ -38,13 +38,13 @@ test('/metrics exposes queue depth per state, job durations and ingest counts', 
   expect(text).toMatch(
     /bitebridge_job_duration_seconds_count\{queue="ingest",name="accept",outcome="completed"\} [1-9]/,
   );
-  expect(text).toMatch(/bitebridge_ingest_entries_total\{outcome="created"\} [1-9]/);
+  expect(text).toMatch(/bitebridge_ingest_entries_total\{source="hospa",outcome="created"\} [1-9]/);
   expect(text).toMatch(/bitebridge_ingest_pending_payloads \d+/);
   expect(text).toMatch(/bitebridge_ingest_dead_letters 0/);
-  expect(text).toMatch(/bitebridge_ingest_entries_total\{outcome="unchanged"\} [1-9]/);
-  expect(text).toMatch(/bitebridge_ingest_entries_total\{outcome="invalid"\} [1-9]/);
+  expect(text).toMatch(/bitebridge_ingest_entries_total\{source="hospa",outcome="unchanged"\} [1-9]/);
+  expect(text).toMatch(/bitebridge_ingest_entries_total\{source="hospa",outcome="invalid"\} [1-9]/);
   expect(text).toMatch(
-    /bitebridge_mapped_resources_total\{resource_type="Patient",outcome="ignored"\} [1-9]/,
+    /bitebridge_mapped_resources_total\{source="hospa",resource_type="Patient",outcome="ignored"\} [1-9]/,
   );
   expect(text).not.toContain('m1'); // no ids or PHI in metrics labels
 });

@@ -2,7 +2,7 @@
  * Admin (scope `admin`): the bull-board dashboard at /admin/queues (browsers may use HTTP Basic with
  * the token as password), replay of failed jobs, and the reject log of invalid resources.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
@@ -10,6 +10,31 @@ import { FhirError, issue } from '../../fhir/outcome';
 import { isQueueName, type Queues } from '../../queue/queues';
 import type { Store } from '../../store/store';
 import { requireScope } from '../auth';
+
+/** The stylesheet link bull-board's page has to Google Fonts (the page falls back to system fonts). */
+const EXTERNAL_LINK = /<link\s+href="https:\/\/fonts\.googleapis\.com\/[^"]*"\s+rel="stylesheet"\s*\/?>/g;
+
+/**
+ * Opened as http://user:token@host/admin/queues, the page's relative fetches (its translations) carry
+ * the credentials in the URL, which browsers refuse: the page then shows raw i18n keys. Reloading the
+ * same URL without them keeps the Basic credentials the browser already holds for the realm.
+ */
+export const STRIP_URL_CREDENTIALS =
+  "<script>(function(){var u=new URL(location.href);if(u.username||u.password){u.username='';u.password='';location.replace(u.href);}})();</script>";
+
+/**
+ * bull-board's page, made to work offline and with URL credentials: no request leaves the server
+ * (CSP: self only, no external fonts), and credentials are stripped from the page URL first thing.
+ */
+function offlineDashboard(reply: FastifyReply, payload: unknown): unknown {
+  reply.header(
+    'Content-Security-Policy',
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; font-src 'self'; connect-src 'self'",
+  );
+  const type = String(reply.getHeader('content-type') ?? '');
+  if (typeof payload !== 'string' || !type.startsWith('text/html')) return payload;
+  return payload.replace(EXTERNAL_LINK, '').replace('<head>', `<head>\n    ${STRIP_URL_CREDENTIALS}`);
+}
 
 export async function adminRoutes(
   app: FastifyInstance,
@@ -19,6 +44,7 @@ export async function adminRoutes(
 
   await app.register(async (scoped) => {
     scoped.addHook('onRequest', guard);
+    scoped.addHook('onSend', async (_req, reply, payload) => offlineDashboard(reply, payload));
     const serverAdapter = new FastifyAdapter();
     createBullBoard({ queues: deps.queues.all().map((q) => new BullMQAdapter(q)), serverAdapter });
     serverAdapter.setBasePath('/admin/queues');

@@ -11,7 +11,7 @@ import type { StoredResource, Store } from '../../store/store';
 import { requireScope, sourceOf } from '../auth';
 import { FHIR_JSON } from '../fhir-json';
 import { addResourceCapability, type Capabilities } from './metadata';
-import { loadFhirDefinitions as resourceTypeNames } from '../../validation/fhir-definitions';
+import { storedResourceTypes } from '../../search/resource-types';
 
 const notFound = (type: string, id: string) =>
   new FhirError(404, issue('not-found', `${type}/${id} is not known`));
@@ -31,7 +31,7 @@ export async function readRoutes(
   deps: { store: Store; caps: Capabilities },
 ): Promise<void> {
   const auth = { onRequest: requireScope('read') };
-  for (const type of resourceTypeNames())
+  for (const type of storedResourceTypes())
     addResourceCapability(deps.caps, type, { interaction: [{ code: 'read' }] });
   for (const type of VERSIONED_OUTPUT_TYPES)
     addResourceCapability(deps.caps, type, { interaction: [{ code: 'vread' }] });

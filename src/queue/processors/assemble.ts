@@ -12,7 +12,7 @@ import type { ClinicalEvent } from '../../domain/events';
 import { isWithdrawn, withdrawn } from '../../domain/withdraw';
 import { fingerprint } from '../../ingest/canonical';
 import type { Logger } from '../../logger';
-import type { Metrics } from '../../ops/metrics';
+import { sourceLabel, type Metrics } from '../../ops/metrics';
 import type { Store } from '../../store/store';
 
 /** The pure core: one patient's events → the derived FHIR resources (courses, flags), each with an id. */
@@ -65,7 +65,8 @@ export async function processAssemble(
 
   const changed = await deps.store.saveOutputs(patient, claim, all);
   if (changed) {
-    for (const c of changed) deps.metrics.outputsSaved.inc({ resource_type: c.key.split('/')[0] });
+    for (const c of changed)
+      deps.metrics.outputsSaved.inc({ source: sourceLabel(patient), resource_type: c.key.split('/')[0] });
   }
   const result: AssembleResult = {
     patient,

@@ -71,12 +71,12 @@ export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): 
       resultTtlSeconds: deps.statusTtlSeconds,
     });
     const map = await mapItems(payload.source, accepted.toMap, deps);
-    for (const [k, n] of Object.entries(accepted.tally)) deps.metrics.ingestEntries.inc({ outcome: k }, n);
+    for (const [k, n] of Object.entries(accepted.tally)) deps.metrics.ingestEntries.inc({ source: payload.source, outcome: k }, n);
     const { toMap: _t, ...rest } = accepted;
     result = { source: payload.source, status: 200, accept: rest, map };
   } catch (err) {
     if (!(err instanceof FhirError)) throw err; // infrastructure failure: retried
-    deps.metrics.ingestEntries.inc({ outcome: 'invalid' });
+    deps.metrics.ingestEntries.inc({ source: payload.source, outcome: 'invalid' });
     result = { source: payload.source, status: err.status, outcome: err.outcome };
   }
   await deps.payloads.finish(id, statusKey, result, deps.statusTtlSeconds);

@@ -12,7 +12,7 @@ describe('parseToken', () => {
 });
 
 describe('parseSearch', () => {
-  test('defaults: first page of 50, ascending, all time, nothing unknown', () => {
+  test('defaults: first page of 50, ascending, all time, derived outputs only, nothing unknown', () => {
     const { criteria, unknown, invalid } = parseSearch('MedicationStatement', {});
     expect(criteria).toEqual({
       type: 'MedicationStatement',
@@ -20,6 +20,7 @@ describe('parseSearch', () => {
       count: 50,
       offset: 0,
       sort: 'asc',
+      origin: 'derived',
     });
     expect(unknown).toEqual([]);
     expect(invalid).toEqual([]);
