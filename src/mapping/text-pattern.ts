@@ -9,9 +9,10 @@ import { isReadableText } from './text-scan';
 export interface TextPattern {
   /** The pattern as written in the data. */
   readonly source: string;
-  test(text: string): boolean;
+  /** Text longer than maxChars (default: the mapper's cap) is not read: false / null. */
+  test(text: string, maxChars?: number): boolean;
   /** Capture groups of the first match ([0] = whole match), or null. */
-  exec(text: string): string[] | null;
+  exec(text: string, maxChars?: number): string[] | null;
 }
 
 /**
@@ -27,11 +28,11 @@ export function compileTextPattern(pattern: string): TextPattern {
   const re = RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE);
   return {
     source: pattern,
-    test(text) {
-      return typeof text === 'string' && isReadableText(text) && re.test(foldSpaces(text));
+    test(text, maxChars) {
+      return typeof text === 'string' && isReadableText(text, maxChars) && re.test(foldSpaces(text));
     },
-    exec(text) {
-      if (typeof text !== 'string' || !isReadableText(text)) return null;
+    exec(text, maxChars) {
+      if (typeof text !== 'string' || !isReadableText(text, maxChars)) return null;
       const m = re.matcher(foldSpaces(text));
       if (!m.find()) return null;
       const groups: string[] = [];
@@ -46,7 +47,7 @@ export function excluding(pattern: TextPattern, unless: TextPattern | undefined)
   if (!unless) return pattern;
   return {
     source: `${pattern.source} unless ${unless.source}`,
-    test: (text) => pattern.test(text) && !unless.test(text),
-    exec: (text) => (unless.test(text) ? null : pattern.exec(text)),
+    test: (text, maxChars) => pattern.test(text, maxChars) && !unless.test(text, maxChars),
+    exec: (text, maxChars) => (unless.test(text, maxChars) ? null : pattern.exec(text, maxChars)),
   };
 }

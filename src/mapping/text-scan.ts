@@ -8,9 +8,12 @@
 /** Longest text the mapper interprets; longer text is treated as unreadable, never partly read. */
 export const MAX_MAPPED_TEXT_CHARS = 4096;
 
-export function isReadableText(s: string): boolean {
-  return s.length <= MAX_MAPPED_TEXT_CHARS;
+export function isReadableText(s: string, maxChars = MAX_MAPPED_TEXT_CHARS): boolean {
+  return s.length <= maxChars;
 }
+
+/** Unmappable-style message for a result text past the cap. */
+export const TOO_LONG = `text longer than ${MAX_MAPPED_TEXT_CHARS} characters is not read`;
 
 const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
 const isSpace = (c: string | undefined) =>

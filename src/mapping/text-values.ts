@@ -11,6 +11,7 @@ import {
   eExponentAt,
   isDigit,
   isReadableText,
+  MAX_MAPPED_TEXT_CHARS,
   isWord,
   negativePowerAt,
   numberTokens,
@@ -90,8 +91,11 @@ const SENSITIVITY =
  * ("0.001") could be a fraction or a percent, so it is reported as 'ambiguous', never guessed.
  * Forms are tried in that order over the whole text, as a reader would: the first form found wins.
  */
-export function parseFractionText(text: string): TextFraction | 'ambiguous' | undefined {
-  if (!isReadableText(text)) return undefined;
+export function parseFractionText(
+  text: string,
+  maxChars = MAX_MAPPED_TEXT_CHARS,
+): TextFraction | 'ambiguous' | undefined {
+  if (!isReadableText(text, maxChars)) return undefined;
   const t = readableWords(text);
   const tokens = numberTokens(t);
   for (const form of [mantissaPower, eNotation, powerOnly, percent]) {
@@ -107,12 +111,15 @@ export interface MrdText {
 }
 
 /** Splits "… sensitivity 1e-5" so the limit is not read as the result. */
-export function parseMrdText(text: string): MrdText {
-  if (!isReadableText(text)) return {};
+export function parseMrdText(text: string, maxChars = MAX_MAPPED_TEXT_CHARS): MrdText {
+  if (!isReadableText(text, maxChars)) return {};
   const t = readableWords(text);
   const at = t.search(SENSITIVITY);
-  if (at < 0) return { result: parseFractionText(t) };
-  return { result: parseFractionText(t.slice(0, at)), sensitivity: parseFractionText(t.slice(at)) };
+  if (at < 0) return { result: parseFractionText(t, maxChars) };
+  return {
+    result: parseFractionText(t.slice(0, at), maxChars),
+    sensitivity: parseFractionText(t.slice(at), maxChars),
+  };
 }
 
 // These read text whose whitespace runs were collapsed to one space (readableWords), so a ` ?` never
@@ -139,9 +146,9 @@ export interface Cd19Text {
 }
 
 /** What a text says about CD19: direct forms ("CD19 dim", "CD19-") and lists ("positive for CD10, CD19"). */
-export function readCd19Text(text: string): Cd19Text {
+export function readCd19Text(text: string, maxChars = MAX_MAPPED_TEXT_CHARS): Cd19Text {
   const levels = new Set<Cd19Level>();
-  if (!isReadableText(text)) return { mentionsCd19: false, levels };
+  if (!isReadableText(text, maxChars)) return { mentionsCd19: false, levels };
   const t = readableWords(text);
   const pct = percentToken(t, numberTokens(t));
   const percent = pct ? Number(pct.text) : undefined;
@@ -170,8 +177,8 @@ export function resolveCd19Levels(levels: Set<Cd19Level>): Cd19Level | 'conflict
 }
 
 /** CNS1/CNS2/CNS3 (sub-classes a–c read as their class) from a CSF result text. */
-export function readCnsStatus(text: string): 1 | 2 | 3 | undefined {
-  if (!isReadableText(text)) return undefined;
+export function readCnsStatus(text: string, maxChars = MAX_MAPPED_TEXT_CHARS): 1 | 2 | 3 | undefined {
+  if (!isReadableText(text, maxChars)) return undefined;
   const m = /\bcns ?-? ?([123])[a-c]?\b/.exec(readableWords(text));
   return m ? (Number(m[1]) as 1 | 2 | 3) : undefined;
 }
