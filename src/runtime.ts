@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './logger';
 import { Metrics } from './ops/metrics';
 import { isRedisUnavailable, openRedis, type RedisHandle } from './redis';
 import { Queues, workerOptions, type QueueName } from './queue/queues';
+import { RejectLog } from './store/reject-log';
 import { Store } from './store/store';
 
 export const VERSION = '0.1.0';
@@ -25,6 +26,7 @@ export interface Runtime {
   store: Store;
   queues: Queues;
   metrics: Metrics;
+  rejects: RejectLog;
   clinical: Clinical;
   closing: boolean;
   workers: Worker[];
@@ -52,6 +54,11 @@ export async function createRuntime(overrides: Partial<Config> = {}, log?: Logge
     store,
     queues,
     metrics: new Metrics(queues),
+    rejects: new RejectLog(conn, cfg.keyPrefix, {
+      perRequest: cfg.rejectsPerRequest,
+      perSource: cfg.rejectsPerSource,
+      resourceChars: cfg.rejectResourceChars,
+    }),
     clinical,
     closing: false,
     workers: [],
@@ -69,6 +76,21 @@ export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<Fasti
     validate: rt.clinical.validate,
     bodyLimit: rt.cfg.bodyLimit,
     depthLimit: rt.cfg.jsonDepthLimit,
+    jsonLimits: {
+      maxBundleEntries: rt.cfg.maxBundleEntries,
+      maxArrayLength: rt.cfg.maxArrayLength,
+      maxStringLength: rt.cfg.maxStringLength,
+    },
+    httpLimits: {
+      headersTimeoutMs: rt.cfg.headersTimeoutMs,
+      requestTimeoutMs: rt.cfg.requestTimeoutMs,
+      keepAliveTimeoutMs: rt.cfg.keepAliveTimeoutMs,
+      maxRequestsPerSocket: rt.cfg.maxRequestsPerSocket,
+      maxConnections: rt.cfg.maxConnections,
+      maxHeaderBytes: rt.cfg.maxHeaderBytes,
+      maxEventLoopDelayMs: rt.cfg.maxEventLoopDelayMs,
+    },
+    rejects: rt.rejects,
     version: VERSION,
     publicBaseUrl: rt.cfg.publicBaseUrl,
     isClosing: () => rt.closing,

@@ -5,6 +5,7 @@
  * entry rejects the whole request (400) and nothing is stored. Invalid resources go to the reject log.
  */
 import type { OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { RejectLog } from '../store/reject-log';
 import type { Store } from '../store/store';
 import { FhirError, hasErrors, issue, outcomeOf } from '../fhir/outcome';
 import { parsePayload, type BundleKind } from './entries';
@@ -61,7 +62,7 @@ function unchangedOutcome(contentDiffers: boolean) {
 export async function acceptPayload(
   body: unknown,
   source: string,
-  deps: { store: Store; validate: EntryValidator; jobId?: string },
+  deps: { store: Store; validate: EntryValidator; jobId?: string; rejects?: RejectLog },
 ): Promise<AcceptResult> {
   const parsed = parsePayload(body);
   const issues = new Map(parsed.entryIssues);
@@ -91,13 +92,19 @@ export async function acceptPayload(
   });
 
   const invalid = [...issues.entries()].filter(([, list]) => hasErrors(list));
-  for (const [index, list] of invalid) {
-    const resource =
-      parsed.kind === 'single'
-        ? body
-        : ((body as { entry?: Array<{ resource?: unknown }> }).entry?.[index]?.resource ?? null);
-    await deps.store.recordReject({ source, jobId: deps.jobId, index, resource, outcome: outcomeOf(list) });
-  }
+  const rejectLog = deps.rejects ?? new RejectLog(deps.store.redis, deps.store.keys.prefix);
+  await rejectLog.recordRejects(
+    source,
+    invalid.map(([index, list]) => ({
+      index,
+      resource:
+        parsed.kind === 'single'
+          ? body
+          : ((body as { entry?: Array<{ resource?: unknown }> }).entry?.[index]?.resource ?? null),
+      outcome: outcomeOf(list),
+    })),
+    { jobId: deps.jobId },
+  );
   if (invalid.length && (parsed.kind === 'transaction' || parsed.kind === 'single')) {
     // Nothing of a rejected transaction is stored; a single resource is a transaction of one.
     throw new FhirError(

@@ -13,6 +13,7 @@ import { sha256, stableStringify } from '../../ingest/canonical';
 import { FhirError, issue } from '../../fhir/outcome';
 import type { Metrics } from '../../ops/metrics';
 import type { Queues } from '../../queue/queues';
+import type { RejectLog } from '../../store/reject-log';
 import type { Store } from '../../store/store';
 import { requireScope, sourceOf } from '../auth';
 import { FHIR_JSON } from '../fhir-json';
@@ -24,6 +25,7 @@ export interface IngestRouteDeps {
   queues: Queues;
   validate: EntryValidator;
   metrics: Metrics;
+  rejects?: RejectLog;
 }
 
 function responseBundle(result: AcceptResult): Bundle {
@@ -82,7 +84,11 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     }
     let result: AcceptResult;
     try {
-      result = await acceptPayload(body, source, { store: deps.store, validate: deps.validate });
+      result = await acceptPayload(body, source, {
+        store: deps.store,
+        validate: deps.validate,
+        rejects: deps.rejects,
+      });
     } catch (err) {
       if (err instanceof FhirError) deps.metrics.ingestEntries.inc({ outcome: 'invalid' });
       throw err;

@@ -86,7 +86,7 @@ export async function rejectsCommand(rt: Runtime, args: Args, print: (l: string)
     resource?: { resourceType?: string; id?: string };
     outcome?: OperationOutcome;
   };
-  for (const r of (await rt.store.listRejects(count(args, 20))) as Reject[]) {
+  for (const r of (await rt.rejects.list(count(args, 20))) as Reject[]) {
     const issues = (r.outcome?.issue ?? []).map((i) => `${i.expression?.[0] ?? '-'}: ${i.diagnostics}`);
     print(
       `${r.at} source=${r.source} entry=${r.index} ${r.resource?.resourceType ?? '?'}/${r.resource?.id ?? '-'}  ${issues.join(' | ')}`,

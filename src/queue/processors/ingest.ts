@@ -12,6 +12,7 @@ import { FhirError } from '../../fhir/outcome';
 import { belongsTo } from '../../identity';
 import type { Logger } from '../../logger';
 import type { Metrics } from '../../ops/metrics';
+import type { RejectLog } from '../../store/reject-log';
 import type { Store } from '../../store/store';
 import type { Queues } from '../queues';
 
@@ -36,6 +37,7 @@ export interface IngestDeps {
   log: Logger;
   metrics: Metrics;
   statusTtlSeconds: number;
+  rejects?: RejectLog;
 }
 
 export interface AcceptJobData {
@@ -171,6 +173,7 @@ export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): 
       store: deps.store,
       validate: deps.validate,
       jobId: job.id,
+      rejects: deps.rejects,
     });
     for (const [k, n] of Object.entries(accepted.tally)) deps.metrics.ingestEntries.inc({ outcome: k }, n);
     const map = await mapItems(job.data.source, accepted.toMap, deps);
