@@ -2,6 +2,9 @@
  * Process configuration, read once from the environment. Every knob is documented in README.md
  * ("Configuration"); defaults make `npm start` work on a laptop with nothing set.
  */
+import { DEFAULT_JSON_LIMITS } from './ingest/json-limits';
+import { DEFAULT_REJECT_LIMITS } from './store/reject-log';
+
 export interface Config {
   port: number;
   host: string;
@@ -13,6 +16,27 @@ export interface Config {
   bodyLimit: number;
   /** Max JSON nesting depth accepted at the edge. */
   jsonDepthLimit: number;
+  /** Other per-request structural bounds checked at the edge (src/ingest/json-limits.ts). */
+  maxBundleEntries: number;
+  maxArrayLength: number;
+  maxStringLength: number;
+  /** Slow clients: time to receive all headers, and the whole request (headers + body). */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Idle keep-alive connections are closed after this. */
+  keepAliveTimeoutMs: number;
+  maxRequestsPerSocket: number;
+  /** Open connections the API accepts at once; more are refused at connect. */
+  maxConnections: number;
+  /** Request line + headers, bytes; more is answered 431. */
+  maxHeaderBytes: number;
+  /** Event-loop delay above which requests are answered 503 (0 = off). */
+  maxEventLoopDelayMs: number;
+  /** Reject log: records kept per request, and per source (oldest dropped first). */
+  rejectsPerRequest: number;
+  rejectsPerSource: number;
+  /** Largest resource copied into a reject record, in characters of JSON; bigger ones are summarised. */
+  rejectResourceChars: number;
   tokensJson?: string;
   tokensFile?: string;
   /** Where a generated local token is kept between runs when no tokens are configured. */
@@ -61,7 +85,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisEmbedded: s('REDIS_EMBEDDED') === 'never' ? 'never' : 'auto',
     keyPrefix: prefix,
     bodyLimit: int('BODY_LIMIT_BYTES', 10 * 1024 * 1024),
-    jsonDepthLimit: int('JSON_DEPTH_LIMIT', 64),
+    jsonDepthLimit: int('JSON_DEPTH_LIMIT', DEFAULT_JSON_LIMITS.maxDepth),
+    maxBundleEntries: int('MAX_BUNDLE_ENTRIES', DEFAULT_JSON_LIMITS.maxBundleEntries),
+    maxArrayLength: int('MAX_ARRAY_LENGTH', DEFAULT_JSON_LIMITS.maxArrayLength),
+    maxStringLength: int('MAX_STRING_LENGTH', DEFAULT_JSON_LIMITS.maxStringLength),
+    headersTimeoutMs: int('HEADERS_TIMEOUT_MS', 10_000),
+    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 30_000),
+    keepAliveTimeoutMs: int('KEEP_ALIVE_TIMEOUT_MS', 5_000),
+    maxRequestsPerSocket: int('MAX_REQUESTS_PER_SOCKET', 1000),
+    maxConnections: int('MAX_CONNECTIONS', 512),
+    maxHeaderBytes: int('MAX_HEADER_BYTES', 16 * 1024),
+    maxEventLoopDelayMs: int('MAX_EVENT_LOOP_DELAY_MS', 2_000),
+    rejectsPerRequest: int('REJECTS_PER_REQUEST', DEFAULT_REJECT_LIMITS.perRequest),
+    rejectsPerSource: int('REJECTS_PER_SOURCE', DEFAULT_REJECT_LIMITS.perSource),
+    rejectResourceChars: int('REJECT_RESOURCE_CHARS', DEFAULT_REJECT_LIMITS.resourceChars),
     tokensJson: s('BITEBRIDGE_TOKENS'),
     tokensFile: s('BITEBRIDGE_TOKENS_FILE'),
     localTokenFile: s('LOCAL_TOKEN_FILE') ?? 'var/local-token.json',

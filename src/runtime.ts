@@ -14,6 +14,7 @@ import { Metrics } from './ops/metrics';
 import { startMetricsServer } from './api/routes/ops';
 import { isRedisUnavailable, openRedis, type RedisHandle } from './redis';
 import { Queues, workerOptions, type QueueName } from './queue/queues';
+import { RejectLog } from './store/reject-log';
 import { Store } from './store/store';
 import { PayloadLog } from './store/payloads';
 import { DeadLetters } from './store/dead-letters';
@@ -32,6 +33,7 @@ export interface Runtime {
   deadLetters: DeadLetters;
   queues: Queues;
   metrics: Metrics;
+  rejects: RejectLog;
   clinical: Clinical;
   closing: boolean;
   workers: Worker[];
@@ -69,6 +71,11 @@ export async function createRuntime(overrides: Partial<Config> = {}, log?: Logge
     deadLetters,
     queues,
     metrics,
+    rejects: new RejectLog(conn, cfg.keyPrefix, {
+      perRequest: cfg.rejectsPerRequest,
+      perSource: cfg.rejectsPerSource,
+      resourceChars: cfg.rejectResourceChars,
+    }),
     clinical,
     closing: false,
     workers: [],
@@ -97,6 +104,21 @@ export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<Fasti
     validate: rt.clinical.validate,
     bodyLimit: rt.cfg.bodyLimit,
     depthLimit: rt.cfg.jsonDepthLimit,
+    jsonLimits: {
+      maxBundleEntries: rt.cfg.maxBundleEntries,
+      maxArrayLength: rt.cfg.maxArrayLength,
+      maxStringLength: rt.cfg.maxStringLength,
+    },
+    httpLimits: {
+      headersTimeoutMs: rt.cfg.headersTimeoutMs,
+      requestTimeoutMs: rt.cfg.requestTimeoutMs,
+      keepAliveTimeoutMs: rt.cfg.keepAliveTimeoutMs,
+      maxRequestsPerSocket: rt.cfg.maxRequestsPerSocket,
+      maxConnections: rt.cfg.maxConnections,
+      maxHeaderBytes: rt.cfg.maxHeaderBytes,
+      maxEventLoopDelayMs: rt.cfg.maxEventLoopDelayMs,
+    },
+    rejects: rt.rejects,
     version: VERSION,
     publicBaseUrl: rt.cfg.publicBaseUrl,
     isClosing: () => rt.closing,
@@ -181,8 +203,27 @@ export async function stopRuntime(rt: Runtime, graceMs = 20_000): Promise<void> 
         () => (clearTimeout(t), resolve(true)),
       );
     });
-  await within(rt.api?.close() ?? Promise.resolve(), graceMs);
+  // A PING, not the connection status: ioredis may not have noticed yet that Redis went away.
+  const answers = rt.conn.ping().then(
+    () => true,
+    () => false,
+  );
+  const redisUp = await Promise.race([answers, new Promise<boolean>((r) => setTimeout(r, 1000, false))]);
+  await within(rt.api?.close() ?? Promise.resolve(), redisUp ? graceMs : 2000);
   await within(rt.metricsServer?.close() ?? Promise.resolve(), 2000);
+  if (!redisUp) {
+    // Redis is down: no job can finish or hand itself back, and every close would wait on a
+    // connection that is not there. Stop at once, with one line instead of a stack per connection.
+    rt.log.warn(
+      { workers: rt.workers.length },
+      'Redis unavailable at shutdown; jobs in flight are left to stall recovery',
+    );
+    for (const c of [rt.conn, ...rt.connections]) c.disconnect();
+    await within(Promise.all(rt.workers.map((w) => w.close(true))), 1000);
+    await within(rt.queues.close(), 1000);
+    await rt.redis.embedded?.stop();
+    return;
+  }
   if (!(await within(Promise.all(rt.workers.map((w) => w.close())), graceMs))) {
     rt.log.warn({ graceMs }, 'jobs still running after the grace period; leaving them to stall recovery');
     await within(Promise.all(rt.workers.map((w) => w.close(true))), 2000);

@@ -20,6 +20,7 @@ export function ingestWorker(rt: Runtime) {
     log: rt.log,
     metrics: rt.metrics,
     statusTtlSeconds: rt.cfg.keepCompletedSeconds,
+    rejects: rt.rejects,
   };
   const w = startWorker(rt, 'ingest', async (job: Job) => {
     if (job.name === 'accept') return processAccept(job, deps);

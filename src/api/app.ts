@@ -14,6 +14,16 @@ import type { Store } from '../store/store';
 import { authPlugin } from './auth';
 import { setPublicBaseUrl } from './base-url';
 import { fhirJsonPlugin } from './fhir-json';
+import {
+  accessLog,
+  boundConnections,
+  DEFAULT_HTTP_LIMITS,
+  registerBackPressure,
+  serverOptions,
+  type HttpLimits,
+} from './edge';
+import type { JsonLimits } from '../ingest/json-limits';
+import type { RejectLog } from '../store/reject-log';
 import { adminRoutes } from './routes/admin';
 import { asyncStatusRoutes } from './routes/async-status';
 import { ingestRoutes } from './routes/ingest';
@@ -42,6 +52,12 @@ export interface ApiDeps {
   validate: EntryValidator;
   bodyLimit: number;
   depthLimit: number;
+  /** Entries, array and string bounds (defaults in json-limits.ts). */
+  jsonLimits?: Partial<Omit<JsonLimits, 'maxDepth'>>;
+  /** Timeouts and connection bounds against slow clients (defaults in edge.ts). */
+  httpLimits?: Partial<HttpLimits>;
+  /** Where invalid resources are recorded; defaults to one on the store's Redis with default caps. */
+  rejects?: RejectLog;
   version: string;
   /** Base of the links handed out; defaults to the request's scheme and host. */
   publicBaseUrl?: string;
@@ -54,7 +70,9 @@ export interface ApiDeps {
 }
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const httpLimits = { ...DEFAULT_HTTP_LIMITS, ...deps.httpLimits };
   const app: FastifyInstance = Fastify({
+    ...serverOptions(httpLimits, deps.log),
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
@@ -62,7 +80,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   setPublicBaseUrl(app, deps.publicBaseUrl);
   const caps = newCapabilities();
-  await app.register(fhirJsonPlugin, { bodyLimit: deps.bodyLimit, depthLimit: deps.depthLimit });
+  boundConnections(app, httpLimits);
+  accessLog(app);
+  await app.register(fhirJsonPlugin, {
+    bodyLimit: deps.bodyLimit,
+    depthLimit: deps.depthLimit,
+    limits: deps.jsonLimits,
+  });
+  await registerBackPressure(app, httpLimits);
   await app.register(authPlugin, { tokens: deps.tokens });
 
   app.addHook('onResponse', async (req, reply) => {

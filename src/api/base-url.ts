@@ -12,7 +12,14 @@ declare module 'fastify' {
 }
 
 export function setPublicBaseUrl(app: FastifyInstance, url: string | undefined): void {
-  app.decorate('publicBaseUrl', url ? url.replace(/\/+$/, '') : undefined);
+  app.decorate('publicBaseUrl', url ? trimTrailingSlashes(url) : undefined);
+}
+
+/** A scan, not `/\/+$/` (which backtracks quadratically on a long run of slashes). */
+function trimTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url[end - 1] === '/') end--;
+  return url.slice(0, end);
 }
 
 export function baseUrl(req: FastifyRequest): string {

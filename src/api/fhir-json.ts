@@ -7,7 +7,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { FhirError, issue } from '../fhir/outcome';
-import { jsonDepth } from '../ingest/json-limits';
+import { DEFAULT_JSON_LIMITS, findLimitBreach, limitError, type JsonLimits } from '../ingest/json-limits';
 import { isRedisUnavailable } from '../redis';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -22,7 +22,7 @@ const FASTIFY_ERRORS: Record<string, [number, Parameters<typeof issue>[0], strin
     'not-supported',
     'Unsupported Content-Type: send application/fhir+json or application/json',
   ],
-  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'too-costly', 'Request body exceeds the size limit'],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'too-costly', 'Request body exceeds the size limit (BODY_LIMIT_BYTES)'],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'structure', 'Empty JSON body'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'structure', 'Content-Length does not match the body'],
   FST_ERR_CTP_EMPTY_TYPE: [415, 'not-supported', 'Missing Content-Type'],
@@ -55,6 +55,8 @@ export function toFhirError(err: FastifyError | Error): FhirError {
 export interface FhirJsonOptions {
   bodyLimit: number;
   depthLimit: number;
+  /** Entries, array, string limits; depth comes from depthLimit. */
+  limits?: Partial<Omit<JsonLimits, 'maxDepth'>>;
 }
 
 /** Media types some /fhir answer can have: FHIR JSON, NDJSON (bulk files), CSV (registry export). */
@@ -113,6 +115,7 @@ async function fhirJson(app: FastifyInstance, opts: FhirJsonOptions): Promise<vo
     );
   });
 
+  const limits: JsonLimits = { ...DEFAULT_JSON_LIMITS, ...opts.limits, maxDepth: opts.depthLimit };
   const secureParse = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
@@ -134,11 +137,8 @@ async function fhirJson(app: FastifyInstance, opts: FhirJsonOptions): Promise<vo
             ),
           );
         }
-        if (jsonDepth(value, opts.depthLimit) > opts.depthLimit) {
-          return done(
-            new FhirError(400, issue('too-costly', `JSON nesting deeper than ${opts.depthLimit} levels`)),
-          );
-        }
+        const breach = findLimitBreach(value, limits);
+        if (breach) return done(limitError(breach));
         done(null, value);
       });
     },

@@ -6,6 +6,7 @@
  * Re-running it for the same payload id returns the first run's answer (the store keeps it).
  */
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { RejectLog } from '../store/reject-log';
 import type { AppliedEntry, EntryConditions, Store } from '../store/store';
 import { FhirError, hasErrors, outcomeOf } from '../fhir/outcome';
 import { identifierTokens, parseConditions, type RawConditions } from './conditions';
@@ -43,6 +44,8 @@ export interface AcceptDeps {
   /** Conditions of a single-resource request (its HTTP headers). */
   conditions?: RawConditions;
   resultTtlSeconds: number;
+  /** Per-source capped reject log (one round trip per request); default caps when absent. */
+  rejects?: RejectLog;
 }
 
 /** Validation is the CPU-heavy step: yield between slices so lock renewals and I/O keep running. */
@@ -76,19 +79,17 @@ export async function acceptPayload(body: unknown, source: string, deps: AcceptD
   }
 
   const invalid = [...issues.entries()].filter(([, list]) => hasErrors(list));
-  await Promise.all(
-    invalid.map(([index, list]) => {
-      const resource = single
+  const rejectLog = deps.rejects ?? new RejectLog(deps.store.redis, deps.store.keys.prefix);
+  await rejectLog.recordRejects(
+    source,
+    invalid.map(([index, list]) => ({
+      index,
+      resource: single
         ? body
-        : ((body as { entry?: Array<{ resource?: unknown }> }).entry?.[index]?.resource ?? null);
-      return deps.store.recordReject({
-        source,
-        jobId: deps.payloadId,
-        index,
-        resource,
-        outcome: outcomeOf(list),
-      });
-    }),
+        : ((body as { entry?: Array<{ resource?: unknown }> }).entry?.[index]?.resource ?? null),
+      outcome: outcomeOf(list),
+    })),
+    { jobId: deps.payloadId },
   );
   if (invalid.length && (parsed.kind === 'transaction' || single)) {
     // Nothing of a rejected transaction is stored; a single resource is a transaction of one.

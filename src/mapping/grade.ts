@@ -1,5 +1,6 @@
 /** Toxicity grade (1–5) from a grade extension (URL matched by data: gradeExtensionUrlPattern). */
 import type { Extension } from '@medplum/fhirtypes';
+import type { TextPattern } from './text-pattern';
 
 function gradeOf(v: unknown): number | undefined {
   const n =
@@ -7,7 +8,10 @@ function gradeOf(v: unknown): number | undefined {
   return Number.isInteger(n) && n >= 1 && n <= 5 ? n : undefined;
 }
 
-export function gradeFromExtensions(extensions: Extension[] | undefined, url: RegExp): number | undefined {
+export function gradeFromExtensions(
+  extensions: Extension[] | undefined,
+  url: TextPattern,
+): number | undefined {
   for (const e of Array.isArray(extensions) ? extensions : []) {
     if (typeof e?.url !== 'string' || !url.test(e.url)) continue;
     const cc = e.valueCodeableConcept;

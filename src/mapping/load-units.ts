@@ -1,6 +1,7 @@
 /** Builds the indexed unit rules from mappings/units.json (already schema-checked). */
 import { normUnit } from './keys';
 import type { FactorTable, UnitRules } from './types';
+import { compileTextPattern } from './text-pattern';
 
 type Raw = Record<string, unknown>;
 
@@ -23,11 +24,11 @@ const unitSet = (units: string[]) => new Set(units.map(normUnit));
 export function buildUnitRules(u: Raw, file: string, problems: string[]): UnitRules {
   const table = (name: string) => factorTable(u[name], `${file}: ${name}`, problems);
   const mrd = u.mrdFraction as { powerOfTenUnit: string };
-  let powerOfTenUnit = /^$/;
+  let powerOfTenUnit = compileTextPattern('^$');
   try {
-    powerOfTenUnit = new RegExp(mrd.powerOfTenUnit, 'i');
+    powerOfTenUnit = compileTextPattern(mrd.powerOfTenUnit);
   } catch {
-    problems.push(`${file}: mrdFraction.powerOfTenUnit is not a valid regular expression`);
+    problems.push(`${file}: mrdFraction.powerOfTenUnit is not a valid linear-time (RE2) regular expression`);
   }
   const temperature = u.temperature as { celsius: string[]; fahrenheit: string[] };
   const celsius = unitSet(temperature.celsius);

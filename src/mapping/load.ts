@@ -10,6 +10,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import type { OxygenSupportLevel } from '../domain/events';
 import { codingKey } from './keys';
 import { buildUnitRules } from './load-units';
+import { compileTextPattern, excluding, type TextPattern } from './text-pattern';
 import {
   CONCEPT_IDS,
   type ConceptAttributes,
@@ -61,11 +62,13 @@ function readJson(path: string, problems: string[]): unknown {
   }
 }
 
-function compile(pattern: string, where: string, problems: string[]): RegExp | undefined {
+function compile(pattern: string, where: string, problems: string[]): TextPattern | undefined {
   try {
-    return new RegExp(pattern, 'i');
-  } catch {
-    problems.push(`${where}: bad regular expression ${JSON.stringify(pattern)}`);
+    return compileTextPattern(pattern);
+  } catch (e) {
+    problems.push(
+      `${where}: bad regular expression ${JSON.stringify(pattern)} (RE2 syntax, linear-time): ${(e as Error).message}`,
+    );
     return undefined;
   }
 }
@@ -142,13 +145,16 @@ export function loadMappings(dir: string): MappingSet {
       codings.set(k, { concept: id, attributes, verified: (cd.verified as boolean | undefined) ?? verified });
     }
     for (const [j, t] of ((def.text as Raw[] | undefined) ?? []).entries()) {
-      const regex = compile(t.pattern as string, `${where}.text[${j}]`, problems);
+      const unless =
+        typeof t.unless === 'string' ? compile(t.unless, `${where}.text[${j}].unless`, problems) : undefined;
+      const matched = compile(t.pattern as string, `${where}.text[${j}]`, problems);
+      const regex = matched && excluding(matched, unless);
       const attributes = readAttributes(id, t.attributes as Raw, `${where}.text[${j}]`, problems);
       if (regex)
         textRules.push({ concept: id, regex, attributes, verified: (t.verified as boolean) ?? verified });
     }
   }
-  const levelQualifiers: { regex: RegExp; level: OxygenSupportLevel }[] = [];
+  const levelQualifiers: { regex: TextPattern; level: OxygenSupportLevel }[] = [];
   for (const [i, q] of ((c.levelQualifiers as Raw[] | undefined) ?? []).entries()) {
     const regex = compile(q.pattern as string, `${conceptsFile}: levelQualifiers[${i}]`, problems);
     if (regex) levelQualifiers.push({ regex, level: q.level as OxygenSupportLevel });
@@ -158,7 +164,7 @@ export function loadMappings(dir: string): MappingSet {
       (c.gradeExtensionUrlPattern as string) ?? '-grade$',
       `${conceptsFile}: gradeExtensionUrlPattern`,
       problems,
-    ) ?? /-grade$/i;
+    ) ?? compileTextPattern('-grade$');
 
   const units = buildUnitRules(unitsRaw as Raw, unitsFile, problems);
   const sources = loadSources(dir, ajv, schemaDir, key, problems);

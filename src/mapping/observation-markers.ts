@@ -6,6 +6,7 @@ import type { Cd19Level, Comparator } from '../domain/events';
 import { conceptSet, matchConcept, matchTexts, textsOf, type ConceptMatch } from './concepts';
 import type { ObservationEnv, ObservationUnit } from './observation-env';
 import { Unmappable } from './result';
+import { isReadableText, TOO_LONG } from './text-scan';
 import { parseMrdText, readCd19Text, resolveCd19Levels, type TextFraction } from './text-values';
 import { shownUnit } from './keys';
 import { factorFor, readNumeric, tidy } from './units';
@@ -53,6 +54,7 @@ export function mapMrd(env: ObservationEnv, u: ObservationUnit): void {
   let result = mrdFromQuantity(env, u);
   let sensitivity: number | undefined;
   for (const t of texts) {
+    if (!isReadableText(t)) throw new Unmappable(`${u.path}.value[x]`, `MRD: ${TOO_LONG}`);
     const parsed = parseMrdText(t);
     if (parsed.result === 'ambiguous' || parsed.sensitivity === 'ambiguous') {
       throw new Unmappable(
@@ -105,6 +107,7 @@ export function mapCd19(env: ObservationEnv, u: ObservationUnit): void {
   if (h.valueCodeableConcept)
     levels = levelFromMatches(matchConcept(h.valueCodeableConcept, CD19_VALUES, env.scope));
   for (const t of typeof h.valueString === 'string' ? [h.valueString] : []) {
+    if (!isReadableText(t)) throw new Unmappable(`${u.path}.valueString`, `CD19: ${TOO_LONG}`);
     const read = readCd19Text(t);
     percent ??= read.percent;
     const stated = read.mentionsCd19
@@ -138,6 +141,7 @@ export function mapPanelText(env: ObservationEnv, u: ObservationUnit): void {
     ...textsOf(h.valueCodeableConcept),
   ];
   for (const t of texts) {
+    if (!isReadableText(t)) throw new Unmappable(`${u.path}.value[x]`, `Panel result: ${TOO_LONG}`);
     const read = readCd19Text(t);
     if (!read.mentionsCd19) continue;
     const level = resolveCd19Levels(read.levels);

@@ -6,40 +6,103 @@
  */
 import type { Cd19Level, Comparator } from '../domain/events';
 import { normaliseNumberText } from './units';
+import {
+  comparatorBefore,
+  eExponentAt,
+  isDigit,
+  isReadableText,
+  MAX_MAPPED_TEXT_CHARS,
+  isWord,
+  negativePowerAt,
+  numberTokens,
+  skipSpaces,
+  type NumberToken,
+} from './text-scan';
 
 export interface TextFraction {
   fraction: number;
   comparator?: Comparator;
 }
 
-const CMP = '(<=|>=|<|>)?\\s*';
-const NUM = '(\\d+(?:\\.\\d+)?)';
-const MANTISSA_POWER = new RegExp(`${CMP}${NUM}\\s*[x*·]\\s*10\\s*(?:\\^|\\*\\*|\\*)?\\s*(-\\s*\\d+)`);
-const E_NOTATION = new RegExp(`${CMP}${NUM}\\s*e\\s*([-+]?\\d+)`);
-const POWER_ONLY = new RegExp(`${CMP}(?<![\\d.])10\\s*(?:\\^|\\*\\*|\\*)?\\s*(-\\s*\\d+)`);
-const PERCENT = new RegExp(`${CMP}${NUM}\\s*%`);
-const BARE = new RegExp(`${CMP}(?<![\\w.])${NUM}(?![\\w.])`);
+/** Lower case, number forms normalised, every whitespace run (Unicode spaces included) one space. */
+function readableWords(text: string): string {
+  return normaliseNumberText(text).replace(/\s+/g, ' ');
+}
+
+type Form = (t: string, tokens: NumberToken[]) => TextFraction | undefined;
+
+const fraction = (value: number, comparator: Comparator | undefined): TextFraction =>
+  comparator ? { fraction: value, comparator } : { fraction: value };
+
+/** "1.2 x 10^-3", "3*10**-4": a mantissa times a negative power of ten. */
+const mantissaPower: Form = (t, tokens) => {
+  for (const n of tokens) {
+    let j = skipSpaces(t, n.end);
+    if (t[j] !== 'x' && t[j] !== '*' && t[j] !== '·') continue;
+    j = skipSpaces(t, j + 1);
+    if (!t.startsWith('10', j)) continue;
+    const p = negativePowerAt(t, j + 2);
+    if (p) return fraction(Number(n.text) * 10 ** p.exponent, comparatorBefore(t, n.start));
+  }
+  return undefined;
+};
+
+/** "1e-4", "2.5 e-3". */
+const eNotation: Form = (t, tokens) => {
+  for (const n of tokens) {
+    const e = eExponentAt(t, n.end);
+    if (e !== undefined) return fraction(Number(n.text) * 10 ** e, comparatorBefore(t, n.start));
+  }
+  return undefined;
+};
+
+/** "10^-5" on its own (not the tail of "2.10^-5"). */
+const powerOnly: Form = (t) => {
+  for (let i = t.indexOf('10'); i >= 0; i = t.indexOf('10', i + 1)) {
+    if (isDigit(t[i - 1]) || t[i - 1] === '.') continue;
+    const p = negativePowerAt(t, i + 2);
+    if (p) return fraction(10 ** p.exponent, comparatorBefore(t, i));
+  }
+  return undefined;
+};
+
+/** The first number written as a percentage ("0.01 %"), with its token. */
+function percentToken(t: string, tokens: NumberToken[]): NumberToken | undefined {
+  return tokens.find((n) => t[skipSpaces(t, n.end)] === '%');
+}
+
+const percent: Form = (t, tokens) => {
+  const n = percentToken(t, tokens);
+  return n ? fraction(Number(n.text) / 100, comparatorBefore(t, n.start)) : undefined;
+};
+
+/** A number standing alone ("0.001"), not part of a word, code or dotted version. */
+const hasBareNumber = (t: string, tokens: NumberToken[]) =>
+  tokens.some(
+    (n) => !isWord(t[n.start - 1]) && t[n.start - 1] !== '.' && !isWord(t[n.end]) && t[n.end] !== '.',
+  );
+
+// Sensitivity words are fixed strings: an alternation of literals is linear in any engine.
 const SENSITIVITY =
   /sensitivity|\blod\b|limit of (?:detection|quantification)|detection limit|level of detection/;
-
-const cmp = (s: string | undefined): Comparator | undefined => (s ? (s as Comparator) : undefined);
-const pow = (s: string) => 10 ** Number(s.replace(/\s+/g, ''));
 
 /**
  * A fraction written in text. Exponent forms and percentages are unambiguous; a bare decimal
  * ("0.001") could be a fraction or a percent, so it is reported as 'ambiguous', never guessed.
+ * Forms are tried in that order over the whole text, as a reader would: the first form found wins.
  */
-export function parseFractionText(text: string): TextFraction | 'ambiguous' | undefined {
-  const t = normaliseNumberText(text);
-  let m = MANTISSA_POWER.exec(t);
-  if (m) return { fraction: Number(m[2]) * pow(m[3]), comparator: cmp(m[1]) };
-  m = E_NOTATION.exec(t);
-  if (m) return { fraction: Number(m[2]) * pow(m[3]), comparator: cmp(m[1]) };
-  m = POWER_ONLY.exec(t);
-  if (m) return { fraction: pow(m[2]), comparator: cmp(m[1]) };
-  m = PERCENT.exec(t);
-  if (m) return { fraction: Number(m[2]) / 100, comparator: cmp(m[1]) };
-  return BARE.test(t) ? 'ambiguous' : undefined;
+export function parseFractionText(
+  text: string,
+  maxChars = MAX_MAPPED_TEXT_CHARS,
+): TextFraction | 'ambiguous' | undefined {
+  if (!isReadableText(text, maxChars)) return undefined;
+  const t = readableWords(text);
+  const tokens = numberTokens(t);
+  for (const form of [mantissaPower, eNotation, powerOnly, percent]) {
+    const f = form(t, tokens);
+    if (f) return f;
+  }
+  return hasBareNumber(t, tokens) ? 'ambiguous' : undefined;
 }
 
 export interface MrdText {
@@ -48,20 +111,26 @@ export interface MrdText {
 }
 
 /** Splits "… sensitivity 1e-5" so the limit is not read as the result. */
-export function parseMrdText(text: string): MrdText {
-  const t = normaliseNumberText(text);
+export function parseMrdText(text: string, maxChars = MAX_MAPPED_TEXT_CHARS): MrdText {
+  if (!isReadableText(text, maxChars)) return {};
+  const t = readableWords(text);
   const at = t.search(SENSITIVITY);
-  if (at < 0) return { result: parseFractionText(t) };
-  return { result: parseFractionText(t.slice(0, at)), sensitivity: parseFractionText(t.slice(at)) };
+  if (at < 0) return { result: parseFractionText(t, maxChars) };
+  return {
+    result: parseFractionText(t.slice(0, at), maxChars),
+    sensitivity: parseFractionText(t.slice(at), maxChars),
+  };
 }
 
+// These read text whose whitespace runs were collapsed to one space (readableWords), so a ` ?` never
+// competes with another quantifier over a long run: no backtracking blow-up.
 const CD19 = /\bcd19(?![0-9a-z])/;
 const CD19_DIM =
-  /\bcd19\s*[-(:]?\s*(?:dim|weak)|\b(?:dim|weak(?:ly)?)(?:\s+positive)?(?:\s+for)?\s*:?\s*cd19(?![0-9a-z])/;
-const CD19_POS = /\bcd19\s*(?:\+|[-(:]?\s*pos)/;
-const CD19_NEG = /\bcd19\s*(?:[-(:]?\s*neg|-(?!\s*(?:pos|dim|weak|bright)))/;
+  /\bcd19 ?[-(:]? ?(?:dim|weak)|\b(?:dim|weak(?:ly)?)(?: positive)?(?: for)? ?:? ?cd19(?![0-9a-z])/;
+const CD19_POS = /\bcd19 ?(?:\+|[-(:]? ?pos)/;
+const CD19_NEG = /\bcd19 ?(?:[-(:]? ?neg|-(?! ?(?:pos|dim|weak|bright)))/;
 const KEYWORDS =
-  /\b(weak(?:ly)?\s+positive|dim(?:ly)?\s+positive|partially\s+positive|positive|negative|dim|weak(?:ly)?|express(?:es|ing|ed)?|lack(?:s|ing)?|loss\s+of)\b/g;
+  /\b(weak(?:ly)? positive|dim(?:ly)? positive|partially positive|positive|negative|dim|weak(?:ly)?|express(?:es|ing|ed)?|lack(?:s|ing)?|loss of)\b/g;
 
 function keywordLevel(k: string): Cd19Level {
   if (/^(weak|dim|partially)/.test(k)) return 'dim';
@@ -77,11 +146,12 @@ export interface Cd19Text {
 }
 
 /** What a text says about CD19: direct forms ("CD19 dim", "CD19-") and lists ("positive for CD10, CD19"). */
-export function readCd19Text(text: string): Cd19Text {
-  const t = normaliseNumberText(text);
+export function readCd19Text(text: string, maxChars = MAX_MAPPED_TEXT_CHARS): Cd19Text {
   const levels = new Set<Cd19Level>();
-  const pct = PERCENT.exec(t);
-  const percent = pct ? Number(pct[2]) : undefined;
+  if (!isReadableText(text, maxChars)) return { mentionsCd19: false, levels };
+  const t = readableWords(text);
+  const pct = percentToken(t, numberTokens(t));
+  const percent = pct ? Number(pct.text) : undefined;
   if (!CD19.test(t)) return { mentionsCd19: false, levels, percent };
   if (CD19_DIM.test(t)) levels.add('dim');
   else if (CD19_POS.test(t)) levels.add('positive');
@@ -107,7 +177,8 @@ export function resolveCd19Levels(levels: Set<Cd19Level>): Cd19Level | 'conflict
 }
 
 /** CNS1/CNS2/CNS3 (sub-classes a–c read as their class) from a CSF result text. */
-export function readCnsStatus(text: string): 1 | 2 | 3 | undefined {
-  const m = /\bcns\s*-?\s*([123])[a-c]?\b/i.exec(text);
+export function readCnsStatus(text: string, maxChars = MAX_MAPPED_TEXT_CHARS): 1 | 2 | 3 | undefined {
+  if (!isReadableText(text, maxChars)) return undefined;
+  const m = /\bcns ?-? ?([123])[a-c]?\b/.exec(readableWords(text));
   return m ? (Number(m[1]) as 1 | 2 | 3) : undefined;
 }

@@ -5,6 +5,7 @@
  */
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import type { ClinicalEvent, OxygenSupportLevel } from '../domain/events';
+import type { TextPattern } from './text-pattern';
 
 export const CONCEPT_IDS = [
   'b-all',
@@ -108,8 +109,8 @@ export interface ConceptRule {
 }
 
 export interface TextRule extends ConceptRule {
-  /** Precompiled, case-insensitive. */
-  regex: RegExp;
+  /** Precompiled, case-insensitive, linear-time. */
+  regex: TextPattern;
 }
 
 export interface FactorTable {
@@ -118,7 +119,7 @@ export interface FactorTable {
 }
 
 export interface UnitRules {
-  mrdFraction: FactorTable & { powerOfTenUnit: RegExp };
+  mrdFraction: FactorTable & { powerOfTenUnit: TextPattern };
   percent: FactorTable;
   count10e9PerL: FactorTable;
   ferritinNgPerMl: FactorTable;
@@ -145,8 +146,8 @@ export interface MappingSet {
   sources: ReadonlyMap<string, ReadonlyMap<string, ConceptRule>>;
   systemAliases: ReadonlyMap<string, string>;
   dotlessSystems: ReadonlySet<string>;
-  levelQualifiers: readonly { regex: RegExp; level: OxygenSupportLevel }[];
-  gradeExtensionUrl: RegExp;
+  levelQualifiers: readonly { regex: TextPattern; level: OxygenSupportLevel }[];
+  gradeExtensionUrl: TextPattern;
   units: UnitRules;
 }
 

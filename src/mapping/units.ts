@@ -8,6 +8,29 @@ import type { Comparator } from '../domain/events';
 import { normUnit, shownUnit } from './keys';
 import { Unmappable } from './result';
 import type { FactorTable } from './types';
+import { isDigit, isReadableText } from './text-scan';
+
+/**
+ * "<= 5 mg/L", "0,5%": an optional comparator, a number, then the unit (the rest of the text). A scan
+ * rather than a regular expression: two `\s*` around an optional comparator backtrack quadratically.
+ */
+function numberWithUnit(text: string): { comparator?: string; value: number; unit?: string } | undefined {
+  if (!isReadableText(text)) return undefined;
+  const t = text.replace(/\s+/g, ' ').trim();
+  const comparator = ['<=', '>=', '<', '>', '≤', '≥'].find((c) => t.startsWith(c));
+  let i = comparator ? comparator.length : 0;
+  if (t[i] === ' ') i++;
+  const from = i;
+  while (isDigit(t[i])) i++;
+  if (i === from) return undefined;
+  if ((t[i] === '.' || t[i] === ',') && isDigit(t[i + 1])) {
+    i++;
+    while (isDigit(t[i])) i++;
+  }
+  const value = Number(t.slice(from, i).replace(',', '.'));
+  const unit = t.slice(i).trim();
+  return unit ? { comparator, value, unit } : { comparator, value };
+}
 
 export interface NumericValue {
   value: number;
@@ -69,13 +92,12 @@ export function readNumeric(holder: ValueHolder, path: string): NumericValue | u
   if (typeof holder.valueInteger === 'number')
     return { value: holder.valueInteger, units: [], path: `${path}.valueInteger` };
   if (typeof holder.valueString === 'string') {
-    const m = /^\s*(<=|>=|<|>|≤|≥)?\s*(\d+(?:[.,]\d+)?)\s*(\S.*)?$/.exec(holder.valueString);
+    const m = numberWithUnit(holder.valueString);
     if (!m) return undefined;
-    const units = m[3] ? [normUnit(m[3])] : [];
     return {
-      value: Number(m[2].replace(',', '.')),
-      comparator: m[1] ? COMPARATORS[m[1]] : undefined,
-      units,
+      value: m.value,
+      comparator: m.comparator ? COMPARATORS[m.comparator] : undefined,
+      units: m.unit ? [normUnit(m.unit)] : [],
       path: `${path}.valueString`,
     };
   }

@@ -48,10 +48,10 @@ test('body over the limit → 413', async () => {
   expectOutcome(await post(big), 413, 'too-costly');
 });
 
-test('deeply nested JSON → 400', async () => {
+test('deeply nested JSON → 413', async () => {
   let nested = '1';
   for (let i = 0; i < 200; i++) nested = `{"a":${nested}}`;
-  expectOutcome(await post(`{"resourceType":"Bundle","type":"batch","x":${nested}}`), 400, 'too-costly');
+  expectOutcome(await post(`{"resourceType":"Bundle","type":"batch","x":${nested}}`), 413, 'too-costly');
 });
 
 test('unknown resourceType → 400', async () => {

@@ -104,7 +104,7 @@ test('a transaction with one invalid entry stores nothing', async () => {
   expect(res.body.resourceType).toBe('OperationOutcome');
   expect(JSON.stringify(res.body.issue)).toContain('Bundle.entry[1]');
   expect(await h.rt.store.locate('Patient/hospa.p5')).toEqual({ found: false });
-  expect((await h.rt.store.listRejects(10)).length).toBeGreaterThan(0);
+  expect((await h.rt.rejects.list(10)).length).toBeGreaterThan(0);
 });
 
 test('a batch accepts the valid entries and reports each invalid one', async () => {

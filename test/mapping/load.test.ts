@@ -131,6 +131,16 @@ describe('data directory changes', () => {
     );
     expect(problemsOf().join()).toMatch(/bad regular expression/);
   });
+  it('a backtracking-only construct (look-around) is refused: patterns run on a linear-time engine', () => {
+    editJson(
+      'concepts.json',
+      (d) =>
+        ((d.concepts as { id: string; text?: unknown[] }[]).find((c) => c.id === 'mrd')!.text = [
+          { pattern: '^(?!.*peripheral).*MRD' },
+        ]),
+    );
+    expect(problemsOf().join()).toMatch(/concepts\[\d+\]\.text\[0\]: bad regular expression .*RE2/);
+  });
   it('one code in two concepts', () => {
     editJson('concepts.json', (d) =>
       (d.concepts as { id: string; codings: unknown[] }[])
@@ -173,9 +183,15 @@ describe('data directory changes', () => {
   });
 });
 
-it('the shipped data loads and every text rule is precompiled once', () => {
-  expect(mappings.textRules.every((r) => r.regex instanceof RegExp && r.regex.flags.includes('i'))).toBe(
-    true,
-  );
+it('the shipped data loads; text rules read case-insensitively, with `unless` and Unicode spaces', () => {
+  const icans = mappings.textRules.filter((r) => r.concept === 'icans');
+  const reads = (t: string) => icans.some((r) => r.regex.test(t));
+  expect(reads('NEUROTOXICITY grade 2')).toBe(true);
+  expect(reads('neuro-toxicity after blinatumomab')).toBe(true);
+  // `unless`: a vincristine neuropathy is not ICANS.
+  expect(reads('peripheral neurotoxicity (vincristine)')).toBe(false);
+  // Unicode spaces read as spaces (RE2's \s alone is ASCII).
+  const cytokine = mappings.textRules.filter((r) => r.concept === 'crs');
+  expect(cytokine.some((r) => r.regex.test('Cytokine\u00a0release syndrome'))).toBe(true);
   expect(mappings.sources.has('example-hospital')).toBe(true);
 });

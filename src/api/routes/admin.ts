@@ -8,6 +8,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { FhirError, issue } from '../../fhir/outcome';
 import { isQueueName, type Queues } from '../../queue/queues';
+import { RejectLog } from '../../store/reject-log';
 import type { Store } from '../../store/store';
 import { requireScope } from '../auth';
 
@@ -38,7 +39,7 @@ function offlineDashboard(reply: FastifyReply, payload: unknown): unknown {
 
 export async function adminRoutes(
   app: FastifyInstance,
-  deps: { queues: Queues; store: Store },
+  deps: { queues: Queues; store: Store; rejects?: RejectLog },
 ): Promise<void> {
   const guard = requireScope('admin', { basicRealm: 'bitebridge admin' });
 
@@ -84,6 +85,8 @@ export async function adminRoutes(
 
   app.get<{ Querystring: { count?: string } }>('/admin/rejects', { onRequest: guard }, async (req) => {
     const n = Math.min(Math.max(Number(req.query.count ?? 50) || 50, 1), 1000);
-    return { rejects: await deps.store.listRejects(n) };
+    return {
+      rejects: await (deps.rejects ?? new RejectLog(deps.store.redis, deps.store.keys.prefix)).list(n),
+    };
   });
 }

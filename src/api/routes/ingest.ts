@@ -19,6 +19,7 @@ import type { Metrics } from '../../ops/metrics';
 import type { AcceptJobResult } from '../../queue/processors/ingest';
 import type { Queues } from '../../queue/queues';
 import type { PayloadLog } from '../../store/payloads';
+import type { RejectLog } from '../../store/reject-log';
 import type { Store } from '../../store/store';
 import { requireScope, sourceOf } from '../auth';
 import { FHIR_JSON } from '../fhir-json';
@@ -34,6 +35,7 @@ export interface IngestRouteDeps {
   syncWaitMs: number;
   validate: EntryValidator;
   metrics: Metrics;
+  rejects?: RejectLog;
 }
 
 export function responseBundle(result: Omit<AcceptResult, 'toMap'>): Bundle {

@@ -2,6 +2,7 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { intOption } from '../args';
 import { defineCommand } from '../command';
+import { RejectLog } from '../../store/reject-log';
 
 interface Reject {
   at: string;
@@ -22,7 +23,11 @@ export const rejectsCommand = defineCommand({
     intOption(args, 'count', 20, 10_000);
   },
   async run(rt, args, print, ui) {
-    const rejects = (await rt.store.listRejects(intOption(args, 'count', 20, 10_000))) as Reject[];
+    const rejects = (await new RejectLog(rt.store.redis, rt.store.keys.prefix, {
+      perRequest: rt.cfg.rejectsPerRequest,
+      perSource: rt.cfg.rejectsPerSource,
+      resourceChars: rt.cfg.rejectResourceChars,
+    }).list(intOption(args, 'count', 20, 10_000))) as Reject[];
     const rows = rejects.map((r) => ({
       at: r.at,
       source: r.source,

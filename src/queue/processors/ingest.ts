@@ -14,6 +14,7 @@ import { acceptPayload, type AcceptResult, type EntryValidator, type MapItem } f
 import { FhirError } from '../../fhir/outcome';
 import type { PayloadLog } from '../../store/payloads';
 import { mapItems, type MapDeps, type MapSummary } from '../map-items';
+import type { RejectLog } from '../../store/reject-log';
 
 export type { MapOutcome, ResourceMapper, MapSummary } from '../map-items';
 export { mapItems, enqueueAssemble } from '../map-items';
@@ -22,6 +23,7 @@ export interface IngestDeps extends MapDeps {
   payloads: PayloadLog;
   validate: EntryValidator;
   statusTtlSeconds: number;
+  rejects?: RejectLog;
 }
 
 export interface AcceptJobData {
@@ -69,9 +71,11 @@ export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): 
       payloadId: id,
       conditions: payload.conditions,
       resultTtlSeconds: deps.statusTtlSeconds,
+      rejects: deps.rejects,
     });
     const map = await mapItems(payload.source, accepted.toMap, deps);
-    for (const [k, n] of Object.entries(accepted.tally)) deps.metrics.ingestEntries.inc({ source: payload.source, outcome: k }, n);
+    for (const [k, n] of Object.entries(accepted.tally))
+      deps.metrics.ingestEntries.inc({ source: payload.source, outcome: k }, n);
     const { toMap: _t, ...rest } = accepted;
     result = { source: payload.source, status: 200, accept: rest, map };
   } catch (err) {
