@@ -29,6 +29,14 @@ export interface Config {
   exportDir: string;
   exportTtlSeconds: number;
   publicBaseUrl?: string;
+  /** Delivery to registries (README "Deliver to a registry"): allowed target hosts, destinations. */
+  deliveryAllowedHosts?: string;
+  deliveryDestinationsJson?: string;
+  deliveryDestinationsFile?: string;
+  /** SMART Backend Services clients (JSON array) and access-token lifetime. */
+  smartClientsJson?: string;
+  smartClientsFile?: string;
+  smartTokenTtlSeconds: number;
 }
 
 function int(name: string, def: number): number {
@@ -64,5 +72,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exportDir: s('EXPORT_DIR') ?? 'var/exports',
     exportTtlSeconds: int('EXPORT_TTL_SECONDS', 3600),
     publicBaseUrl: s('PUBLIC_BASE_URL'),
+    deliveryAllowedHosts: s('DELIVERY_ALLOWED_HOSTS'),
+    deliveryDestinationsJson: s('DELIVERY_DESTINATIONS'),
+    deliveryDestinationsFile: s('DELIVERY_DESTINATIONS_FILE'),
+    smartClientsJson: s('SMART_CLIENTS'),
+    smartClientsFile: s('SMART_CLIENTS_FILE'),
+    smartTokenTtlSeconds: int('SMART_TOKEN_TTL_SECONDS', 300),
   };
 }

@@ -38,14 +38,21 @@ export function tokenMatches(coding: Coding, t: TokenCriterion): boolean {
 }
 
 /** True when the resource satisfies every body criterion (each `code` group: any of its tokens). */
-export function bodyMatches(r: Resource, c: Pick<SearchCriteria, 'codes'>): boolean {
+export function bodyMatches(r: Resource, c: Pick<SearchCriteria, 'codes' | 'targets'>): boolean {
+  if (c.targets && !targetMatches(r, c.targets)) return false;
   if (!c.codes) return true;
   const codings = codingsOf(r);
   return c.codes.every((group) => group.some((t) => codings.some((cd) => tokenMatches(cd, t))));
 }
 
-export function needsBody(c: Pick<SearchCriteria, 'codes'>): boolean {
-  return !!c.codes;
+/** A Provenance target matches `Type/id` at any version, or exactly `Type/id/_history/v`. */
+function targetMatches(r: Resource, targets: string[]): boolean {
+  const refs = ((r as { target?: Array<{ reference?: string }> }).target ?? []).map((t) => t.reference ?? '');
+  return refs.some((ref) => targets.some((t) => ref === t || ref.startsWith(`${t}/_history/`)));
+}
+
+export function needsBody(c: Pick<SearchCriteria, 'codes' | 'targets'>): boolean {
+  return !!c.codes || !!c.targets;
 }
 
 /** Stable order: by last-updated, then key. */

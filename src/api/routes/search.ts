@@ -29,6 +29,7 @@ const PARAM_DOCS: Record<string, { type: 'token' | 'date' | 'reference'; doc: st
   _lastUpdated: { type: 'date', doc: 'Prefixes eq, gt, ge, lt, le, sa, eb; repeat to AND' },
   patient: { type: 'reference', doc: 'Patient/<id>; namespaced or as sent by your source' },
   subject: { type: 'reference', doc: 'Same as patient' },
+  target: { type: 'reference', doc: 'Provenance: Type/id (any version) or Type/id/_history/version' },
   code: {
     type: 'token',
     doc: 'system|code, |code, system| or code; code.coding and medicationCodeableConcept',
@@ -64,6 +65,11 @@ export async function searchRoutes(
       }
       if (criteria.patient && !belongsTo(criteria.patient, source))
         criteria.patient = namespacedId(source, criteria.patient);
+      // A target id as the caller sent it, or as stored (derived outputs keep un-namespaced ids).
+      criteria.targets = criteria.targets?.flatMap((t) => {
+        const [type, id, ...rest] = t.split('/');
+        return belongsTo(id, source) ? [t] : [t, [type, namespacedId(source, id), ...rest].join('/')];
+      });
       const { total, page } = await searchStore(deps.store, source, criteria);
       const base = baseUrl(req);
       const entry: BundleEntry[] = page.map((r) => ({

@@ -1,0 +1,67 @@
+/**
+ * What happens after an assemble run saved a patient's outputs: every output version gets its
+ * Provenance, and each destination of the patient's source gets a push job.
+ *
+ * Both steps are idempotent, and run for every current output (not only the changed ones): a run
+ * that crashed after saving is completed by the next run, which finds the outputs unchanged.
+ * The push job id is derived from the patient's output versions, so re-runs enqueue it once.
+ */
+import type { Queue } from 'bullmq';
+import type { ClinicalEvent } from '../domain/events';
+import { sha256 } from '../ingest/canonical';
+import { belongsTo } from '../identity';
+import { buildProvenance } from '../provenance/build';
+import { saveProvenance } from '../store/provenance';
+import type { OutputToSave, Store, StoredResource } from '../store/store';
+import type { DestinationRegistry } from './registry';
+
+export interface OutputsSaved {
+  patient: string;
+  /** Every output of the run (produced and withdrawn). */
+  outputs: OutputToSave[];
+  /** The outputs that got a new version in this run. */
+  changed: Array<{ key: string; versionId: string }>;
+  /** The versions stored before this run (unchanged outputs keep theirs). */
+  current: Map<string, StoredResource>;
+  events: ClinicalEvent[];
+}
+
+export interface AfterAssembleDeps {
+  store: Store;
+  deliverQueue: Queue;
+  destinations: DestinationRegistry;
+  softwareVersion: string;
+}
+
+export function afterAssemble(deps: AfterAssembleDeps): (saved: OutputsSaved) => Promise<void> {
+  return async (saved) => {
+    const newVersion = new Map(saved.changed.map((c) => [c.key, c.versionId]));
+    const evidence = saved.events.map((e) => e.source);
+    const now = new Date(await deps.store.serverTimeMs()).toISOString();
+    const versions: string[] = [];
+    for (const o of saved.outputs) {
+      const versionId = newVersion.get(o.key) ?? saved.current.get(o.key)?.versionId;
+      if (!versionId) continue;
+      versions.push(`${o.key}@${versionId}`);
+      const recorded = newVersion.has(o.key) ? now : (saved.current.get(o.key)?.lastUpdated ?? now);
+      const prov = buildProvenance({
+        patient: saved.patient,
+        output: { resource: o.resource, versionId },
+        evidence,
+        recorded,
+        softwareVersion: deps.softwareVersion,
+      });
+      await saveProvenance(deps.store, saved.patient, prov, { onlyIfMissing: !newVersion.has(o.key) });
+    }
+    if (!versions.length) return;
+    const state = sha256(versions.sort().join(',')).slice(0, 16);
+    for (const d of await deps.destinations.all()) {
+      if (!belongsTo(saved.patient, d.source)) continue;
+      await deps.deliverQueue.add(
+        'push',
+        { destination: d.id, patient: saved.patient },
+        { jobId: `push~${d.id}~${saved.patient}~${state}` },
+      );
+    }
+  };
+}

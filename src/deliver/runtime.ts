@@ -1,0 +1,32 @@
+/** The delivery pieces of one process, built once per runtime from its configuration. */
+import { readFileSync } from 'node:fs';
+import type { Runtime } from '../runtime';
+import { DeliveryStore } from '../store/deliveries';
+import { parseAllowedHosts } from './destinations';
+import { DestinationRegistry, loadConfiguredDestinations } from './registry';
+
+export interface Delivery {
+  deliveries: DeliveryStore;
+  destinations: DestinationRegistry;
+}
+
+const byRuntime = new WeakMap<Runtime, Delivery>();
+
+export function deliveryOf(rt: Runtime): Delivery {
+  let d = byRuntime.get(rt);
+  if (!d) {
+    const allowed = parseAllowedHosts(rt.cfg.deliveryAllowedHosts);
+    const deliveries = new DeliveryStore(rt.conn, rt.cfg.keyPrefix);
+    const configured = loadConfiguredDestinations(
+      {
+        json: rt.cfg.deliveryDestinationsJson,
+        file: rt.cfg.deliveryDestinationsFile,
+        readFile: (f) => readFileSync(f, 'utf8'),
+      },
+      allowed,
+    );
+    d = { deliveries, destinations: new DestinationRegistry(deliveries, configured, allowed) };
+    byRuntime.set(rt, d);
+  }
+  return d;
+}
