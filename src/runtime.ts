@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApi } from './api/app';
 import { loadTokens, type LoadedTokens } from './auth/tokens';
+import { loadSmartClients } from './auth/smart-clients';
+import { SmartTokens } from './auth/smart-token';
 import { loadClinical, type Clinical } from './clinical';
 import { loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
@@ -63,6 +65,7 @@ export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<Fasti
   const app = await buildApi({
     log: rt.log,
     tokens: tokens.registry,
+    smart: new SmartTokens(rt.conn, rt.cfg.keyPrefix, loadSmartClients(rt.cfg), rt.cfg.smartTokenTtlSeconds),
     store: rt.store,
     queues: rt.queues,
     metrics: rt.metrics,

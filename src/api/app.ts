@@ -23,10 +23,14 @@ import { readRoutes } from './routes/read';
 import { searchRoutes } from './routes/search';
 import { exportRoutes } from './routes/export';
 import { registryExportRoutes } from './routes/registry-export';
+import type { SmartTokens } from '../auth/smart-token';
+import { smartRoutes } from './routes/smart';
 
 export interface ApiDeps {
   log: Logger;
   tokens: TokenRegistry;
+  /** SMART Backend Services access tokens (issued by POST /auth/token). */
+  smart?: SmartTokens;
   store: Store;
   queues: Queues;
   metrics: Metrics;
@@ -51,7 +55,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   setPublicBaseUrl(app, deps.publicBaseUrl);
   const caps = newCapabilities();
   await app.register(fhirJsonPlugin, { bodyLimit: deps.bodyLimit, depthLimit: deps.depthLimit });
-  await app.register(authPlugin, { tokens: deps.tokens });
+  await app.register(authPlugin, { tokens: deps.tokens, smart: deps.smart });
+  if (deps.smart) await app.register(smartRoutes, { smart: deps.smart });
 
   app.addHook('onResponse', async (req, reply) => {
     deps.metrics.httpDuration.observe(
