@@ -37,6 +37,8 @@ export interface Config {
   smartClientsJson?: string;
   smartClientsFile?: string;
   smartTokenTtlSeconds: number;
+  /** Bulk status polls sooner than this after the previous one get 429 (0: no limit). */
+  exportMinPollMs: number;
 }
 
 function int(name: string, def: number): number {
@@ -78,5 +80,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smartClientsJson: s('SMART_CLIENTS'),
     smartClientsFile: s('SMART_CLIENTS_FILE'),
     smartTokenTtlSeconds: int('SMART_TOKEN_TTL_SECONDS', 300),
+    exportMinPollMs: int('EXPORT_MIN_POLL_MS', 1000),
   };
 }

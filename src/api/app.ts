@@ -29,6 +29,8 @@ import { smartRoutes } from './routes/smart';
 export interface ApiDeps {
   log: Logger;
   tokens: TokenRegistry;
+  /** Bulk status polls sooner than this after the previous one get 429 (0: no limit). */
+  exportMinPollMs?: number;
   /** SMART Backend Services access tokens (issued by POST /auth/token). */
   smart?: SmartTokens;
   store: Store;
@@ -84,7 +86,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await validateRoutes(loadFhirDefinitions())(app, caps);
   await app.register(readRoutes, { store: deps.store, caps });
   await app.register(searchRoutes, { store: deps.store, caps });
-  await app.register(exportRoutes, { store: deps.store, queues: deps.queues, caps });
+  await app.register(exportRoutes, {
+    store: deps.store,
+    queues: deps.queues,
+    caps,
+    minPollMs: deps.exportMinPollMs ?? 0,
+  });
   await app.register(registryExportRoutes, { store: deps.store, caps });
   for (const extra of deps.extraRoutes ?? []) await extra(app, caps);
   await app.register(metadataRoutes, { caps, version: deps.version });

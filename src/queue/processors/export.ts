@@ -45,10 +45,14 @@ export async function processExport(job: Job<{ id?: string }>, deps: ExportDeps)
     if (now() - lastCheck < 250) return true;
     lastCheck = now();
     await job.updateProgress({ done, total });
-    const progress = total > done ? `${done}/${total} patients` : `${done} patients`;
+    // Text, not a leading number: Bulk clients read "105 patients" as "105%".
+    const progress =
+      total > done
+        ? `Exported ${done} of ${total} patients (${Math.floor((100 * done) / total)}%)`
+        : `Exported ${done} patients so far`;
     return deps.jobs.update(id, { status: 'running', progress });
   };
-  if (!(await deps.jobs.update(id, { status: 'running', progress: 'starting' })))
+  if (!(await deps.jobs.update(id, { status: 'running', progress: 'Starting' })))
     return { id, status: 'cancelled' };
   try {
     const result = await runExport(deps.store, rec.spec, dir, { checkpoint });
