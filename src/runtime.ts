@@ -9,6 +9,7 @@ import { buildApi } from './api/app';
 import { loadTokens, type LoadedTokens } from './auth/tokens';
 import { loadSmartClients } from './auth/smart-clients';
 import { SmartTokens } from './auth/smart-token';
+import { deliveryOf } from './deliver/runtime';
 import { loadClinical, type Clinical } from './clinical';
 import { loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
@@ -75,6 +76,10 @@ export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<Fasti
     version: VERSION,
     publicBaseUrl: rt.cfg.publicBaseUrl,
     exportMinPollMs: rt.cfg.exportMinPollMs,
+    subscriptions: {
+      store: deliveryOf(rt).subscriptions,
+      allowedHosts: deliveryOf(rt).destinations.allowedHosts,
+    },
     isClosing: () => rt.closing,
   });
   await app.listen({ port: rt.cfg.port, host: rt.cfg.host });

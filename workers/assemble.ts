@@ -17,6 +17,7 @@ export function assembleWorker(rt: Runtime) {
       store: rt.store,
       deliverQueue: rt.queues.get('deliver'),
       destinations: deliveryOf(rt).destinations,
+      subscriptions: deliveryOf(rt).subscriptions,
       softwareVersion: VERSION,
     }),
   };

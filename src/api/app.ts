@@ -25,10 +25,14 @@ import { exportRoutes } from './routes/export';
 import { registryExportRoutes } from './routes/registry-export';
 import type { SmartTokens } from '../auth/smart-token';
 import { smartRoutes } from './routes/smart';
+import { subscriptionRoutes } from './routes/subscription';
+import type { SubscriptionStore } from '../store/subscriptions';
 
 export interface ApiDeps {
   log: Logger;
   tokens: TokenRegistry;
+  /** Subscriptions (rest-hook) and the hosts their endpoints may be on. */
+  subscriptions?: { store: SubscriptionStore; allowedHosts: Set<string> };
   /** Bulk status polls sooner than this after the previous one get 429 (0: no limit). */
   exportMinPollMs?: number;
   /** SMART Backend Services access tokens (issued by POST /auth/token). */
@@ -93,6 +97,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     minPollMs: deps.exportMinPollMs ?? 0,
   });
   await app.register(registryExportRoutes, { store: deps.store, caps });
+  if (deps.subscriptions)
+    await app.register(subscriptionRoutes, {
+      subscriptions: deps.subscriptions.store,
+      allowedHosts: deps.subscriptions.allowedHosts,
+      queues: deps.queues,
+      caps,
+    });
   for (const extra of deps.extraRoutes ?? []) await extra(app, caps);
   await app.register(metadataRoutes, { caps, version: deps.version });
   return app;

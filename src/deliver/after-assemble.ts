@@ -13,7 +13,9 @@ import { belongsTo } from '../identity';
 import { buildProvenance } from '../provenance/build';
 import { saveProvenance } from '../store/provenance';
 import type { OutputToSave, Store, StoredResource } from '../store/store';
+import type { SubscriptionStore } from '../store/subscriptions';
 import type { DestinationRegistry } from './registry';
+import { criteriaMatch } from './subscription-criteria';
 
 export interface OutputsSaved {
   patient: string;
@@ -31,6 +33,7 @@ export interface AfterAssembleDeps {
   deliverQueue: Queue;
   destinations: DestinationRegistry;
   softwareVersion: string;
+  subscriptions?: SubscriptionStore;
 }
 
 export function afterAssemble(deps: AfterAssembleDeps): (saved: OutputsSaved) => Promise<void> {
@@ -53,6 +56,7 @@ export function afterAssemble(deps: AfterAssembleDeps): (saved: OutputsSaved) =>
       });
       await saveProvenance(deps.store, saved.patient, prov, { onlyIfMissing: !newVersion.has(o.key) });
     }
+    await notifySubscribers(deps, saved);
     if (!versions.length) return;
     const state = sha256(versions.sort().join(',')).slice(0, 16);
     for (const d of await deps.destinations.all()) {
@@ -64,4 +68,26 @@ export function afterAssemble(deps: AfterAssembleDeps): (saved: OutputsSaved) =>
       );
     }
   };
+}
+
+/** One notify job per new output version and matching active subscription of the patient's source. */
+async function notifySubscribers(deps: AfterAssembleDeps, saved: OutputsSaved): Promise<void> {
+  if (!deps.subscriptions || !saved.changed.length) return;
+  const subs = (await deps.subscriptions.all()).filter(
+    (s) => s.resource.status === 'active' && belongsTo(saved.patient, s.source),
+  );
+  if (!subs.length) return;
+  const byKey = new Map(saved.outputs.map((o) => [o.key, o.resource]));
+  for (const c of saved.changed) {
+    const resource = byKey.get(c.key);
+    if (!resource) continue;
+    for (const s of subs) {
+      if (!criteriaMatch(s.resource.criteria, resource)) continue;
+      await deps.deliverQueue.add(
+        'notify',
+        { subscription: s.resource.id, patient: saved.patient, key: c.key, versionId: c.versionId },
+        { jobId: `notify~${s.resource.id}~${c.key.replace('/', '~')}~${c.versionId}` },
+      );
+    }
+  }
 }

@@ -2,12 +2,14 @@
 import { readFileSync } from 'node:fs';
 import type { Runtime } from '../runtime';
 import { DeliveryStore } from '../store/deliveries';
+import { SubscriptionStore } from '../store/subscriptions';
 import { parseAllowedHosts } from './destinations';
 import { DestinationRegistry, loadConfiguredDestinations } from './registry';
 
 export interface Delivery {
   deliveries: DeliveryStore;
   destinations: DestinationRegistry;
+  subscriptions: SubscriptionStore;
 }
 
 const byRuntime = new WeakMap<Runtime, Delivery>();
@@ -25,7 +27,11 @@ export function deliveryOf(rt: Runtime): Delivery {
       },
       allowed,
     );
-    d = { deliveries, destinations: new DestinationRegistry(deliveries, configured, allowed) };
+    d = {
+      deliveries,
+      destinations: new DestinationRegistry(deliveries, configured, allowed),
+      subscriptions: new SubscriptionStore(rt.conn, rt.cfg.keyPrefix),
+    };
     byRuntime.set(rt, d);
   }
   return d;
