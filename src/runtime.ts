@@ -76,6 +76,7 @@ export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<Fasti
     version: VERSION,
     publicBaseUrl: rt.cfg.publicBaseUrl,
     exportMinPollMs: rt.cfg.exportMinPollMs,
+    destinations: deliveryOf(rt).destinations,
     subscriptions: {
       store: deliveryOf(rt).subscriptions,
       allowedHosts: deliveryOf(rt).destinations.allowedHosts,

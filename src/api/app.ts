@@ -27,10 +27,14 @@ import type { SmartTokens } from '../auth/smart-token';
 import { smartRoutes } from './routes/smart';
 import { subscriptionRoutes } from './routes/subscription';
 import type { SubscriptionStore } from '../store/subscriptions';
+import type { DestinationRegistry } from '../deliver/registry';
+import { destinationRoutes } from './routes/destinations';
 
 export interface ApiDeps {
   log: Logger;
   tokens: TokenRegistry;
+  /** Registry destinations (push), managed under /admin/destinations. */
+  destinations?: DestinationRegistry;
   /** Subscriptions (rest-hook) and the hosts their endpoints may be on. */
   subscriptions?: { store: SubscriptionStore; allowedHosts: Set<string> };
   /** Bulk status polls sooner than this after the previous one get 429 (0: no limit). */
@@ -97,6 +101,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     minPollMs: deps.exportMinPollMs ?? 0,
   });
   await app.register(registryExportRoutes, { store: deps.store, caps });
+  if (deps.destinations)
+    await app.register(destinationRoutes, { destinations: deps.destinations, queues: deps.queues });
   if (deps.subscriptions)
     await app.register(subscriptionRoutes, {
       subscriptions: deps.subscriptions.store,

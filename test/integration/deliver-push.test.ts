@@ -160,3 +160,51 @@ test('registry outage: retries, then the dead letter; replay delivers', async ()
     /bitebridge_delivery_sent_total\{destination="leuk-reg",resource_type="MedicationStatement"\} [1-9]/,
   );
 });
+
+test('destinations through the admin API: allow-listed hosts only, no secrets shown, filters applied', async () => {
+  const put = (id: string, body: unknown, token = TOKENS.admin) =>
+    h.request('PUT', `/admin/destinations/${id}`, {
+      token,
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
+  expect((await put('x', { baseUrl: otherRegistry.base }, TOKENS.hospA)).status).toBe(403);
+  expect((await put('evil', { baseUrl: 'http://169.254.169.254/latest' })).status).toBe(400);
+  expect((await put('evil', { baseUrl: 'file:///etc/passwd' })).status).toBe(400);
+  expect((await put('bad', { baseUrl: otherRegistry.base, bundleSize: 0 })).status).toBe(400);
+  expect((await put('leuk-reg', { baseUrl: otherRegistry.base })).status).toBe(400); // configured: fixed
+  const created = await put('courses-only', {
+    baseUrl: otherRegistry.base,
+    auth: { type: 'bearer', token: 'another-secret-token' },
+    filter: { resourceTypes: ['MedicationStatement'] },
+  });
+  expect(created.status).toBe(200);
+  expect(created.body.source).toBe('hospa');
+  const list = await h.request('GET', '/admin/destinations', { token: TOKENS.admin });
+  expect(list.body.destinations.map((d: any) => d.id).sort()).toEqual(['courses-only', 'leuk-reg']);
+  expect(JSON.stringify(list.body)).not.toMatch(/secret|registry-bearer-token/);
+
+  const patient = `hospa.${patientOf(fixture('seed-001.json'))}`;
+  await h.rt.queues
+    .get('deliver')
+    .add('push', { destination: 'courses-only', patient }, { jobId: 'api-dest-1' });
+  await h.idle(60_000);
+  const courses = (await otherRegistry.search<MedicationStatement>('MedicationStatement')).filter(
+    forPatient(patient),
+  );
+  expect(courses.map(ident).sort()).toEqual((await outputsOf(patient)).courses.map(ident).sort());
+  expect(await otherRegistry.search('DetectedIssue')).toHaveLength(0);
+
+  expect(
+    (await h.request('GET', '/admin/destinations/courses-only/dead', { token: TOKENS.admin })).body,
+  ).toEqual({ dead: [] });
+  expect((await h.request('DELETE', '/admin/destinations/leuk-reg', { token: TOKENS.admin })).status).toBe(
+    409,
+  );
+  expect(
+    (await h.request('DELETE', '/admin/destinations/courses-only', { token: TOKENS.admin })).status,
+  ).toBe(204);
+  expect(
+    (await h.request('GET', '/admin/destinations/courses-only/dead', { token: TOKENS.admin })).status,
+  ).toBe(404);
+});
