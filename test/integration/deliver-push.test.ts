@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { Bundle, DetectedIssue, MedicationStatement } from '@medplum/fhirtypes';
 import { startHarness, TOKENS, type Harness } from '../helpers/harness';
 import { startTestRegistry, type TestRegistry } from '../helpers/fhir-registry';
+import { parseArgs } from '../../src/cli/args';
+import { COMMANDS } from '../../src/cli/commands';
 
 const REGISTRY_TOKEN = 'registry-bearer-token-0001';
 let h: Harness;
@@ -44,6 +46,12 @@ afterAll(async () => {
   await registry.close();
   await otherRegistry.close();
 });
+
+async function run(...line: string[]): Promise<{ code: number; out: string }> {
+  const out: string[] = [];
+  const code = await COMMANDS[line[0]].run(h.rt, parseArgs(line.slice(1)), (l) => out.push(l));
+  return { code, out: out.join('\n') };
+}
 
 /** bitebridge's current outputs of a patient, as a registry should hold them. */
 async function outputsOf(patient: string) {
@@ -147,9 +155,19 @@ test('registry outage: retries, then the dead letter; replay delivers', async ()
   const metrics = await h.request('GET', '/metrics');
   expect(metrics.body).toMatch(/bitebridge_delivery_failed_total\{destination="leuk-reg"\} [1-9]/);
 
+  // The dead letter, as the CLI and the API show it.
+  const cli = await run('deliveries');
+  expect(cli.out).toMatch(/^leuk-reg\tsource=hospa\t.*\tauth=bearer\tdead=1$/m);
+  expect(cli.out).not.toContain(REGISTRY_TOKEN);
+  expect((await run('deliveries', '--destination', 'leuk-reg')).out).toContain(
+    `${dead[0].id}\tpatient=${patient}`,
+  );
+  const listed = await h.request('GET', '/admin/destinations/leuk-reg/dead', { token: TOKENS.admin });
+  expect(listed.body.dead).toEqual([expect.objectContaining({ jobId: dead[0].id, patient, attempts: 3 })]);
+
   registry.down = false;
-  const replay = await h.request('POST', `/admin/jobs/deliver/${dead[0].id}/retry`, { token: TOKENS.admin });
-  expect(replay.status).toBe(200);
+  const replay = await h.request('POST', '/admin/destinations/leuk-reg/replay', { token: TOKENS.admin });
+  expect(replay.body).toEqual({ destination: 'leuk-reg', replayed: 1 });
   await h.idle(60_000);
   const ours = await outputsOf(patient);
   const theirs = (await registry.search<MedicationStatement>('MedicationStatement')).filter(

@@ -16,6 +16,7 @@ import {
   summaryUsage,
 } from './ops';
 import { registryExportCommand, registryExportUsage } from './registry-export';
+import { deliveriesCommand, deliveriesUsage } from './deliveries';
 
 export interface Command {
   usage: string;
@@ -29,4 +30,5 @@ export const COMMANDS: Record<string, Command> = {
   retry: { usage: retryUsage, run: retryCommand },
   rejects: { usage: rejectsUsage, run: rejectsCommand },
   summary: { usage: summaryUsage, run: summaryCommand },
+  deliveries: { usage: deliveriesUsage, run: deliveriesCommand },
 };
