@@ -7,6 +7,7 @@
  * The push job id is derived from the patient's output versions, so re-runs enqueue it once.
  */
 import type { Queue } from 'bullmq';
+import type { Provenance } from '@medplum/fhirtypes';
 import type { ClinicalEvent } from '../domain/events';
 import { sha256 } from '../ingest/canonical';
 import { belongsTo } from '../identity';
@@ -42,20 +43,29 @@ export function afterAssemble(deps: AfterAssembleDeps): (saved: OutputsSaved) =>
     const evidence = saved.events.map((e) => e.source);
     const now = new Date(await deps.store.serverTimeMs()).toISOString();
     const versions: string[] = [];
+    const provenance: Array<{ resource: Provenance; isNew: boolean }> = [];
     for (const o of saved.outputs) {
       const versionId = newVersion.get(o.key) ?? saved.current.get(o.key)?.versionId;
       if (!versionId) continue;
       versions.push(`${o.key}@${versionId}`);
-      const recorded = newVersion.has(o.key) ? now : (saved.current.get(o.key)?.lastUpdated ?? now);
-      const prov = buildProvenance({
-        patient: saved.patient,
-        output: { resource: o.resource, versionId },
-        evidence,
-        recorded,
-        softwareVersion: deps.softwareVersion,
+      const isNew = newVersion.has(o.key);
+      const recorded = isNew ? now : (saved.current.get(o.key)?.lastUpdated ?? now);
+      provenance.push({
+        isNew,
+        resource: buildProvenance({
+          patient: saved.patient,
+          output: { resource: o.resource, versionId },
+          evidence,
+          recorded,
+          softwareVersion: deps.softwareVersion,
+        }),
       });
-      await saveProvenance(deps.store, saved.patient, prov, { onlyIfMissing: !newVersion.has(o.key) });
     }
+    // An unchanged output's Provenance was written with the events that produced it: only a missing
+    // one (a run that crashed after saving) is written now. One round trip tells which are missing.
+    const located = await deps.store.locateMany(provenance.map((p) => `Provenance/${p.resource.id}`));
+    for (const [i, p] of provenance.entries())
+      if (p.isNew || located[i] === null) await saveProvenance(deps.store, saved.patient, p.resource);
     await notifySubscribers(deps, saved);
     if (!versions.length) return;
     const state = sha256(versions.sort().join(',')).slice(0, 16);

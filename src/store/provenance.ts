@@ -10,14 +10,7 @@ import type { Provenance } from '@medplum/fhirtypes';
 import { fingerprint } from '../ingest/canonical';
 import type { Store } from './store';
 
-export async function saveProvenance(
-  store: Store,
-  patient: string,
-  p: Provenance,
-  opts: { onlyIfMissing?: boolean } = {},
-): Promise<string> {
-  // An unchanged output's Provenance was written with the events that produced it: keep that one.
-  if (opts.onlyIfMissing && (await store.locate(`Provenance/${p.id}`)).found) return 'unchanged';
+export async function saveProvenance(store: Store, patient: string, p: Provenance): Promise<string> {
   const { recorded: _recorded, ...stable } = p;
   const res = await store.upsertSource({
     key: `Provenance/${p.id}`,
