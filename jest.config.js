@@ -1,6 +1,6 @@
-// ESM-only packages (fhir-kit-client, and content-disposition / cookie pulled in by fastify and
+// ESM-only packages (fhir-kit-client, jose, and content-disposition / cookie pulled in by fastify and
 // bull-board) are transformed to CommonJS for jest; see README "Development".
-const esm = '(fhir-kit-client|content-disposition|cookie)';
+const esm = '(fhir-kit-client|jose|content-disposition|cookie)';
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }];
 module.exports = {
   testEnvironment: 'node',

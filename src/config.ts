@@ -64,6 +64,16 @@ export interface Config {
   metricsHost: string;
   /** When set, /metrics needs `Authorization: Bearer <token>`. */
   metricsToken?: string;
+  /** Delivery to registries (README "Deliver to a registry"): allowed target hosts, destinations. */
+  deliveryAllowedHosts?: string;
+  deliveryDestinationsJson?: string;
+  deliveryDestinationsFile?: string;
+  /** SMART Backend Services clients (JSON array) and access-token lifetime. */
+  smartClientsJson?: string;
+  smartClientsFile?: string;
+  smartTokenTtlSeconds: number;
+  /** Bulk status polls sooner than this after the previous one get 429 (0: no limit). */
+  exportMinPollMs: number;
 }
 
 function int(name: string, def: number): number {
@@ -118,5 +128,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsPort: s('METRICS_PORT') === undefined ? undefined : int('METRICS_PORT', 0),
     metricsHost: s('METRICS_HOST') ?? '127.0.0.1',
     metricsToken: s('METRICS_TOKEN'),
+    deliveryAllowedHosts: s('DELIVERY_ALLOWED_HOSTS'),
+    deliveryDestinationsJson: s('DELIVERY_DESTINATIONS'),
+    deliveryDestinationsFile: s('DELIVERY_DESTINATIONS_FILE'),
+    smartClientsJson: s('SMART_CLIENTS'),
+    smartClientsFile: s('SMART_CLIENTS_FILE'),
+    smartTokenTtlSeconds: int('SMART_TOKEN_TTL_SECONDS', 300),
+    exportMinPollMs: int('EXPORT_MIN_POLL_MS', 1000),
   };
 }

@@ -7,6 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApi } from './api/app';
 import { loadTokens, type LoadedTokens } from './auth/tokens';
+import { loadSmartClients } from './auth/smart-clients';
+import { SmartTokens } from './auth/smart-token';
+import { deliveryOf } from './deliver/runtime';
 import { loadClinical, type Clinical } from './clinical';
 import { loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
@@ -95,6 +98,7 @@ export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<Fasti
   const app = await buildApi({
     log: rt.log,
     tokens: tokens.registry,
+    smart: new SmartTokens(rt.conn, rt.cfg.keyPrefix, loadSmartClients(rt.cfg), rt.cfg.smartTokenTtlSeconds),
     store: rt.store,
     queues: rt.queues,
     payloads: rt.payloads,
@@ -121,6 +125,12 @@ export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<Fasti
     rejects: rt.rejects,
     version: VERSION,
     publicBaseUrl: rt.cfg.publicBaseUrl,
+    exportMinPollMs: rt.cfg.exportMinPollMs,
+    destinations: deliveryOf(rt).destinations,
+    subscriptions: {
+      store: deliveryOf(rt).subscriptions,
+      allowedHosts: deliveryOf(rt).destinations.allowedHosts,
+    },
     isClosing: () => rt.closing,
     serveMetrics: rt.cfg.metricsPort === undefined,
     metricsToken: rt.cfg.metricsToken,

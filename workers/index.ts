@@ -3,6 +3,7 @@ import type { Worker } from 'bullmq';
 import type { QueueName } from '../src/queue/queues';
 import type { Runtime } from '../src/runtime';
 import { assembleWorker } from './assemble';
+import { deliverWorker } from './deliver';
 import { exportWorker } from './export';
 import { ingestWorker } from './ingest';
 
@@ -12,4 +13,5 @@ export const WORKERS: Partial<Record<QueueName, WorkerFactory>> = {
   ingest: ingestWorker as WorkerFactory,
   assemble: assembleWorker as WorkerFactory,
   export: exportWorker as WorkerFactory,
+  deliver: deliverWorker as WorkerFactory,
 };

@@ -38,10 +38,24 @@ import { storedResourceTypes } from '../search/resource-types';
 import { searchRoutes } from './routes/search';
 import { exportRoutes } from './routes/export';
 import { registryExportRoutes } from './routes/registry-export';
+import type { SmartTokens } from '../auth/smart-token';
+import { smartRoutes } from './routes/smart';
+import { subscriptionRoutes } from './routes/subscription';
+import type { SubscriptionStore } from '../store/subscriptions';
+import type { DestinationRegistry } from '../deliver/registry';
+import { destinationRoutes } from './routes/destinations';
 
 export interface ApiDeps {
   log: Logger;
   tokens: TokenRegistry;
+  /** Registry destinations (push), managed under /admin/destinations. */
+  destinations?: DestinationRegistry;
+  /** Subscriptions (rest-hook) and the hosts their endpoints may be on. */
+  subscriptions?: { store: SubscriptionStore; allowedHosts: Set<string> };
+  /** Bulk status polls sooner than this after the previous one get 429 (0: no limit). */
+  exportMinPollMs?: number;
+  /** SMART Backend Services access tokens (issued by POST /auth/token). */
+  smart?: SmartTokens;
   store: Store;
   queues: Queues;
   payloads: PayloadLog;
@@ -88,7 +102,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     limits: deps.jsonLimits,
   });
   await registerBackPressure(app, httpLimits);
-  await app.register(authPlugin, { tokens: deps.tokens });
+  await app.register(authPlugin, { tokens: deps.tokens, smart: deps.smart });
+  if (deps.smart) await app.register(smartRoutes, { smart: deps.smart });
 
   app.addHook('onResponse', async (req, reply) => {
     deps.metrics.httpDuration.observe(
@@ -119,8 +134,22 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await validateRoutes(loadFhirDefinitions())(app, caps);
   await app.register(readRoutes, { store: deps.store, caps });
   await app.register(searchRoutes, { store: deps.store, caps });
-  await app.register(exportRoutes, { store: deps.store, queues: deps.queues, caps });
+  await app.register(exportRoutes, {
+    store: deps.store,
+    queues: deps.queues,
+    caps,
+    minPollMs: deps.exportMinPollMs ?? 0,
+  });
   await app.register(registryExportRoutes, { store: deps.store, caps });
+  if (deps.destinations)
+    await app.register(destinationRoutes, { destinations: deps.destinations, queues: deps.queues });
+  if (deps.subscriptions)
+    await app.register(subscriptionRoutes, {
+      subscriptions: deps.subscriptions.store,
+      allowedHosts: deps.subscriptions.allowedHosts,
+      queues: deps.queues,
+      caps,
+    });
   for (const extra of deps.extraRoutes ?? []) await extra(app, caps);
   await app.register(metadataRoutes, { caps, version: deps.version });
   await app.register(notAllowedRoutes);

@@ -8,6 +8,7 @@ import fp from 'fastify-plugin';
 import { FhirError, issue } from '../fhir/outcome';
 import { sendOutcome } from './fhir-json';
 import type { Grant, Scope, TokenRegistry } from '../auth/tokens';
+import type { SmartTokens } from '../auth/smart-token';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -15,10 +16,15 @@ declare module 'fastify' {
   }
 }
 
-async function auth(app: FastifyInstance, opts: { tokens: TokenRegistry }): Promise<void> {
+async function auth(
+  app: FastifyInstance,
+  opts: { tokens: TokenRegistry; smart?: SmartTokens },
+): Promise<void> {
   app.decorateRequest('grant', undefined);
   app.addHook('onRequest', async (req) => {
     req.grant = opts.tokens.lookup(req.headers.authorization);
+    // Not a static token: maybe a SMART Backend Services access token (kept in Redis).
+    if (!req.grant && opts.smart) req.grant = await opts.smart.lookup(req.headers.authorization);
   });
 }
 

@@ -57,7 +57,11 @@ export async function runExportAttempt(
   const checkpoint = async (done: number, total: number): Promise<boolean> => {
     if (deps.now() - lastCheck < every) return true;
     lastCheck = deps.now();
-    const progress = total > done ? `${done}/${total} patients` : `${done} patients`;
+    // Text, not a leading number: Bulk clients read "105 patients" as "105%".
+    const progress =
+      total > done
+        ? `Exported ${done} of ${total} patients (${Math.floor((100 * done) / total)}%)`
+        : `Exported ${done} patients so far`;
     const state = await deps.jobs.progress(id, token, progress);
     if (state === 'cancelled') throw new ExportCancelled('cancelled');
     if (state !== 'owner') throw new ExportCancelled('superseded');

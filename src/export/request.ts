@@ -12,7 +12,7 @@ import { parseSearch, type SearchCriteria } from '../search/params';
 import type { StoredResource } from '../store/store';
 
 export const OUTPUT_FORMATS = ['application/fhir+ndjson', 'application/ndjson', 'ndjson'];
-export const KICKOFF_PARAMS = ['_outputFormat', '_since', '_type', '_typeFilter'];
+export const KICKOFF_PARAMS = ['_outputFormat', '_since', '_type', '_typeFilter', '_elements', 'patient'];
 
 export type ExportLevel = 'system' | 'patient' | 'group';
 
@@ -24,6 +24,10 @@ export interface ExportParams {
   typeFilters: string[];
   /** Parameter names this server does not support (ignored; reported in the error file). */
   ignored: string[];
+  /** `patient`: only these patients (ids as the client sent them; the route namespaces them). */
+  patients?: string[];
+  /** `_elements`: top-level elements kept (`name` or `Type.name`); output tagged SUBSETTED. */
+  elements?: string[];
 }
 
 export type RawParams = Record<string, string[]>;
@@ -53,6 +57,16 @@ export function fromParameters(body: unknown): RawParams {
         400,
         issue('structure', 'Each parameter must be an object', 'Parameters.parameter'),
       );
+    }
+    if (param.name === 'patient' && param.valueReference !== undefined) {
+      const ref = param.valueReference?.reference;
+      if (typeof ref !== 'string')
+        throw new FhirError(
+          400,
+          issue('invalid', 'patient needs valueReference.reference', 'Parameters.parameter.valueReference'),
+        );
+      (out.patient ??= []).push(ref);
+      continue;
     }
     const value = Object.entries(param).find(([k]) => k.startsWith('value'))?.[1];
     if (typeof param.name !== 'string' || (typeof value !== 'string' && typeof value !== 'number')) {
@@ -86,10 +100,15 @@ export function parseTypeFilter(filter: string): {
   return { type, criteria: issues.length ? undefined : criteria, issues };
 }
 
+/**
+ * `strict` (the default at the API: Bulk Data asks servers to refuse what they do not support unless
+ * the client sends `Prefer: handling=lenient`) turns unsupported parameters into errors.
+ */
 export function parseExportParams(
   raw: RawParams,
   isKnownType: (t: string) => boolean,
   strict: boolean,
+  level: ExportLevel = 'system',
 ): ExportParams {
   const issues: OperationOutcomeIssue[] = [];
   const one = (name: string) => raw[name]?.[raw[name].length - 1];
@@ -121,16 +140,47 @@ export function parseExportParams(
       issues.push(issue('invalid', `_typeFilter type ${parsed.type} is not in _type`, '_typeFilter'));
     }
   }
-  const ignored = Object.keys(raw).filter((k) => !KICKOFF_PARAMS.includes(k));
+  const unsupported = Object.keys(raw).filter((k) => !KICKOFF_PARAMS.includes(k));
+  // `patient` narrows a Patient or Group export (Bulk Data IG); a system export has no patient list.
+  if (raw.patient && level === 'system') unsupported.push('patient');
   if (strict)
-    for (const k of ignored) issues.push(issue('not-supported', `Parameter ${k} is not supported`, k));
+    for (const k of unsupported)
+      issues.push(
+        issue(
+          'not-supported',
+          `Parameter ${k} is not supported${k === 'patient' ? ' at system level' : ''}`,
+          k,
+        ),
+      );
+  const patients = level === 'system' ? [] : patientsOf(raw.patient ?? [], issues);
+  const elements = (raw._elements ?? []).flatMap((e) => e.split(',')).filter((e) => e !== '');
+  for (const e of elements) {
+    const m = /^(?:([A-Z][A-Za-z]+)\.)?([a-z][A-Za-z0-9]*(?:\[x\])?)$/.exec(e);
+    if (!m)
+      issues.push(issue('value', `_elements: ${e} is not an element name (name or Type.name)`, '_elements'));
+    else if (m[1] && !isKnownType(m[1]))
+      issues.push(issue('not-supported', `_elements: unknown resource type ${m[1]}`, '_elements'));
+  }
   if (issues.length) throw new FhirError(400, issues);
   return {
     types: typeList.length ? [...new Set(typeList)] : undefined,
     since,
     typeFilters,
-    ignored: strict ? [] : ignored,
+    ignored: strict ? [] : unsupported,
+    ...(patients.length ? { patients } : {}),
+    ...(elements.length ? { elements: [...new Set(elements)] } : {}),
   };
+}
+
+/** `patient` values (`Patient/<id>`, comma-separated on GET) → ids; anything else is an issue. */
+function patientsOf(values: string[], issues: OperationOutcomeIssue[]): string[] {
+  const ids: string[] = [];
+  for (const v of values.flatMap((x) => x.split(',')).filter((x) => x !== '')) {
+    const id = /^Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(v)?.[1];
+    if (!id) issues.push(issue('value', 'patient must be a reference Patient/<id>', 'patient'));
+    else if (!ids.includes(id)) ids.push(id);
+  }
+  return ids;
 }
 
 /**

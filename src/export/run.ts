@@ -18,6 +18,7 @@ import type { Scope } from '../store/keys';
 import type { StoredResource, Store } from '../store/store';
 import type { ExportFile, ExportResult, ExportSpec } from './jobs';
 import { groupPatients, typeFilterMatcher } from './request';
+import { subset } from './elements';
 
 /** Why a run stopped early: its record was deleted, or a newer run of the same export took it over. */
 export class ExportCancelled extends Error {
@@ -106,8 +107,13 @@ async function scopesOf(
       problems.push(issue('not-found', `Group ${spec.group ?? ''} no longer exists`));
       return { scopes: visibleScopes(store, spec.source, []), total: 0 };
     }
-    const { patients, issues } = groupPatients(g.resource as Group, spec.source);
+    const { patients: members, issues } = groupPatients(g.resource as Group, spec.source);
     problems.push(...issues);
+    const patients = spec.patients ? members.filter((p) => spec.patients!.includes(p)) : members;
+    return { scopes: visibleScopes(store, spec.source, patients), total: patients.length };
+  }
+  if (spec.patients) {
+    const patients = spec.patients;
     return { scopes: visibleScopes(store, spec.source, patients), total: patients.length };
   }
   const all = visibleScopes(store, spec.source);
@@ -141,7 +147,9 @@ export async function writeExport(
   );
   const window = { min: spec.since === undefined ? -Infinity : spec.since + 1, max: spec.transactionTime };
   const types = spec.types ? new Set(spec.types) : undefined;
-  const keepKey = (e: { key: string }) => !types || types.has(splitKey(e.key).type);
+  // Provenance (one per output version) only when asked for by `_type`: most pulls do not want it.
+  const keepKey = (e: { key: string }) =>
+    types ? types.has(splitKey(e.key).type) : splitKey(e.key).type !== 'Provenance';
   const keepBody = typeFilterMatcher(spec.typeFilters, spec.source);
   try {
     const { scopes, total } = await scopesOf(store, spec, problems);
@@ -151,7 +159,11 @@ export async function writeExport(
     const writeScope = async (resources: AsyncIterable<StoredResource[]> | StoredResource[][]) => {
       for await (const batch of resources) {
         for (const r of batch)
-          if (keepBody(r)) await files.write(r.resource.resourceType, JSON.stringify(r.resource));
+          if (keepBody(r))
+            await files.write(
+              r.resource.resourceType,
+              JSON.stringify(spec.elements ? subset(r.resource, spec.elements) : r.resource),
+            );
       }
     };
     const collect = async (scope: Scope) => {

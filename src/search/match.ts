@@ -38,20 +38,27 @@ export function tokenMatches(coding: Coding, t: TokenCriterion): boolean {
 }
 
 /** True when the resource satisfies every body criterion (each `code` group: any of its tokens). */
-export function bodyMatches(r: Resource, c: Pick<SearchCriteria, 'codes'>): boolean {
+export function bodyMatches(r: Resource, c: Pick<SearchCriteria, 'codes' | 'targets'>): boolean {
+  if (c.targets && !targetMatches(r, c.targets)) return false;
   if (!c.codes) return true;
   const codings = codingsOf(r);
   return c.codes.every((group) => group.some((t) => codings.some((cd) => tokenMatches(cd, t))));
 }
 
-export function needsBody(c: Pick<SearchCriteria, 'codes' | 'origin'>): boolean {
-  return !!c.codes || (c.origin !== undefined && c.origin !== 'any');
+export function needsBody(c: Pick<SearchCriteria, 'codes' | 'origin' | 'targets'>): boolean {
+  return !!c.codes || !!c.targets || (c.origin !== undefined && c.origin !== 'any');
 }
 
 /** Derived outputs and source resources of the same type are told apart by where they are stored. */
 export function originMatches(r: { derived?: boolean }, c: Pick<SearchCriteria, 'origin'>): boolean {
   if (c.origin === undefined || c.origin === 'any') return true;
   return c.origin === 'derived' ? !!r.derived : !r.derived;
+}
+
+/** A Provenance target matches `Type/id` at any version, or exactly `Type/id/_history/v`. */
+function targetMatches(r: Resource, targets: string[]): boolean {
+  const refs = ((r as { target?: Array<{ reference?: string }> }).target ?? []).map((t) => t.reference ?? '');
+  return refs.some((ref) => targets.some((t) => ref === t || ref.startsWith(`${t}/_history/`)));
 }
 
 /** Stable order: by last-updated, then key. */

@@ -25,6 +25,8 @@ export interface SearchCriteria {
   patient?: string;
   /** `code` tokens (any of); several `code` parameters must all match. */
   codes?: TokenCriterion[][];
+  /** Provenance `target` references (any of): `Type/id` or `Type/id/_history/v`. */
+  targets?: string[];
   lastUpdated: Window;
   count: number;
   offset: number;
@@ -76,6 +78,7 @@ export function supportedParams(type: string): string[] {
   if (CODE_TYPES.has(type)) p.push('code');
   if (DERIVED_TYPES.has(type)) p.push('origin');
   if (type === 'DetectedIssue') p.push('_include');
+  if (type === 'Provenance') p.push('target');
   return p;
 }
 
@@ -149,6 +152,14 @@ export function parseSearch(type: string, q: Query): ParsedSearch {
       )
       .filter((g) => g.length);
     if (groups.length) criteria.codes = groups;
+  }
+
+  if (supported.has('target')) {
+    const targets = values(q, 'target');
+    for (const t of targets)
+      if (!/^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}(\/_history\/[A-Za-z0-9\-.]{1,64})?$/.test(t))
+        invalid.push(issue('value', 'target must be Type/id or Type/id/_history/version', 'target'));
+    if (targets.length) criteria.targets = targets;
   }
 
   const count = values(q, '_count')[0];

@@ -53,6 +53,8 @@ export async function startHarness(
       redisUrl: TEST_REDIS_URL,
       redisEmbedded: 'never',
       workerConcurrency: 4,
+      // Tests poll exports fast; the 429 pacing has its own test (bulk-params) that turns it on.
+      exportMinPollMs: 0,
       ...opts.config,
     },
     createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),

@@ -93,10 +93,10 @@ test('a SIGKILLed export worker: the job is picked up again and the export compl
   for (let i = 0; i < 1200; i++) {
     const s = await h.request('GET', statusPath, { token: TOKENS.hospB });
     progress = s.headers.get('x-progress') ?? '';
-    if (s.status !== 202 || /^[1-9]\d*(\/\d+)? patients$/.test(progress)) break;
+    if (s.status !== 202 || /^Exported [1-9]\d* (of \d+ )?patients/.test(progress)) break;
     await sleep(25);
   }
-  expect(progress).toMatch(/^[1-9]\d*(\/\d+)? patients$/);
+  expect(progress).toMatch(/^Exported [1-9]\d* (of \d+ )?patients/);
   first.kill('SIGKILL');
   await new Promise((r) => first.once('exit', r));
   const partials = () => readdirSync(join(dir, id)).filter((n) => n.endsWith('.partial'));
@@ -136,11 +136,11 @@ test('DELETE while an export is running stops it at the next patient and leaves 
   const statusPath = new URL(k.headers.get('content-location')!).pathname;
   const id = statusPath.split('/').pop()!;
   let progress = '';
-  for (let i = 0; i < 1200 && !/^[1-9]\d*(\/\d+)? patients$/.test(progress); i++) {
+  for (let i = 0; i < 1200 && !/^Exported [1-9]\d* (of \d+ )?patients/.test(progress); i++) {
     await sleep(25);
     progress = (await h.request('GET', statusPath, { token: TOKENS.hospB })).headers.get('x-progress') ?? '';
   }
-  expect(progress).toMatch(/^[1-9]\d*(\/\d+)? patients$/);
+  expect(progress).toMatch(/^Exported [1-9]\d* (of \d+ )?patients/);
   expect((await h.request('DELETE', statusPath, { token: TOKENS.hospB })).status).toBe(202);
   const mine = () => readdirSync(dir).filter((n) => n.startsWith(id));
   for (let i = 0; i < 200 && mine().length; i++) await sleep(50);

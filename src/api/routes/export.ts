@@ -22,7 +22,13 @@ import { FHIR_JSON } from '../fhir-json';
 import { addResourceCapability, type Capabilities } from './metadata';
 import { baseUrl } from '../base-url';
 import { wantsAsync } from '../prefer';
-import { strictHandling } from './search';
+import { pollPace } from '../../export/poll-pace';
+import { belongsTo, namespacedId } from '../../identity';
+
+/** Bulk Data: unsupported parameters are errors unless the client asks for `handling=lenient`. */
+export function lenientHandling(req: FastifyRequest): boolean {
+  return /(^|[,;\s])handling=lenient([,;\s]|$)/.test(String(req.headers.prefer ?? ''));
+}
 
 const BULK = 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition';
 
@@ -30,12 +36,14 @@ const unknownJob = () => new FhirError(404, issue('not-found', 'Unknown, cancell
 
 export async function exportRoutes(
   app: FastifyInstance,
-  deps: { store: Store; queues: Queues; caps: Capabilities; now?: () => number },
+  deps: { store: Store; queues: Queues; caps: Capabilities; now?: () => number; minPollMs?: number },
 ): Promise<void> {
   const jobs = new ExportJobs(deps.store.redis, deps.store.prefix);
   const now = deps.now ?? Date.now;
   const auth = { onRequest: requireScope('export') };
   deps.caps.systemOperations.push({ name: 'export', definition: `${BULK}/export` });
+  deps.caps.instantiates.add('http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data');
+  const pace = pollPace(deps.store.redis, deps.store.prefix, deps.minPollMs ?? 0);
   addResourceCapability(deps.caps, 'Patient', {
     operation: [{ name: 'export', definition: `${BULK}/patient-export` }],
   });
@@ -56,7 +64,9 @@ export async function exportRoutes(
       req.method === 'POST'
         ? fromParameters(req.body)
         : fromQuery(req.query as Record<string, string | string[]>);
-    const params = parseExportParams(raw, isKnownResourceType, strictHandling(req));
+    const params = parseExportParams(raw, isKnownResourceType, !lenientHandling(req), level);
+    if (params.patients)
+      params.patients = params.patients.map((p) => (belongsTo(p, source) ? p : namespacedId(source, p)));
     let group: string | undefined;
     if (groupId !== undefined) {
       const g = await readVisible(deps.store, source, 'Group', groupId);
@@ -133,10 +143,21 @@ export async function exportRoutes(
         issue('exception', `Export failed after ${job.attemptsMade} attempts; start a new one`),
       );
     }
+    const { tooFast, retryAfterSeconds } = await pace(rec.spec.id, now());
+    if (tooFast) {
+      return reply
+        .code(429)
+        .header('Retry-After', String(retryAfterSeconds))
+        .type(FHIR_JSON)
+        .send({
+          resourceType: 'OperationOutcome',
+          issue: [issue('throttled', `Polled too often; wait ${retryAfterSeconds} s (Retry-After)`)],
+        });
+    }
     return reply
       .code(202)
-      .header('X-Progress', rec.progress ?? rec.status)
-      .header('Retry-After', '1')
+      .header('X-Progress', rec.progress ?? (rec.status === 'queued' ? 'Queued' : 'Running'))
+      .header('Retry-After', String(retryAfterSeconds))
       .type(FHIR_JSON)
       .send({
         resourceType: 'OperationOutcome',

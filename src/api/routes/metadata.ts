@@ -11,10 +11,17 @@ export interface Capabilities {
   resources: Map<string, CapabilityStatementRestResource>;
   systemInteractions: Set<'transaction' | 'batch' | 'search-system' | 'history-system'>;
   systemOperations: Array<{ name: string; definition: string }>;
+  /** Canonical CapabilityStatements this server conforms to (e.g. the Bulk Data server). */
+  instantiates: Set<string>;
 }
 
 export function newCapabilities(): Capabilities {
-  return { resources: new Map(), systemInteractions: new Set(), systemOperations: [] };
+  return {
+    resources: new Map(),
+    systemInteractions: new Set(),
+    systemOperations: [],
+    instantiates: new Set(),
+  };
 }
 
 export function addResourceCapability(
@@ -49,6 +56,7 @@ export async function metadataRoutes(
       status: 'active',
       date: '2026-11-21',
       kind: 'instance',
+      ...(opts.caps.instantiates.size ? { instantiates: [...opts.caps.instantiates].sort() } : {}),
       software: { name: 'bitebridge', version: opts.version },
       implementation: { description: 'bitebridge: blinatumomab course adapter (FHIR R4)' },
       fhirVersion: '4.0.1',

@@ -31,6 +31,7 @@ const PARAM_DOCS: Record<
   _lastUpdated: { type: 'date', doc: 'Prefixes eq, gt, ge, lt, le, sa, eb; repeat to AND' },
   patient: { type: 'reference', doc: 'Patient/<id>; namespaced or as sent by your source' },
   subject: { type: 'reference', doc: 'Same as patient' },
+  target: { type: 'reference', doc: 'Provenance: Type/id (any version) or Type/id/_history/version' },
   code: {
     type: 'token',
     doc: 'system|code, |code, system| or code; code.coding and medicationCodeableConcept',
@@ -118,6 +119,11 @@ export async function searchRoutes(
       criteria.patient = namespacedId(source, criteria.patient);
     if (criteria.ids)
       criteria.ids = criteria.ids.map((id) => (belongsTo(id, source) ? id : namespacedId(source, id)));
+    // A target id as the caller sent it, or as stored (derived outputs keep un-namespaced ids).
+    criteria.targets = criteria.targets?.flatMap((t) => {
+      const [ttype, id, ...rest] = t.split('/');
+      return belongsTo(id, source) ? [t] : [t, [ttype, namespacedId(source, id), ...rest].join('/')];
+    });
     const { total, page } = await searchStore(deps.store, source, criteria);
     const base = baseUrl(req);
     const shape = (r: Resource) => (criteria.elements ? subset(r, criteria.elements) : r);

@@ -4,6 +4,7 @@
  * in this list. Help, option parsing, usage errors, --json, progress and the connection come with it.
  */
 import type { Command } from '../command';
+import { deliveriesCommand } from './deliveries';
 import { exportCommand } from './export';
 import { jobsCommand } from './jobs';
 import { registryExportCommand } from './registry-export';
@@ -18,6 +19,7 @@ const LIST: Command[] = [
   retryCommand,
   rejectsCommand,
   summaryCommand,
+  deliveriesCommand,
 ];
 
 export const COMMANDS: Record<string, Command> = Object.fromEntries(LIST.map((c) => [c.name, c]));

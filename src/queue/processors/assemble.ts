@@ -14,6 +14,7 @@ import { fingerprint } from '../../ingest/canonical';
 import type { Logger } from '../../logger';
 import { sourceLabel, type Metrics } from '../../ops/metrics';
 import type { Store } from '../../store/store';
+import type { OutputsSaved } from '../../deliver/after-assemble';
 
 /** The pure core: one patient's events → the derived FHIR resources (courses, flags), each with an id. */
 export type Derive = (patient: string, events: ClinicalEvent[]) => Resource[];
@@ -25,6 +26,8 @@ export interface AssembleDeps {
   assertValid: (r: Resource) => void;
   log: Logger;
   metrics: Metrics;
+  /** Provenance and delivery (src/deliver): after every save that was not stale. */
+  onSaved?: (saved: OutputsSaved) => Promise<void>;
 }
 
 export interface AssembleResult {
@@ -67,6 +70,7 @@ export async function processAssemble(
   if (changed) {
     for (const c of changed)
       deps.metrics.outputsSaved.inc({ source: sourceLabel(patient), resource_type: c.key.split('/')[0] });
+    await deps.onSaved?.({ patient, outputs: all, changed, current, events });
   }
   const result: AssembleResult = {
     patient,
