@@ -29,6 +29,8 @@ export interface Config {
   exportDir: string;
   exportTtlSeconds: number;
   publicBaseUrl?: string;
+  /** HMAC key of the pages' session cookies; random per process when unset. */
+  uiSessionSecret?: string;
 }
 
 function int(name: string, def: number): number {
@@ -64,5 +66,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exportDir: s('EXPORT_DIR') ?? 'var/exports',
     exportTtlSeconds: int('EXPORT_TTL_SECONDS', 3600),
     publicBaseUrl: s('PUBLIC_BASE_URL'),
+    uiSessionSecret: s('UI_SESSION_SECRET'),
   };
 }

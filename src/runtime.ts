@@ -71,6 +71,7 @@ export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<Fasti
     depthLimit: rt.cfg.jsonDepthLimit,
     version: VERSION,
     publicBaseUrl: rt.cfg.publicBaseUrl,
+    uiSessionSecret: rt.cfg.uiSessionSecret,
     isClosing: () => rt.closing,
   });
   await app.listen({ port: rt.cfg.port, host: rt.cfg.host });

@@ -23,6 +23,8 @@ import { readRoutes } from './routes/read';
 import { searchRoutes } from './routes/search';
 import { exportRoutes } from './routes/export';
 import { registryExportRoutes } from './routes/registry-export';
+import { uiRoutes } from '../ui/routes';
+import { Sessions } from '../ui/session';
 
 export interface ApiDeps {
   log: Logger;
@@ -37,6 +39,8 @@ export interface ApiDeps {
   /** Base of the links handed out; defaults to the request's scheme and host. */
   publicBaseUrl?: string;
   isClosing?: () => boolean;
+  /** HMAC key of the pages' session cookies (UI_SESSION_SECRET); random per process when unset. */
+  uiSessionSecret?: string;
   /** Extra route plugins (read/search, export, $validate) registered with the same deps. */
   extraRoutes?: Array<(app: FastifyInstance, caps: Capabilities) => Promise<void>>;
 }
@@ -51,7 +55,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   setPublicBaseUrl(app, deps.publicBaseUrl);
   const caps = newCapabilities();
   await app.register(fhirJsonPlugin, { bodyLimit: deps.bodyLimit, depthLimit: deps.depthLimit });
-  await app.register(authPlugin, { tokens: deps.tokens });
+  const sessions = new Sessions({ secret: deps.uiSessionSecret });
+  await app.register(authPlugin, { tokens: deps.tokens, sessions });
 
   app.addHook('onResponse', async (req, reply) => {
     deps.metrics.httpDuration.observe(
@@ -81,6 +86,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(searchRoutes, { store: deps.store, caps });
   await app.register(exportRoutes, { store: deps.store, queues: deps.queues, caps });
   await app.register(registryExportRoutes, { store: deps.store, caps });
+  await app.register(uiRoutes, {
+    prefix: '/ui',
+    store: deps.store,
+    tokens: deps.tokens,
+    sessions,
+    publicBaseUrl: deps.publicBaseUrl,
+  });
   for (const extra of deps.extraRoutes ?? []) await extra(app, caps);
   await app.register(metadataRoutes, { caps, version: deps.version });
   return app;
