@@ -118,11 +118,22 @@ export function renderTimelineSvg(t: TimelineLayout): string {
           `<text x="${m.x}" y="${m.y + 16}" text-anchor="middle" class="small">${esc(m.label)}</text></g>`,
       );
     }
+    // Stems first, under every mark and deaf to the pointer: a stacked flag's stem must not cover
+    // the mark below it.
+    out.push(
+      `<g class="flag-stems" aria-hidden="true" pointer-events="none">` +
+        row.flags
+          .map(
+            (f) =>
+              `<line x1="${f.x}" y1="${f.y}" x2="${f.x}" y2="${row.cycles[0]?.y ?? f.y}" stroke="${f.colour}" stroke-dasharray="2 2"/>`,
+          )
+          .join('') +
+        `</g>`,
+    );
     for (const f of row.flags) {
       out.push(
         `<g class="flag-mark${f.withdrawn ? ' withdrawn' : ''}" data-flag="${esc(f.id)}" data-severity="${f.severity}" ` +
           `role="button" tabindex="0" aria-label="${esc(f.text)}"><title>${esc(f.text)}</title>` +
-          `<line x1="${f.x}" y1="${f.y}" x2="${f.x}" y2="${row.cycles[0]?.y ?? f.y}" stroke="${f.colour}" stroke-dasharray="2 2"/>` +
           `${mark(f, 6, f.withdrawn)}</g>`,
       );
     }
