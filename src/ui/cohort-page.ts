@@ -19,6 +19,8 @@ export interface CohortInput {
   /** Lanes drawn at most; figures always count everyone. */
   maxLanes?: number;
   note?: string;
+  /** A file (CLI export): no sign-out button. */
+  standalone?: boolean;
 }
 
 export function cohortBody(input: CohortInput): string {
@@ -60,6 +62,6 @@ export function cohortPage(input: CohortInput): Page {
     title: `Cohort ${input.source} · bitebridge`,
     heading: `Cohort: blinatumomab courses of ${input.source}`,
     body: cohortBody(input),
-    nav: signedInNav([]),
+    nav: input.standalone ? '' : signedInNav([]),
   });
 }

@@ -16,6 +16,7 @@ import {
   summaryUsage,
 } from './ops';
 import { registryExportCommand, registryExportUsage } from './registry-export';
+import { cohortCommand, cohortUsage, timelineCommand, timelineUsage } from './ui-pictures';
 
 export interface Command {
   usage: string;
@@ -29,4 +30,12 @@ export const COMMANDS: Record<string, Command> = {
   retry: { usage: retryUsage, run: retryCommand },
   rejects: { usage: rejectsUsage, run: rejectsCommand },
   summary: { usage: summaryUsage, run: summaryCommand },
+  timeline: { usage: timelineUsage, run: (rt, a, p) => timelineCommand(rt.store, a, p) },
+  cohort: {
+    usage: cohortUsage,
+    run: (rt, a, p) =>
+      cohortCommand(rt.store, a, p, {
+        linkBase: rt.cfg.publicBaseUrl ?? `http://${rt.cfg.host}:${rt.cfg.port}`,
+      }),
+  },
 };
