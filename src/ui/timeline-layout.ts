@@ -2,9 +2,10 @@
  * Patient timeline layout: one row per course on a shared date axis. Pure: course and flag views in,
  * positions and labels out (rendered by timeline-svg.ts). Every mark keeps its text alternative.
  *
- * Row, top to bottom: flag lane(s) (flags stacked when they would overlap), dose-step levels, the cycle
- * bars (infusion days shaded, interruptions as gaps with their length), then a lane for responses and
- * linked events (HSCT, CAR-T, relapse, toxicity, diagnosis).
+ * Above the rows, one lane of patient events (diagnosis, HSCT, CAR-T, relapse, toxicity), each drawn
+ * once even when several courses link it. Course row, top to bottom: flag lane(s) (flags stacked when
+ * they would overlap), dose-step levels, the cycle bars (infusion days shaded, interruptions as gaps
+ * with their length), then the per-cycle response marks.
  */
 import type { CourseView, FlagView } from './model';
 import {
@@ -17,7 +18,7 @@ import {
   SEVERITY_STYLE,
   type Shape,
 } from './format';
-import { DAY_MS, dateScale, day, ms, round, ticks, type DateScale, type Tick } from './scale';
+import { DAY_MS, dateScale, day, ms, round, ticks, type AxisBreak, type DateScale, type Tick } from './scale';
 
 export interface Span {
   x: number;
@@ -68,7 +69,6 @@ export interface CourseRow {
   y: number;
   h: number;
   cycles: CycleBar[];
-  markers: PointMark[];
   flags: FlagMark[];
 }
 
@@ -77,6 +77,10 @@ export interface TimelineLayout {
   height: number;
   axisY: number;
   ticks: Tick[];
+  breaks: AxisBreak[];
+  /** Patient events lane (centre line) and its marks. */
+  eventsY: number;
+  events: PointMark[];
   rows: CourseRow[];
   title: string;
   description: string;
@@ -102,7 +106,8 @@ const RIGHT = 20;
 const FLAG_LANE = 16;
 const STEP_H = 30;
 const BAR_H = 18;
-const EVENT_LANE = 34;
+const EVENT_LANE = 26;
+const EVENTS_H = 40;
 const ROW_GAP = 14;
 const TOP = 34;
 const FLAG_MIN_GAP = 13;
@@ -152,6 +157,44 @@ export function flagText(f: FlagView): string {
   return `${f.withdrawn ? 'Withdrawn flag: ' : 'Flag: '}${f.display} (${f.severity} severity${grade}) on ${day(f.identifiedAt)}: ${f.detail}`;
 }
 
+/** Every course's linked events and the diagnoses, once each (several courses link the same HSCT). */
+function patientEvents(s: DateScale, courses: CourseView[], diagnoses: DatedRef[], y: number): PointMark[] {
+  const seen = new Map<string, PointMark>();
+  for (const course of courses) {
+    for (const l of course.links) {
+      const key = `${l.kind}|${l.at}`;
+      const style = LINK_STYLE[l.kind] ?? LINK_STYLE.toxicity;
+      const known = seen.get(key);
+      if (known) {
+        // one mark per event; several findings of that day are listed in its text
+        if (l.detail && !known.text.includes(l.detail)) known.text += `; ${l.detail}`;
+        continue;
+      }
+      seen.set(key, {
+        x: s.x(l.at),
+        y,
+        shape: style.shape,
+        colour: style.colour,
+        label: style.short,
+        text: `${style.text} on ${day(l.at)}${l.detail ? `: ${l.detail}` : ''}`,
+      });
+    }
+  }
+  for (const d of diagnoses) {
+    if (!courses.some((c) => c.diagnoses.includes(d.reference))) continue;
+    const style = LINK_STYLE.diagnosis;
+    seen.set(`dx|${d.reference}`, {
+      x: s.x(d.at),
+      y,
+      shape: style.shape,
+      colour: style.colour,
+      label: style.short,
+      text: `Diagnosis on ${day(d.at)}${d.label ? `: ${d.label}` : ''} (${d.reference})`,
+    });
+  }
+  return [...seen.values()].sort((a, b) => a.x - b.x);
+}
+
 export function layoutTimeline(input: TimelineInput): TimelineLayout {
   const courses = input.courses
     .filter((c) => c.status !== 'entered-in-error')
@@ -164,8 +207,10 @@ export function layoutTimeline(input: TimelineInput): TimelineLayout {
   instants.push(...input.flags.map((f) => f.identifiedAt), ...(input.diagnoses ?? []).map((d) => d.at));
   const s = dateScale(instants, LABEL_W, WIDTH - RIGHT);
 
+  const eventsY = TOP + 12;
+  const events = patientEvents(s, courses, input.diagnoses ?? [], eventsY);
   const rows: CourseRow[] = [];
-  let y = TOP;
+  let y = TOP + EVENTS_H;
   for (const course of courses) {
     const own = input.flags
       .filter(
@@ -178,7 +223,7 @@ export function layoutTimeline(input: TimelineInput): TimelineLayout {
     const flagTop = y;
     const stepTop = flagTop + laneCount * FLAG_LANE + 4;
     const barY = stepTop + STEP_H;
-    const eventY = barY + BAR_H + EVENT_LANE / 2;
+    const eventY = barY + BAR_H + EVENT_LANE / 2 + 2;
     const h = barY + BAR_H + EVENT_LANE - y;
 
     const maxRate = Math.max(
@@ -227,30 +272,6 @@ export function layoutTimeline(input: TimelineInput): TimelineLayout {
       };
     });
 
-    const markers: PointMark[] = course.links.map((l) => {
-      const style = LINK_STYLE[l.kind] ?? LINK_STYLE.toxicity;
-      return {
-        x: s.x(l.at),
-        y: eventY,
-        shape: style.shape,
-        colour: style.colour,
-        label: style.short,
-        text: `${style.text} ${l.timing} the course on ${day(l.at)}${l.detail ? `: ${l.detail}` : ''}`,
-      };
-    });
-    for (const d of input.diagnoses ?? []) {
-      if (!course.diagnoses.includes(d.reference)) continue;
-      const style = LINK_STYLE.diagnosis;
-      markers.push({
-        x: s.x(d.at),
-        y: eventY,
-        shape: style.shape,
-        colour: style.colour,
-        label: style.short,
-        text: `Diagnosis on ${day(d.at)}${d.label ? `: ${d.label}` : ''} (${d.reference})`,
-      });
-    }
-
     const flags: FlagMark[] = own.map((f, i) => {
       const st = SEVERITY_STYLE[f.severity];
       return {
@@ -276,7 +297,6 @@ export function layoutTimeline(input: TimelineInput): TimelineLayout {
       y,
       h,
       cycles,
-      markers,
       flags,
     });
     y += h + ROW_GAP;
@@ -289,6 +309,9 @@ export function layoutTimeline(input: TimelineInput): TimelineLayout {
     height: y + 10,
     axisY: TOP - 14,
     ticks: ticks(s),
+    breaks: s.breaks,
+    eventsY,
+    events,
     rows,
     title: `Blinatumomab timeline of patient ${input.patient}`,
     description: `${rows.length} course(s), ${cycleCount} cycle(s), ${flagCount} flag(s), from ${day(new Date(s.minMs).toISOString())} to ${day(new Date(s.maxMs).toISOString())}.`,

@@ -8,6 +8,26 @@ import type { PointMark, TimelineLayout } from './timeline-layout';
 
 const LEGEND_H = 46;
 
+/** Words into at most three lines of `width` characters (SVG text does not wrap). */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && (last + ' ' + word).length <= width)
+      lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines.length > 3
+    ? [
+        ...lines.slice(0, 2),
+        `${lines
+          .slice(2)
+          .join(' ')
+          .slice(0, width - 1)}…`,
+      ]
+    : lines;
+}
+
 function mark(m: PointMark, r: number, hollow = false): string {
   const d = shapePath(m.shape, m.x, m.y, r);
   const line = m.shape === 'cross' || m.shape === 'ring' || hollow;
@@ -68,16 +88,36 @@ export function renderTimelineSvg(t: TimelineLayout): string {
         `<text x="${k.x}" y="${t.axisY}" text-anchor="middle" class="small">${esc(k.label)}</text>`,
     );
   }
+  for (const b of t.breaks) {
+    const m = b.x + b.w / 2;
+    out.push(
+      `<rect x="${b.x + 3}" y="${t.axisY + 4}" width="${b.w - 6}" height="${t.height - t.axisY - 10}" fill="#f8f9f9"/>` +
+        `<path d="M${m - 5} ${t.axisY + 14}l4 -8M${m + 1} ${t.axisY + 14}l4 -8" stroke="#566573"/>` +
+        `<text x="${m}" y="${t.height - 2}" text-anchor="middle" class="small">${esc(b.label)}</text>`,
+    );
+  }
   out.push(`</g>`);
+  out.push(
+    `<g class="patient-events"><text x="8" y="${t.eventsY + 4}" class="sub">Patient events</text>` +
+      t.events
+        .map(
+          (m) =>
+            `<g class="event-mark"><title>${esc(m.text)}</title>${mark(m, 6)}` +
+            `<text x="${m.x}" y="${m.y + 17}" text-anchor="middle" class="small">${esc(m.label)}</text></g>`,
+        )
+        .join('') +
+      `</g>`,
+  );
 
   for (const row of t.rows) {
     out.push(`<g class="course-row" data-course="${esc(row.courseId)}">`);
     out.push(
-      `<text x="8" y="${row.y + row.h / 2 - 4}" class="lbl">${esc(row.label)}</text>` +
-        `<text x="8" y="${row.y + row.h / 2 + 9}" class="sub">${esc(row.sublabel.slice(0, 28))}</text>` +
-        (row.sublabel.length > 28
-          ? `<text x="8" y="${row.y + row.h / 2 + 20}" class="sub">${esc(row.sublabel.slice(28, 56))}</text>`
-          : '') +
+      `<text x="8" y="${row.y + row.h / 2 - 8}" class="lbl">${esc(row.label)}</text>` +
+        wrap(row.sublabel, 27)
+          .map(
+            (line, i) => `<text x="8" y="${row.y + row.h / 2 + 5 + i * 11}" class="sub">${esc(line)}</text>`,
+          )
+          .join('') +
         `<line x1="150" y1="${row.y + row.h}" x2="${t.width - 20}" y2="${row.y + row.h}" stroke="#d5d8dc"/>`,
     );
     for (const c of row.cycles) {
@@ -102,7 +142,11 @@ export function renderTimelineSvg(t: TimelineLayout): string {
       for (const s of c.steps) {
         out.push(
           `<g class="dose-step"><title>Dose ${esc(s.label)}</title><path d="M${s.x} ${s.y}h${s.w}" stroke="#1b4f72" stroke-width="2.5"/>` +
-            `<text x="${s.x + 1}" y="${s.y - 3}" class="small">${esc(s.label)}</text></g>`,
+            // a label wider than its step would run into the next one: the <title> still says it
+            (s.w >= s.label.length * 4.6 || s === c.steps[c.steps.length - 1]
+              ? `<text x="${s.x + 1}" y="${s.y - 3}" class="small">${esc(s.label)}</text>`
+              : '') +
+            `</g>`,
         );
       }
       out.push(`</g>`);
@@ -110,12 +154,6 @@ export function renderTimelineSvg(t: TimelineLayout): string {
       out.push(
         `<g class="response" data-response="${esc(r.label)}"><title>${esc(r.text)}</title>${mark(r, 5)}` +
           `<text x="${r.x + 8}" y="${r.y + 3}" class="small">${esc(r.label)}</text></g>`,
-      );
-    }
-    for (const m of row.markers) {
-      out.push(
-        `<g class="event-mark"><title>${esc(m.text)}</title>${mark(m, 6)}` +
-          `<text x="${m.x}" y="${m.y + 16}" text-anchor="middle" class="small">${esc(m.label)}</text></g>`,
       );
     }
     // Stems first, under every mark and deaf to the pointer: a stacked flag's stem must not cover

@@ -150,3 +150,23 @@ test('a patient without courses gets an empty, valid timeline', () => {
   expect(l.rows).toEqual([]);
   expect(renderTimelineSvg(l)).toMatch(/^<svg[\s\S]*<\/svg>$/);
 });
+
+describe('seed 003: five years, two courses, two HSCTs', () => {
+  const s = seedOutputs('seed-003.json');
+  const courses = s.courses.map(parseCourse);
+  const layout = layoutTimeline({ patient: s.patient, courses, flags: s.flags.map(parseFlag) });
+
+  test('empty stretches fold into labelled breaks, so a 28-day cycle stays readable', () => {
+    expect(layout.breaks.length).toBeGreaterThan(0);
+    for (const b of layout.breaks) expect(b.label).toMatch(/^≈ \d+(\.\d)? (mo|y)$/);
+    for (const bar of layout.rows.flatMap((r) => r.cycles)) expect(bar.w).toBeGreaterThan(40);
+  });
+
+  test('each linked event is drawn once in the patient lane, however many courses link it', () => {
+    const links = new Set(courses.flatMap((c) => c.links.map((l) => `${l.kind}|${l.at}`)));
+    expect(layout.events).toHaveLength(links.size);
+    expect(layout.events.filter((e) => e.label === 'HSCT')).toHaveLength(2);
+    const xs = layout.events.map((e) => e.x);
+    expect([...xs].sort((a, b) => a - b)).toEqual(xs);
+  });
+});
