@@ -79,22 +79,33 @@ async function main(): Promise<void> {
     mkdirSync(OUT, { recursive: true });
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     try {
-      const page = await browser.newPage({ viewport: { width: 1140, height: 800 }, deviceScaleFactor: 1 });
+      // Scale 0.75 keeps the PNGs small (the README shows them at about this size anyway).
+      const page = await browser.newPage({ viewport: { width: 1140, height: 800 }, deviceScaleFactor: 0.75 });
       await page.route('**/*', (r) =>
         new URL(r.request().url()).origin === base ? r.continue() : r.abort(),
       );
       await page.goto(`${base}/ui/sign-in`);
       await page.fill('#token', token);
       await Promise.all([page.waitForURL(`${base}/ui/cohort`), page.click('button[type=submit]')]);
+      // the figures and the swimmer plot: everything down to the end of the swimmer
+      const bottom = await page.locator('svg.swimmer').evaluate((e) => e.getBoundingClientRect().bottom);
       await page.screenshot({
         path: join(OUT, 'ui-cohort.png'),
-        clip: { x: 0, y: 0, width: 1140, height: 800 },
+        fullPage: true,
+        clip: { x: 0, y: 0, width: 1140, height: Math.ceil(bottom) + 10 },
       });
-      await page.goto(`${base}/ui/patients/demo.pt-s002`);
-      await page.locator('.flag-mark').nth(1).click();
+      // the timeline with one flag's evidence open (clip in page coordinates: the click scrolls)
+      await page.goto(`${base}/ui/patients/demo.pt-s003`);
+      await page.locator('.flag-mark').nth(4).click();
+      const open = await page
+        .locator('details[open]')
+        .evaluate(
+          (e) => e.getBoundingClientRect().bottom + (globalThis as unknown as { scrollY: number }).scrollY,
+        );
       await page.screenshot({
         path: join(OUT, 'ui-timeline.png'),
-        clip: { x: 0, y: 0, width: 1140, height: 800 },
+        fullPage: true,
+        clip: { x: 0, y: 0, width: 1140, height: Math.ceil(open) + 10 },
       });
     } finally {
       await browser.close();

@@ -64,6 +64,7 @@ export async function loadSamples(rt: Runtime): Promise<void> {
     `\nbitebridge: sample data loaded from ${files.length} bundle(s)\n${out.join('\n')}\n\n` +
       `Try:  TOKEN=$(node -p "require('./${rt.cfg.localTokenFile}')[0].token")\n` +
       `      curl -H "Authorization: Bearer $TOKEN" '${base}/fhir/DetectedIssue?_count=5'\n` +
-      `Dashboard: ${base}/admin/queues (user: anything, password: the token)   Metrics: ${base}/metrics\n\n`,
+      `Dashboard: ${base}/admin/queues (user: anything, password: the token)   Metrics: ${base}/metrics\n` +
+      `Pages: ${base}/ui/cohort and ${base}/ui/patients/${patients[0] ?? '<patient>'} (sign in once with the token)\n\n`,
   );
 }

@@ -43,6 +43,8 @@ export interface PointMark {
   label: string;
   /** The mark's text alternative (SVG <title>). */
   text: string;
+  /** Offset of the label below the mark. */
+  labelDy?: number;
 }
 
 export interface CycleBar extends Span {
@@ -107,7 +109,7 @@ const FLAG_LANE = 16;
 const STEP_H = 30;
 const BAR_H = 18;
 const EVENT_LANE = 26;
-const EVENTS_H = 40;
+const EVENTS_H = 46;
 const ROW_GAP = 14;
 const TOP = 34;
 const FLAG_MIN_GAP = 13;
@@ -192,7 +194,13 @@ function patientEvents(s: DateScale, courses: CourseView[], diagnoses: DatedRef[
       text: `Diagnosis on ${day(d.at)}${d.label ? `: ${d.label}` : ''} (${d.reference})`,
     });
   }
-  return [...seen.values()].sort((a, b) => a.x - b.x);
+  const marks = [...seen.values()].sort((a, b) => a.x - b.x);
+  // labels of neighbouring marks alternate between two lines instead of overprinting
+  marks.forEach((m, i) => {
+    const prev = marks[i - 1];
+    m.labelDy = prev && m.x - prev.x < 34 && prev.labelDy === 17 ? 27 : 17;
+  });
+  return marks;
 }
 
 export function layoutTimeline(input: TimelineInput): TimelineLayout {

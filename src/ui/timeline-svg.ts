@@ -103,7 +103,7 @@ export function renderTimelineSvg(t: TimelineLayout): string {
         .map(
           (m) =>
             `<g class="event-mark"><title>${esc(m.text)}</title>${mark(m, 6)}` +
-            `<text x="${m.x}" y="${m.y + 17}" text-anchor="middle" class="small">${esc(m.label)}</text></g>`,
+            `<text x="${m.x}" y="${m.y + (m.labelDy ?? 17)}" text-anchor="middle" class="small">${esc(m.label)}</text></g>`,
         )
         .join('') +
       `</g>`,
