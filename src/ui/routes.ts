@@ -84,6 +84,20 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps): Promise<void
   const secure = (req: FastifyRequest) =>
     req.protocol === 'https' || !!deps.publicBaseUrl?.startsWith('https:');
 
+  /**
+   * A form posted from another site (login CSRF: signing the victim in as someone else) is refused:
+   * browsers send Origin on every POST.
+   */
+  function crossSite(req: FastifyRequest): boolean {
+    const origin = req.headers.origin;
+    if (origin === undefined) return false;
+    try {
+      return new URL(origin).host !== req.headers.host;
+    } catch {
+      return true;
+    }
+  }
+
   /** Signed in (cookie or bearer) with `read`, else off to the sign-in form (GET) or 401. */
   async function signedIn(req: FastifyRequest, reply: FastifyReply) {
     if (!req.grant) {
@@ -101,6 +115,7 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps): Promise<void
   );
 
   app.post<{ Body: { token?: unknown; next?: unknown } }>('/sign-in', async (req, reply) => {
+    if (crossSite(req)) return message(reply, 403, 'Forbidden', 'Sign in from this site’s own form.');
     const body = req.body && typeof req.body === 'object' ? req.body : {};
     const next = safeNext(body.next);
     const token = typeof body.token === 'string' ? body.token.trim() : '';
@@ -128,9 +143,11 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps): Promise<void
   });
 
   app.post('/sign-out', async (req, reply) =>
-    reply
-      .header('Set-Cookie', sessionCookie('', { maxAge: 0, secure: secure(req) }))
-      .redirect('/ui/sign-in', 303),
+    crossSite(req)
+      ? message(reply, 403, 'Forbidden', 'Sign out from this site’s own pages.')
+      : reply
+          .header('Set-Cookie', sessionCookie('', { maxAge: 0, secure: secure(req) }))
+          .redirect('/ui/sign-in', 303),
   );
 
   app.get<{ Params: { id: string } }>('/patients/:id', { onRequest: signedIn }, async (req, reply) => {

@@ -127,6 +127,14 @@ test('bad sign-in input is a 4xx page, never a 500', async () => {
   expect((await post('token=' + 'a'.repeat(10_000))).status).toBe(413);
   expect((await post('{"token":"x"}', 'application/json')).status).toBe(401);
   expect((await post('token=x', 'text/plain')).status).toBe(415);
+  const csrf = await fetch(h.base + '/ui/sign-in', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+    body: new URLSearchParams({ token: TOKENS.readOnly }).toString(),
+    redirect: 'manual',
+  });
+  expect(csrf.status).toBe(403);
+  expect(csrf.headers.get('set-cookie')).toBeNull();
   const open = await signIn(TOKENS.readOnly, 'https://evil.example/');
   expect(open.headers.get('location')).toBe('/ui/cohort');
 });
