@@ -68,7 +68,7 @@ export function renderPage(opts: {
   ].join('; ');
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${esc(opts.title)}</title><style>${CSS}</style></head>
 <body><header><h1>${esc(opts.heading)}</h1><nav>${opts.nav ?? ''}</nav></header>
 <main>${opts.body}</main>${opts.script ? `<script>${opts.script}</script>` : ''}</body></html>`;

@@ -30,7 +30,7 @@ function send(reply: FastifyReply, page: Page, status = 200): FastifyReply {
     .header('Content-Security-Policy', page.csp)
     .header('Cache-Control', 'no-store')
     .header('X-Content-Type-Options', 'nosniff')
-    .header('Referrer-Policy', 'no-referrer')
+    .header('Referrer-Policy', 'same-origin')
     .type('text/html; charset=utf-8')
     .send(page.html);
 }
@@ -86,7 +86,8 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps): Promise<void
 
   /**
    * A form posted from another site (login CSRF: signing the victim in as someone else) is refused:
-   * browsers send Origin on every POST.
+   * browsers send Origin on every POST (the pages' Referrer-Policy is same-origin, not no-referrer, so a
+   * same-origin form sends its real Origin rather than "null").
    */
   function crossSite(req: FastifyRequest): boolean {
     const origin = req.headers.origin;
