@@ -74,6 +74,8 @@ export interface Config {
   smartTokenTtlSeconds: number;
   /** Bulk status polls sooner than this after the previous one get 429 (0: no limit). */
   exportMinPollMs: number;
+  /** HMAC key of the pages' session cookies; random per process when unset. */
+  uiSessionSecret?: string;
 }
 
 function int(name: string, def: number): number {
@@ -135,5 +137,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smartClientsFile: s('SMART_CLIENTS_FILE'),
     smartTokenTtlSeconds: int('SMART_TOKEN_TTL_SECONDS', 300),
     exportMinPollMs: int('EXPORT_MIN_POLL_MS', 1000),
+    uiSessionSecret: s('UI_SESSION_SECRET'),
   };
 }

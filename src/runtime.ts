@@ -131,6 +131,7 @@ export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<Fasti
       store: deliveryOf(rt).subscriptions,
       allowedHosts: deliveryOf(rt).destinations.allowedHosts,
     },
+    uiSessionSecret: rt.cfg.uiSessionSecret,
     isClosing: () => rt.closing,
     serveMetrics: rt.cfg.metricsPort === undefined,
     metricsToken: rt.cfg.metricsToken,

@@ -76,6 +76,7 @@ export async function loadSamples(rt: Runtime): Promise<void> {
     `\nbitebridge: sample data loaded from ${files.length} bundle(s)\n${out.join('\n')}\n\n` +
       `Try:  TOKEN=$(node -p "require('${isAbsolute(rt.cfg.localTokenFile) ? '' : './'}${rt.cfg.localTokenFile}')[0].token")\n` +
       `      curl -H "Authorization: Bearer $TOKEN" '${base}/fhir/Patient/${example ?? 'local.pt-s000'}/DetectedIssue?_include=DetectedIssue:implicated'\n` +
-      `Dashboard: ${base}/admin/queues (user: anything, password: the token)   Metrics: ${base}/metrics\n\n`,
+      `Dashboard: ${base}/admin/queues (user: anything, password: the token)   Metrics: ${base}/metrics\n` +
+      `Pages: ${base}/ui/cohort and ${base}/ui/patients/${patients[0] ?? '<patient>'} (sign in once with the token)\n\n`,
   );
 }

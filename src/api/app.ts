@@ -44,6 +44,8 @@ import { subscriptionRoutes } from './routes/subscription';
 import type { SubscriptionStore } from '../store/subscriptions';
 import type { DestinationRegistry } from '../deliver/registry';
 import { destinationRoutes } from './routes/destinations';
+import { uiRoutes } from '../ui/routes';
+import { Sessions } from '../ui/session';
 
 export interface ApiDeps {
   log: Logger;
@@ -79,6 +81,8 @@ export interface ApiDeps {
   /** false when /metrics has its own listener (METRICS_PORT). */
   serveMetrics?: boolean;
   metricsToken?: string;
+  /** HMAC key of the pages' session cookies (UI_SESSION_SECRET); random per process when unset. */
+  uiSessionSecret?: string;
   /** Extra route plugins (read/search, export, $validate) registered with the same deps. */
   extraRoutes?: Array<(app: FastifyInstance, caps: Capabilities) => Promise<void>>;
 }
@@ -102,7 +106,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     limits: deps.jsonLimits,
   });
   await registerBackPressure(app, httpLimits);
-  await app.register(authPlugin, { tokens: deps.tokens, smart: deps.smart });
+  const sessions = new Sessions({ secret: deps.uiSessionSecret });
+  await app.register(authPlugin, { tokens: deps.tokens, smart: deps.smart, sessions });
   if (deps.smart) await app.register(smartRoutes, { smart: deps.smart });
 
   app.addHook('onResponse', async (req, reply) => {
@@ -150,6 +155,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       queues: deps.queues,
       caps,
     });
+  await app.register(uiRoutes, {
+    prefix: '/ui',
+    store: deps.store,
+    tokens: deps.tokens,
+    sessions,
+    publicBaseUrl: deps.publicBaseUrl,
+  });
   for (const extra of deps.extraRoutes ?? []) await extra(app, caps);
   await app.register(metadataRoutes, { caps, version: deps.version });
   await app.register(notAllowedRoutes);

@@ -9,6 +9,7 @@ import { FhirError, issue } from '../fhir/outcome';
 import { sendOutcome } from './fhir-json';
 import type { Grant, Scope, TokenRegistry } from '../auth/tokens';
 import type { SmartTokens } from '../auth/smart-token';
+import { cookieGrant, readCookie, SESSION_COOKIE, type Sessions } from '../ui/session';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,15 +17,26 @@ declare module 'fastify' {
   }
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+/**
+ * A bearer (or Basic) token wins; without one, a GET/HEAD may be authorised by the pages' session
+ * cookie (src/ui/session.ts), narrowed to read/admin, so a signed-in browser can follow the pages'
+ * FHIR links.
+ */
 async function auth(
   app: FastifyInstance,
-  opts: { tokens: TokenRegistry; smart?: SmartTokens },
+  opts: { tokens: TokenRegistry; smart?: SmartTokens; sessions?: Sessions },
 ): Promise<void> {
   app.decorateRequest('grant', undefined);
   app.addHook('onRequest', async (req) => {
     req.grant = opts.tokens.lookup(req.headers.authorization);
     // Not a static token: maybe a SMART Backend Services access token (kept in Redis).
     if (!req.grant && opts.smart) req.grant = await opts.smart.lookup(req.headers.authorization);
+    if (req.grant || !opts.sessions || req.headers.authorization || !SAFE_METHODS.has(req.method)) return;
+    const digest = opts.sessions.verify(readCookie(req.headers.cookie, SESSION_COOKIE));
+    const grant = digest ? opts.tokens.lookupDigest(digest) : undefined;
+    req.grant = grant ? cookieGrant(grant) : undefined;
   });
 }
 

@@ -76,6 +76,11 @@ export class TokenRegistry {
     return token ? this.byDigest.get(digest(token)) : undefined;
   }
 
+  /** The grant of a token known by its digest (browser sessions keep only the digest). */
+  lookupDigest(tokenDigest: string): Grant | undefined {
+    return this.byDigest.get(tokenDigest);
+  }
+
   get size(): number {
     return this.byDigest.size;
   }

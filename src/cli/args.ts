@@ -33,14 +33,15 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
 };
 
 /** Parses `argv` against the declared options (plus --help/-h and --json). */
-export function parseArgs(argv: string[], declared: Record<string, OptionSpec> = {}): Args {
+/** `positionals`: how many bare arguments the command takes (default none: any is a usage error). */
+export function parseArgs(argv: string[], declared: Record<string, OptionSpec> = {}, positionals = 0): Args {
   const specs = { ...COMMON_OPTIONS, ...declared };
   const options: ParseArgsConfig['options'] = {};
   for (const [name, s] of Object.entries(specs))
     options[name] = { type: s.type, multiple: !!s.multiple, ...(s.short ? { short: s.short } : {}) };
   let parsed: ReturnType<typeof parseNodeArgs>;
   try {
-    parsed = parseNodeArgs({ args: argv, options, strict: true, allowPositionals: false });
+    parsed = parseNodeArgs({ args: argv, options, strict: true, allowPositionals: positionals > 0 });
   } catch (err) {
     // node's messages name the option ("Unknown option '--bogus'"); drop its hints about '--'.
     throw new UsageError((err as Error).message.split('. To specify')[0].replace(/\.$/, ''));
@@ -53,6 +54,8 @@ export function parseArgs(argv: string[], declared: Record<string, OptionSpec> =
   }
   const args: Args = { options: out, positional: parsed.positionals };
   if (option(args, 'help') === 'true') return args; // help needs nothing else to be right
+  if (parsed.positionals.length > positionals)
+    throw new UsageError(`unexpected argument ${parsed.positionals[positionals]}`);
   for (const [name, s] of Object.entries(specs)) {
     const values = out.get(name) ?? [];
     if (s.required && !values.length) throw new UsageError(`--${name} is required`);

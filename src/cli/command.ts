@@ -41,6 +41,8 @@ export interface Command {
   /** The synopsis after the command name. */
   usage: string;
   options: Record<string, OptionSpec>;
+  /** How many bare arguments (`timeline <patient>`) the command takes; default none. */
+  positionals?: number;
   /** More usage checks that need no connection (combinations of options, files), run before `run`. */
   check?(args: Args): void;
   run(rt: CliRuntime, args: Args, print: Print, ui: Ui): Promise<number>;

@@ -44,7 +44,7 @@ export function commandHelp(c: Command): string {
 
 /** Parses and checks argv for a command; throws UsageError. No connection, nothing heavy loaded. */
 export function prepare(c: Command, argv: string[]): Args {
-  const args = parseArgs(argv, c.options);
+  const args = parseArgs(argv, c.options, c.positionals ?? 0);
   if (args.options.has('help')) return args;
   c.check?.(args);
   return args;

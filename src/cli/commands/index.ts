@@ -11,6 +11,7 @@ import { registryExportCommand } from './registry-export';
 import { rejectsCommand } from './rejects';
 import { retryCommand } from './retry';
 import { summaryCommand } from './summary';
+import { cohortCommand, timelineCommand } from './ui-pictures';
 
 const LIST: Command[] = [
   exportCommand,
@@ -19,6 +20,8 @@ const LIST: Command[] = [
   retryCommand,
   rejectsCommand,
   summaryCommand,
+  timelineCommand,
+  cohortCommand,
   deliveriesCommand,
 ];
 
