@@ -55,6 +55,9 @@ export async function startHarness(
       workerConcurrency: 4,
       // Tests poll exports fast; the 429 pacing has its own test (bulk-params) that turns it on.
       exportMinPollMs: 0,
+      // The in-process workers share this event loop and CI machines are loaded: load shedding would
+      // answer 503 at random here. It has its own test (back-pressure).
+      maxEventLoopDelayMs: 0,
       ...opts.config,
     },
     createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
