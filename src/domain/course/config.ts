@@ -35,6 +35,11 @@ export interface AssemblyConfig {
   interruptionMinHours: number;
   /** A bag's span is rounded up to whole days after subtracting this slack (charting jitter). */
   bagEndSlackHours: number;
+  /**
+   * A bag charted within this many hours of a whole number of days is credited that many days (DST days
+   * of 23/25 h, bag changes drifting by minutes): see infusion-days.ts.
+   */
+  bagPeriodToleranceHours: number;
   /** An in-progress bag without an end runs to the latest event in the data, capped at this many days. */
   inProgressMaxDays: number;
   /** Step dose of cycle 1 for relapsed/refractory disease. */
@@ -73,6 +78,7 @@ export const DEFAULT_ASSEMBLY_CONFIG: Readonly<AssemblyConfig> = Object.freeze({
   maxInterruptionDaysInCycle: 7,
   interruptionMinHours: 4,
   bagEndSlackHours: 1,
+  bagPeriodToleranceHours: 2,
   inProgressMaxDays: 7,
   stepDose: Object.freeze({ mcgPerDay: 9, mcgPerM2PerDay: 5 }),
   targetDose: Object.freeze({ mcgPerDay: 28, mcgPerM2PerDay: 15 }),
