@@ -46,6 +46,16 @@ export interface AssemblyConfig {
   stepDose: DoseRate;
   /** Target dose. */
   targetDose: DoseRate;
+  /**
+   * Body surface area is taken from measurements charted up to this many days before course day 1 (and on
+   * day 1): a BSA Observation, else Mosteller from height and weight.
+   */
+  bsaLookbackDays: number;
+  /**
+   * Relative tolerance when a per-m² rate is compared with the step or target dose: absolute amounts are
+   * rounded by pharmacies (0.83 m² × 5 = 4.15, charted 4.2 mcg/day = 5.06 mcg/m²/day).
+   */
+  perM2DoseTolerance: number;
   /** Assessments on a cycle's first `responseWindowOffsetDays` days are attributed to the cycle before. */
   responseWindowOffsetDays: number;
   /** Response window of the last cycle of a course, from its start. */
@@ -82,6 +92,8 @@ export const DEFAULT_ASSEMBLY_CONFIG: Readonly<AssemblyConfig> = Object.freeze({
   inProgressMaxDays: 7,
   stepDose: Object.freeze({ mcgPerDay: 9, mcgPerM2PerDay: 5 }),
   targetDose: Object.freeze({ mcgPerDay: 28, mcgPerM2PerDay: 15 }),
+  bsaLookbackDays: 30,
+  perM2DoseTolerance: 0.05,
   responseWindowOffsetDays: 1,
   lastCycleResponseWindowDays: 42,
   countToleranceDays: 7,
