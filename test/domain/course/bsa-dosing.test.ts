@@ -5,6 +5,7 @@
  * to 3.85 after 11.55 is a toxicity restart; without a BSA the course keeps the as-charted behaviour.
  */
 import type { Resource } from '@medplum/fhirtypes';
+import fc from 'fast-check';
 import type { ClinicalEvent } from '../../../src/domain/events';
 import { assemble } from '../../../src/domain/course/index';
 import { renderCourse } from '../../../src/domain/course/render';
@@ -181,5 +182,20 @@ describe('BSA-aware dosing: absolute micrograms judged per m²', () => {
     expect(r.status).toBe('error');
     expect(r.issues[0]!.diagnostics).toContain(message);
     expect(r.issues[0]!.expression?.[0]).toMatch(/^Observation\.valueQuantity/);
+  });
+
+  it('property: shuffled and re-sent, the BSA-judged course is the same', () => {
+    const events = pipeline([...MOSTELLER, ...child('96h-dose')]);
+    const expected = assemble(events);
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(events, { minLength: events.length }),
+        fc.array(fc.nat(events.length - 1)),
+        (shuffled, resend) => {
+          expect(assemble([...shuffled, ...resend.map((i) => events[i]!)])).toEqual(expected);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });
