@@ -5,11 +5,29 @@
  *
  * Every derived fact keeps `evidence`: the source resources that support it.
  */
+import type { Comparator } from './events';
 import type { SourceRef } from './source-ref';
 
 export type CourseIndication = 'relapsed-refractory' | 'mrd-positive' | 'unknown';
 export type CourseEndReason = 'completed' | 'toxicity' | 'progression' | 'hsct' | 'unknown';
 export type CourseStatus = 'active' | 'completed' | 'stopped';
+
+/**
+ * How steps, indication and restarts were judged (clinical-rules §1, Dose): `per-m2-bsa` when the course
+ * has a body surface area (absolute doses are then also expressed per m²), `as-charted` when it has none.
+ */
+export type DoseBasis = 'per-m2-bsa' | 'as-charted';
+
+/** The BSA a course's doses are judged with. */
+export interface CourseBsa {
+  /** m², to 2 decimals as pharmacies calculate it. */
+  m2: number;
+  /** `measured`: a charted BSA Observation; `mosteller`: √(height cm × weight kg / 3600). */
+  method: 'measured' | 'mosteller';
+  /** When it was charted (the later of height and weight for Mosteller). */
+  at: string;
+  evidence: SourceRef[];
+}
 
 /** A period at one dose rate. */
 export interface DoseStep {
@@ -17,6 +35,8 @@ export interface DoseStep {
   end?: string;
   mcgPerDay?: number;
   mcgPerM2PerDay?: number;
+  /** True when `mcgPerM2PerDay` was calculated from an absolute dose and the course BSA (not charted). */
+  perM2FromBsa?: boolean;
   evidence: SourceRef[];
 }
 
@@ -51,6 +71,10 @@ export interface ResponseAssessment {
   mrd: MrdResponse;
   /** The MRD fraction the MRD response was read from (the last in the window). */
   mrdFraction?: number;
+  /** Kept from the result: "<0.01%" is below 10⁻⁴, not exactly 10⁻⁴. */
+  mrdComparator?: Comparator;
+  /** Assay sensitivity (fraction) of that result, when stated or implied by a censored value. */
+  mrdSensitivity?: number;
   assessedAt?: string;
   evidence: SourceRef[];
 }
@@ -91,6 +115,9 @@ export interface Course {
   status: CourseStatus;
   endReason?: CourseEndReason;
   indication: CourseIndication;
+  doseBasis: DoseBasis;
+  /** Present when `doseBasis` is `per-m2-bsa`. */
+  bsa?: CourseBsa;
   cycles: Cycle[];
   toxicityRestarts: ToxicityRestart[];
   links: CourseLink[];

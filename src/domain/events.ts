@@ -51,6 +51,19 @@ export interface MrdResult extends EventBase {
   specimen?: 'bone-marrow' | 'peripheral-blood' | 'unknown';
 }
 
+export type BodyMeasure = 'bsa' | 'height' | 'weight';
+
+/**
+ * Body surface area (m²), height (cm) or weight (kg): BSA-aware dosing judges doses per m² (clinical-rules
+ * §1, BSA from the Observation, else Mosteller from height and weight near course day 1).
+ */
+export interface BodyMeasurement extends EventBase {
+  kind: 'BodyMeasurement';
+  measure: BodyMeasure;
+  /** m² for bsa, cm for height, kg for weight. */
+  value: number;
+}
+
 export type Cd19Level = 'positive' | 'negative' | 'dim';
 
 /** CD19 expression on leukaemic blasts (not B-cell counts in blood). */
@@ -218,7 +231,8 @@ export type ClinicalEvent =
   | MyeloidDisease
   | Toxicity
   | Kmt2aRearrangement
-  | DiseaseStatus;
+  | DiseaseStatus
+  | BodyMeasurement;
 
 export type EventKind = ClinicalEvent['kind'];
 export type EventOf<K extends EventKind> = Extract<ClinicalEvent, { kind: K }>;

@@ -7,13 +7,19 @@
  * - Response figures count PATIENTS, by their first course (re-treatment courses would count a
  *   patient twice). CR figures exclude a first course with the MRD-positive indication (the patient
  *   starts in morphologic remission, so "achieving CR" does not apply).
- * - Complete MRD response after cycle 1 (BLAST): first courses of any indication whose cycle 1 has an
- *   MRD assessment.
+ * - CR, CRh and CRi are also reported separately: the best response of the first course (CR > CRh > CRi).
+ * - Complete MRD response after cycle 1 (BLAST): MRD-indication courses only (BLAST enrolled MRD-positive
+ *   patients), whose cycle 1 has an MRD assessment; n/a when there are none.
  * - Relapse figures: responders = first courses with CR/CRh/CRi in any cycle; a relapse is a
  *   hematologic-relapse or extramedullary-relapse flag of the patient (molecular relapse is not a
  *   clinical relapse here) dated on/after that course's day 1. The relapse is the earliest one; it is
  *   extramedullary when an extramedullary-relapse flag falls within 30 days of it; it is CD19-evaluable
  *   when a CD19-on-blasts result (events, optional) or a CD19 escape flag falls within 14 days of it.
+ * - CD19 figures count relapse EPISODES the same way the cd19 flags are raised (at relapse or refractory
+ *   disease): the first relapse of each responder and each refractory first course. An episode is
+ *   CD19-evaluable when a CD19-on-blasts result or a CD19 escape flag of the patient falls within 14 days of
+ *   it, or a CD19 escape flag is raised on the refractory course itself; so a cd19-negative-relapse flag
+ *   always lands in its own denominator.
  * - Toxicity figures (CRS, HLH/MAS) count COURSES: exposure-based, as toxicity tables are.
  */
 import type { ClinicalEvent } from './events';
@@ -35,7 +41,11 @@ export interface RegistrySummary {
   crCrhWithin2Cycles: Figure;
   /** TOWER: CR/CRh/CRi 44% within 12 weeks (= two 6-week cycles). */
   crCrhCriWithin2Cycles: Figure;
-  /** BLAST: complete MRD response after cycle 1, 78%. */
+  /** Best response of the first course, reported separately. */
+  bestCr: Figure;
+  bestCrh: Figure;
+  bestCri: Figure;
+  /** BLAST: complete MRD response after cycle 1, 78% (MRD-indication courses only). */
   completeMrdResponseAfterCycle1: Figure;
   /** Seed 001: 61% of responders relapsed. */
   relapseAmongResponders: Figure;
@@ -77,9 +87,14 @@ export function summarize(
   const responders = evaluable.filter((c) =>
     c.cycles.some((y) => ['CR', 'CRh', 'CRi'].includes(y.response.category)),
   );
-  const mrdAssessed = firstCourses.filter(
-    (c) => cycle1(c)?.response.mrd !== undefined && cycle1(c)?.response.mrd !== 'not-assessed',
+  const mrdAssessed = courses.filter(
+    (c) =>
+      c.indication === 'mrd-positive' &&
+      cycle1(c)?.response.mrd !== undefined &&
+      cycle1(c)?.response.mrd !== 'not-assessed',
   );
+  const best = (c: Course) =>
+    (['CR', 'CRh', 'CRi'] as const).find((cat) => c.cycles.some((y) => y.response.category === cat));
 
   const flagsOf = (patient: string, codes: FlagCode[]) =>
     flags.filter((f) => f.patient === patient && codes.includes(f.code));
@@ -96,9 +111,33 @@ export function summarize(
   const emRelapses = relapses.filter((r) =>
     flagsOf(r.patient, ['extramedullary-relapse']).some((f) => near(f, r.at, RELAPSE_EPISODE_DAYS)),
   );
-  const cd19Flag = (r: { patient: string; at: number }, code: FlagCode) =>
-    flagsOf(r.patient, [code]).some((f) => near(f, r.at, CD19_WINDOW_DAYS));
-  const cd19Evaluable = relapses.filter(
+  const refractoryCourses = evaluable.filter((c) =>
+    flags.some((f) => f.courseId === c.id && f.code === 'refractory'),
+  );
+  interface Episode {
+    patient: string;
+    at: number;
+    courseId?: string;
+  }
+  const episodes: Episode[] = [
+    ...relapses,
+    ...refractoryCourses
+      .filter((c) => !relapses.some((r) => r.patient === c.patient))
+      .map((c) => ({
+        patient: c.patient,
+        courseId: c.id,
+        at: Math.min(
+          ...flags
+            .filter((f) => f.courseId === c.id && f.code === 'refractory')
+            .map((f) => toMs(f.identifiedAt)),
+        ),
+      })),
+  ];
+  const cd19Flag = (r: Episode, code: FlagCode) =>
+    flagsOf(r.patient, [code]).some(
+      (f) => near(f, r.at, CD19_WINDOW_DAYS) || (r.courseId !== undefined && f.courseId === r.courseId),
+    );
+  const cd19Evaluable = episodes.filter(
     (r) =>
       events.some(
         (e) =>
@@ -108,9 +147,6 @@ export function summarize(
       ) ||
       cd19Flag(r, 'cd19-negative-relapse') ||
       cd19Flag(r, 'cd19-dim-relapse'),
-  );
-  const refractoryCourses = evaluable.filter((c) =>
-    flags.some((f) => f.courseId === c.id && f.code === 'refractory'),
   );
   const courseHas = (c: Course, pred: (f: CourseFlag) => boolean) =>
     flags.some((f) => f.courseId === c.id && pred(f));
@@ -127,6 +163,9 @@ export function summarize(
       evaluable.filter((c) => within2(c, ['CR', 'CRh', 'CRi'])).length,
       evaluable.length,
     ),
+    bestCr: figure(evaluable.filter((c) => best(c) === 'CR').length, evaluable.length),
+    bestCrh: figure(evaluable.filter((c) => best(c) === 'CRh').length, evaluable.length),
+    bestCri: figure(evaluable.filter((c) => best(c) === 'CRi').length, evaluable.length),
     completeMrdResponseAfterCycle1: figure(
       mrdAssessed.filter((c) => cycle1(c)?.response.mrd === 'complete').length,
       mrdAssessed.length,
@@ -158,46 +197,102 @@ function cycle1(c: Course) {
   return c.cycles.find((y) => y.number === 1);
 }
 
-const LABELS: [keyof RegistrySummary, string, string][] = [
-  ['cr', 'CR, first course', 'seed 001: 51%'],
-  ['crCrhWithin2Cycles', 'CR/CRh within 2 cycles', 'MT103-211: 43%'],
-  ['crCrhCriWithin2Cycles', 'CR/CRh/CRi within 2 cycles', 'TOWER: 44%'],
-  ['completeMrdResponseAfterCycle1', 'Complete MRD response after cycle 1', 'BLAST: 78%'],
-  ['relapseAmongResponders', 'Relapse among responders', 'seed 001: 61%'],
-  ['extramedullaryAmongRelapses', 'Extramedullary among relapses', 'seed 001: 40%'],
-  ['cd19NegativeAmongEvaluableRelapses', 'CD19 negative, evaluable relapses', 'seed 001: 35%'],
-  ['cd19DimAmongEvaluableRelapses', 'CD19 dim, evaluable relapses', 'seed 001: 6%'],
-  ['extramedullaryAmongRefractory', 'EM progression among refractory', 'seed 001: 41%'],
-  ['crs', 'CRS any grade (courses)', 'TOWER: 14%'],
-  ['crsGrade3Plus', 'CRS grade ≥3 (courses)', ''],
-  ['hlhMas', 'HLH/MAS (courses)', ''],
+const FIRST = 'first courses, r/r (not MRD indication)';
+const RESPONDER = 'responder = CR/CRh/CRi in any cycle';
+/** [figure, label, denominator, definition, reference (study name: figure)]. */
+const LABELS: [keyof RegistrySummary, string, string, string, string][] = [
+  ['cr', 'CR (any cycle)', FIRST, 'CR: blasts <5%, platelets >100, ANC >1.0', '65-patient cohort study: 51%'],
+  ['bestCr', 'best response CR', FIRST, 'CR', ''],
+  ['bestCrh', 'best response CRh', FIRST, 'CRh: blasts ≤5%, platelets >50, ANC >0.5; no CR', ''],
+  ['bestCri', 'best response CRi', FIRST, 'CRi: blasts <5% without count recovery; no CR/CRh', ''],
+  ['crCrhWithin2Cycles', 'CR/CRh within 2 cycles', FIRST, 'CR or CRh in cycle 1 or 2', 'MT103-211: 43%'],
+  [
+    'crCrhCriWithin2Cycles',
+    'CR/CRh/CRi within 2 cycles',
+    FIRST,
+    'CR, CRh or CRi in cycle 1 or 2 (≈12 weeks)',
+    'TOWER: 44%',
+  ],
+  [
+    'completeMrdResponseAfterCycle1',
+    'Complete MRD response after cycle 1',
+    'MRD-indication courses with a cycle-1 MRD',
+    'MRD <10⁻⁴ (censored "<0.01%" counts as <10⁻⁴)',
+    'BLAST: 78%',
+  ],
+  [
+    'relapseAmongResponders',
+    'Relapse among responders',
+    `first-course responders (${RESPONDER})`,
+    'hematologic or extramedullary relapse flag after day 1',
+    '65-patient cohort study: 61%',
+  ],
+  [
+    'extramedullaryAmongRelapses',
+    'Extramedullary among relapses',
+    'first relapses of responders',
+    'EM relapse flag within 30 days',
+    '65-patient cohort study: 40%',
+  ],
+  [
+    'cd19NegativeAmongEvaluableRelapses',
+    'CD19 negative',
+    'CD19-evaluable relapses and refractory courses',
+    'cd19-negative-relapse flag',
+    '65-patient cohort study: 35%',
+  ],
+  [
+    'cd19DimAmongEvaluableRelapses',
+    'CD19 dim',
+    'CD19-evaluable relapses and refractory courses',
+    'cd19-dim-relapse flag',
+    '65-patient cohort study: 6%',
+  ],
+  [
+    'extramedullaryAmongRefractory',
+    'EM progression among refractory',
+    'refractory first courses',
+    'extramedullary-relapse flag on the course',
+    '65-patient cohort study: 41%',
+  ],
+  ['crs', 'CRS any grade', 'all courses', 'crs flag on the course', 'TOWER: 14%'],
+  ['crsGrade3Plus', 'CRS grade ≥3', 'all courses', 'crs flag grade ≥3', ''],
+  ['hlhMas', 'HLH/MAS', 'all courses', 'hlh-mas flag on the course', ''],
 ];
 
-/** A small fixed-width text table for the CLI. */
+/**
+ * A fixed-width text table for the CLI: every figure with n/N, rate (n/a when N is 0), its denominator,
+ * its definition, and the published figure it compares with, cited by study name.
+ */
 export function formatSummary(summary: RegistrySummary): string {
   const rows: string[][] = [
-    ['figure', 'n/N', 'rate', 'reference'],
-    ['patients', String(summary.patients), '', ''],
-    ['courses', String(summary.courses), '', ''],
+    ['figure', 'n/N', 'rate', 'denominator', 'definition', 'reference'],
+    ['patients', String(summary.patients), '', '', '', ''],
+    ['courses', String(summary.courses), '', '', '', ''],
   ];
-  for (const [key, label, reference] of LABELS) {
+  for (const [key, label, denominator, definition, reference] of LABELS) {
     const f = summary[key] as Figure;
     rows.push([
       label,
       `${f.numerator}/${f.denominator}`,
-      f.rate === null ? '–' : `${(f.rate * 100).toFixed(1)}%`,
+      f.rate === null ? 'n/a' : `${(f.rate * 100).toFixed(1)}%`,
+      denominator,
+      definition,
       reference,
     ]);
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return (
     rows
       .map((r) =>
         r
-          .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+          .map((cell, i) => (i === 1 || i === 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
           .join('  ')
           .trimEnd(),
       )
-      .join('\n') + '\n'
+      .join('\n') +
+    '\n\nResponse figures count patients by their first course; toxicity figures count courses. CR, CRh and ' +
+    'CRi follow clinical-rules §2; references: MT103-211 (phase 2, r/r), TOWER (phase 3, r/r), BLAST (MRD-positive), ' +
+    'the 65-patient cohort study (r/r, real-world).\n'
   );
 }

@@ -9,7 +9,7 @@ import type { ValidateFunction } from 'ajv';
 import { belongsTo } from '../identity';
 import type { Store } from '../store/store';
 import { getJsonSchema } from '../validation';
-import { courseRow, csvHeader, csvLine, flagRow, type Row, type Table } from './registry-rows';
+import { compareRows, courseRow, csvHeader, csvLine, flagRow, type Row, type Table } from './registry-rows';
 
 export const REGISTRY_ROW_SCHEMA = 'http://bitebridge.dev/fhir/schema/registry-row';
 export const TABLES: Table[] = ['courses', 'flags'];
@@ -46,8 +46,13 @@ export async function* registryCsv(
   const validate = validator();
   const columns = registryColumns(table);
   yield csvHeader(columns);
-  for await (const patient of store.patients()) {
-    if (opts.source && !belongsTo(patient, opts.source)) continue;
+  // Rows sorted by patient (then course, then time): the ids are collected and sorted first (ids only,
+  // small), rows are still produced one patient at a time.
+  const patients: string[] = [];
+  for await (const patient of store.patients())
+    if (!opts.source || belongsTo(patient, opts.source)) patients.push(patient);
+  patients.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const patient of patients) {
     // Withdrawn courses and flags (entered-in-error) are not rows: one row per current course or flag.
     const outputs = [...(await store.currentOutputs(patient)).values()]
       .map((o) => o.resource)
@@ -59,6 +64,7 @@ export async function* registryCsv(
             .filter((r): r is MedicationStatement => r.resourceType === 'MedicationStatement')
             .map((ms) => courseRow(ms, flags))
         : flags.map(flagRow);
+    rows.sort(compareRows);
     for (const row of rows) {
       const ok = validate(row) as boolean;
       if (ok) yield csvLine(columns, row);

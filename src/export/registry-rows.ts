@@ -26,6 +26,22 @@ interface CycleFacts {
   response?: string;
   mrd?: string;
   mrdFraction?: number;
+  mrdComparator?: string;
+  mrdSensitivity?: number;
+}
+
+/**
+ * One ISO 8601 form per column: `…Date` columns are the charted local calendar date (YYYY-MM-DD, the day the
+ * ward saw); `…Utc` columns are the UTC instant (YYYY-MM-DDThh:mm:ssZ), null when charted without a time.
+ */
+export function localDate(t: string | undefined): string | null {
+  return t === undefined ? null : t.slice(0, 10);
+}
+
+export function utcInstant(t: string | undefined): string | null {
+  if (t === undefined || !t.includes('T')) return null;
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function cyclesOf(ms: MedicationStatement): CycleFacts[] {
@@ -37,6 +53,8 @@ function cyclesOf(ms: MedicationStatement): CycleFacts[] {
       response: codeOf(one(c.extension, 'response')),
       mrd: codeOf(one(c.extension, 'mrdResponse')),
       mrdFraction: one(c.extension, 'mrdFraction')?.valueDecimal,
+      mrdComparator: one(c.extension, 'mrdComparator')?.valueCode,
+      mrdSensitivity: one(c.extension, 'mrdSensitivity')?.valueDecimal,
     }))
     .sort((a, b) => a.number - b.number);
 }
@@ -58,6 +76,7 @@ function linked(ms: MedicationStatement, kind: string, timings: string[]): boole
 
 export function courseRow(ms: MedicationStatement, flags: DetectedIssue[]): Row {
   const cycles = cyclesOf(ms);
+  const basis = one(ms.extension, `${SD}/course-dose-basis`);
   const cycle = (n: number) => cycles.find((c) => c.number === n);
   const final = flags.filter(
     (f) => f.status === 'final' && refId(f.implicated?.[0]?.reference, 'MedicationStatement') === ms.id,
@@ -67,11 +86,16 @@ export function courseRow(ms: MedicationStatement, flags: DetectedIssue[]): Row 
     patient: refId(ms.subject?.reference, 'Patient'),
     courseId: ms.id ?? null,
     courseNumber: one(ms.extension, `${SD}/course-number`)?.valuePositiveInt ?? null,
-    start: ms.effectivePeriod?.start ?? null,
-    end: ms.effectivePeriod?.end ?? null,
+    startDate: localDate(ms.effectivePeriod?.start),
+    startUtc: utcInstant(ms.effectivePeriod?.start),
+    endDate: localDate(ms.effectivePeriod?.end),
+    endUtc: utcInstant(ms.effectivePeriod?.end),
     status: ms.status,
     endReason: ms.statusReason?.[0]?.coding?.[0]?.code ?? null,
     indication: one(ms.extension, `${SD}/course-indication`)?.valueCode ?? null,
+    doseBasis: one(basis?.extension, 'basis')?.valueCode ?? null,
+    bsaM2: one(basis?.extension, 'bsa')?.valueQuantity?.value ?? null,
+    bsaMethod: one(basis?.extension, 'bsaMethod')?.valueCode ?? null,
     cyclesCount: cycles.length,
     infusionDaysTotal: cycles.reduce((n, c) => n + c.infusionDays, 0),
     interruptionsCount: cycles.reduce((n, c) => n + c.interruptions, 0),
@@ -83,6 +107,8 @@ export function courseRow(ms: MedicationStatement, flags: DetectedIssue[]): Row 
     firstResponseCycle: cycles.find((c) => c.response && RESPONDED.has(c.response))?.number ?? null,
     mrdResponseCycle1: cycle(1)?.mrd ?? null,
     mrdFractionCycle1: cycle(1)?.mrdFraction ?? null,
+    mrdComparatorCycle1: cycle(1)?.mrdComparator ?? null,
+    mrdSensitivityCycle1: cycle(1)?.mrdSensitivity ?? null,
     completeMrdResponseAnyCycle: cycles.some((c) => c.mrd === 'complete'),
     hsctBefore: linked(ms, 'hsct', ['before']),
     hsctDuring: linked(ms, 'hsct', ['during']),
@@ -106,11 +132,34 @@ export function flagRow(di: DetectedIssue): Row {
     code: di.code?.coding?.[0]?.code ?? null,
     severity: di.severity ?? null,
     status: di.status,
-    identified: di.identifiedDateTime ?? null,
+    identifiedDate: localDate(di.identifiedDateTime),
+    identifiedUtc: utcInstant(di.identifiedDateTime),
     grade: one(di.extension, `${SD}/flag-grade`)?.valuePositiveInt ?? null,
     episode: one(di.extension, `${SD}/flag-episode`)?.valueString ?? null,
     evidenceCount: (di.evidence ?? []).reduce((n, e) => n + (e.detail?.length ?? 0), 0),
   };
+}
+
+const text = (v: Row[string]) => (v === null || v === undefined ? '' : String(v));
+
+/**
+ * Statisticians' order: patient, then course, then time. Courses by (patient, courseNumber); flags by
+ * (patient, course, identified UTC instant else local date, flag id), so the CSV is the same however the
+ * store returns them.
+ */
+export function compareRows(a: Row, b: Row): number {
+  const keys =
+    a.table === 'course'
+      ? ['patient', 'courseNumber', 'startUtc', 'startDate', 'courseId']
+      : ['patient', 'courseId', 'identifiedUtc', 'identifiedDate', 'flagId'];
+  for (const k of keys) {
+    const x = a[k];
+    const y = b[k];
+    if (typeof x === 'number' && typeof y === 'number' && x !== y) return x - y;
+    const c = text(x) < text(y) ? -1 : text(x) > text(y) ? 1 : 0;
+    if (c !== 0) return c;
+  }
+  return 0;
 }
 
 function csvCell(v: Row[string]): string {

@@ -47,6 +47,8 @@ export function buildUnitRules(u: Raw, file: string, problems: string[]): UnitRu
     celsius,
     fahrenheit,
     bodySurfaceArea: unitSet(u.bodySurfaceArea as string[]),
+    heightCm: table('heightCm'),
+    weightKg: table('weightKg'),
     oxygen: u.oxygen as UnitRules['oxygen'],
     bagPeriods: u.bagPeriods as UnitRules['bagPeriods'],
     cd19: u.cd19 as UnitRules['cd19'],

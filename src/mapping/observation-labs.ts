@@ -3,7 +3,7 @@
  * Each converts with the unit rules of mappings/units.json or throws Unmappable naming the element.
  */
 import type { Quantity } from '@medplum/fhirtypes';
-import type { ChemistryAnalyte, CountAnalyte, LiverAnalyte } from '../domain/events';
+import type { BodyMeasure, ChemistryAnalyte, CountAnalyte, LiverAnalyte } from '../domain/events';
 import type { ObservationEnv, ObservationUnit } from './observation-env';
 import { Unmappable } from './result';
 import { convert, factorFor, quantityUnits, readNumeric, tidy, type NumericValue } from './units';
@@ -48,6 +48,23 @@ const CHEM: Partial<Record<ConceptId, ChemistryAnalyte>> = {
   fibrinogen: 'fibrinogen',
   triglycerides: 'triglycerides',
 };
+
+const BODY: Partial<
+  Record<ConceptId, { measure: BodyMeasure; what: string; table?: 'heightCm' | 'weightKg' }>
+> = {
+  'body-surface-area': { measure: 'bsa', what: 'body surface area' },
+  'body-height': { measure: 'height', what: 'body height', table: 'heightCm' },
+  'body-weight': { measure: 'weight', what: 'body weight', table: 'weightKg' },
+};
+
+function bsaValue(env: ObservationEnv, n: NumericValue): number {
+  if (!n.units.some((x) => env.units.bodySurfaceArea.has(x)))
+    throw new Unmappable(
+      `${n.path}${n.path.endsWith('Quantity') ? '.unit' : ''}`,
+      'body surface area: unit is not m2',
+    );
+  return n.value;
+}
 
 /** Handles the numeric lab concepts; returns false when the concept is not one of them. */
 export function mapLab(env: ObservationEnv, u: ObservationUnit): boolean {
@@ -103,6 +120,14 @@ export function mapLab(env: ObservationEnv, u: ObservationUnit): boolean {
   if (chem) {
     const n = numeric(u, chem);
     events.add('ChemistryResult', { analyte: chem, value: n.value, unit: chartedUnit(u, n, chem) });
+    return true;
+  }
+  const body = BODY[c];
+  if (body) {
+    const n = numeric(u, body.what);
+    const value = body.measure === 'bsa' ? bsaValue(env, n) : convert(units[body.table!], n, body.what);
+    if (!(value > 0)) throw new Unmappable(n.path, `${body.what}: must be positive`);
+    events.add('BodyMeasurement', { measure: body.measure, value: tidy(value) });
     return true;
   }
   if (c === 'body-temperature') {

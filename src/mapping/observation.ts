@@ -48,6 +48,9 @@ const CODE_CONCEPTS: ConceptId[] = [
   'fibrinogen',
   'triglycerides',
   'body-temperature',
+  'body-surface-area',
+  'body-height',
+  'body-weight',
   'genetic-variant-assessment',
   'kmt2a-rearrangement',
   'disease-status',
@@ -146,11 +149,25 @@ export function mapObservation(o: Observation, ctx: MappingContext): MappingResu
   const env: ObservationEnv = { ...base, events: new EventCollector(o, patient, at) };
   const issues = [];
   const oxygen = units.filter((u) => u.match.concept === 'oxygen-fio2' || u.match.concept === 'oxygen-flow');
+  // A grouping Observation (a panel with hasMember and no value of its own, as DiagnosticReports deliver
+  // flow and MRD results) carries no result: its members are Observations mapped on their own.
+  const members = Array.isArray(o.hasMember) ? o.hasMember.length : 0;
   for (const u of units) {
     if (oxygen.includes(u)) continue;
     if (!hasValue(u.holder as Record<string, unknown>)) {
       const panel = u.match.concept === 'immunophenotype-panel';
       if (panel) continue;
+      if (members > 0 && u.path === 'Observation') {
+        issues.push(
+          issue(
+            'information',
+            'informational',
+            `Observation is a panel (${u.match.concept}) grouping ${members} hasMember result(s): each member is mapped as its own Observation`,
+            'Observation.hasMember',
+          ),
+        );
+        continue;
+      }
       if (u.holder.dataAbsentReason) {
         issues.push(
           issue('information', 'informational', `${u.path}: value absent (dataAbsentReason)`, u.path),

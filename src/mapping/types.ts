@@ -45,6 +45,9 @@ export const CONCEPT_IDS = [
   'fibrinogen',
   'triglycerides',
   'body-temperature',
+  'body-surface-area',
+  'body-height',
+  'body-weight',
   'genetic-variant-assessment',
   'kmt2a-rearrangement',
   'gene-studied',
@@ -130,6 +133,8 @@ export interface UnitRules {
   celsius: ReadonlySet<string>;
   fahrenheit: ReadonlySet<string>;
   bodySurfaceArea: ReadonlySet<string>;
+  heightCm: FactorTable;
+  weightKg: FactorTable;
   oxygen: { lowFlowMaxLPerMin: number; roomAirFio2: number };
   bagPeriods: { hours: readonly number[]; toleranceHours: number };
   cd19: { positiveMinPercent: number };

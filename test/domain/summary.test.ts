@@ -75,7 +75,10 @@ describe('summarize', () => {
     ['cr', 3, 5], // p1, p5 (cycle 3), p6
     ['crCrhWithin2Cycles', 3, 5], // p1, p2 (CRh cycle 2), p6
     ['crCrhCriWithin2Cycles', 4, 5], // + p5 (CRi)
-    ['completeMrdResponseAfterCycle1', 2, 3], // p1, p4 of p1, p2, p4 (assessed)
+    ['bestCr', 3, 5], // p1, p5 (CRi then CR), p6
+    ['bestCrh', 1, 5], // p2
+    ['bestCri', 0, 5],
+    ['completeMrdResponseAfterCycle1', 1, 1], // MRD-indication courses only: p4
     ['relapseAmongResponders', 3, 4], // p1, p5, p6 of p1, p2, p5, p6
     ['extramedullaryAmongRelapses', 1, 3], // p1
     ['cd19NegativeAmongEvaluableRelapses', 1, 3], // evaluable: p1, p5 (CD19 result), p6
@@ -101,10 +104,35 @@ describe('summarize', () => {
     expect(summarize([], []).cr).toEqual({ numerator: 0, denominator: 0, rate: null });
   });
 
-  it('formats a text table', () => {
+  it('BLAST is n/a when no course has the MRD indication', () => {
+    const rr = summarize(
+      courses.filter((c) => c.indication !== 'mrd-positive'),
+      flags,
+    );
+    expect(rr.completeMrdResponseAfterCycle1).toEqual({ numerator: 0, denominator: 0, rate: null });
+    expect(formatSummary(rr)).toMatch(
+      /Complete MRD response after cycle 1\s+0\/0\s+n\/a\s+MRD-indication courses/,
+    );
+  });
+
+  it('a CD19-negative flag raised in a refractory course counts in its own evaluable denominator', () => {
+    const refractory = patientCourse('r1', [r('no-response'), r('no-response')]);
+    const s2 = summarize(
+      [refractory],
+      [flag(refractory, 'refractory', '2020-03-01'), flag(refractory, 'cd19-negative-relapse', '2020-02-25')],
+    );
+    expect(s2.cd19NegativeAmongEvaluableRelapses).toEqual({ numerator: 1, denominator: 1, rate: 1 });
+    expect(s2.cd19DimAmongEvaluableRelapses).toEqual({ numerator: 0, denominator: 1, rate: 0 });
+  });
+
+  it('formats a text table: every figure with n/N, its denominator, definition and study name', () => {
     const text = formatSummary(s);
     expect(text).toContain('patients');
-    expect(text).toMatch(/CR\/CRh within 2 cycles\s+3\/5\s+60\.0%\s+MT103-211: 43%/);
-    expect(formatSummary(summarize([], []))).toMatch(/CR, first course\s+0\/0\s+–/);
+    expect(text).toMatch(/CR\/CRh within 2 cycles\s+3\/5\s+60\.0%\s+first courses, r\/r .*MT103-211: 43%/);
+    expect(text).toMatch(/best response CRh\s+1\/5\s+20\.0%/);
+    for (const study of ['MT103-211', 'TOWER', 'BLAST', '65-patient cohort study'])
+      expect(text).toContain(study);
+    expect(text).not.toMatch(/seed 00/);
+    expect(formatSummary(summarize([], []))).toMatch(/CR \(any cycle\)\s+0\/0\s+n\/a/);
   });
 });

@@ -84,6 +84,8 @@ export function minimalCourse(): MedicationStatement {
           { url: 'evidence', valueReference: { reference: 'Procedure/h1.hsct-1' } },
         ],
       },
+      // last, so the extension indices the binding rules name stay put
+      { url: ext('course-dose-basis'), extension: [{ url: 'basis', valueCode: 'as-charted' }] },
     ],
     identifier: [{ system: `${BASE}/sid/course`, value: 'course-h1.p1-1' }],
     status: 'completed',

@@ -34,7 +34,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 describe('the real profiles/', () => {
   it('loads, with every definition reachable by url', () => {
     const registry = loadProfiles(SOURCE);
-    expect(registry.structureDefinitions.size).toBe(9);
+    expect(registry.structureDefinitions.size).toBe(10);
     expect(getProfile(`${BASE}/StructureDefinition/blinatumomab-course`)?.type).toBe('MedicationStatement');
     expect(getProfile(`${BASE}/StructureDefinition/course-flag`)?.type).toBe('DetectedIssue');
     expect(getCodeSystem(`${BASE}/CodeSystem/course-flag`)?.concept).toHaveLength(17);

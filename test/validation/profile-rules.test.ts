@@ -137,6 +137,37 @@ const courseRules: Rule<MedicationStatement>[] = [
     mutate: (c) => drop(byUrl(c, 'course-cycle'), 'infusion'),
     expect: { invariant: 'bbc-12' },
   },
+  {
+    rule: 'bbc-19',
+    mutate: (c) => set(sub(byUrl(c, 'course-dose-basis'), 'basis'), 'valueCode', 'per-m2-bsa'),
+    expect: { invariant: 'bbc-19' },
+  },
+  {
+    rule: 'bbc-19 (BSA without per-m2 basis)',
+    mutate: (c) =>
+      byUrl(c, 'course-dose-basis').extension!.push({
+        url: 'bsa',
+        valueQuantity: { value: 0.77, unit: 'm2', system: 'http://unitsofmeasure.org', code: 'm2' },
+      }),
+    expect: { invariant: 'bbc-19' },
+  },
+  {
+    rule: 'bbc-19 (missing)',
+    mutate: (c) => {
+      c.extension = c.extension!.filter((e) => e.url !== `${BASE}/StructureDefinition/course-dose-basis`);
+    },
+    expect: { invariant: 'bbc-19' },
+  },
+  {
+    rule: 'bbc-20',
+    mutate: (c) => byUrl(c, 'course-cycle').extension!.push({ url: 'mrdComparator', valueCode: '~' }),
+    expect: { invariant: 'bbc-20' },
+  },
+  {
+    rule: 'bbc-20 (sensitivity)',
+    mutate: (c) => byUrl(c, 'course-cycle').extension!.push({ url: 'mrdSensitivity', valueDecimal: 5 }),
+    expect: { invariant: 'bbc-20' },
+  },
   { rule: 'bbc-13', mutate: (c) => c.extension!.push(cycleExtension(1)), expect: { invariant: 'bbc-13' } },
   {
     rule: 'bbc-14',
@@ -362,7 +393,10 @@ describe('blinatumomab-course profile', () => {
     delete c.statusReason;
     c.effectivePeriod = { start: '2024-01-01' };
     c.extension = c.extension!.filter(
-      (e) => e.url === ext('course-number') || e.url === ext('course-indication'),
+      (e) =>
+        e.url === ext('course-number') ||
+        e.url === ext('course-indication') ||
+        e.url === ext('course-dose-basis'),
     );
     expect(errorsOf(c, COURSE)).toEqual([]);
   });

@@ -9,6 +9,7 @@ import { uniqueRefs } from '../source-ref';
 import { withDefaults, type AssemblyConfig, type AssemblyConfigOverrides } from './config';
 import { cutCourses, type CourseDraft, type CycleDraft } from './cycles';
 import { cycleDoseSteps, indicationFromSteps, toxicityRestarts, type StepDraft } from './dose-steps';
+import { courseBsa } from './bsa';
 import { courseOutcome } from './end-reason';
 import { courseId } from './identity';
 import { holdRecords, infusionSpans } from './infusion-days';
@@ -63,7 +64,8 @@ function buildCourse(
   ctx: Context,
 ) {
   const { sorted, relapses, asOfDay, cfg } = ctx;
-  const stepsByCycle: StepDraft[][] = draft.cycles.map(cycleDoseSteps);
+  const bsa = courseBsa(sorted, firstDay(draft), cfg);
+  const stepsByCycle: StepDraft[][] = draft.cycles.map((c) => cycleDoseSteps(c, bsa?.m2));
   const cycles: Cycle[] = draft.cycles.map((c, j) => {
     const window = responseWindow(c, draft.cycles[j + 1], nextCourseFirstDay, cfg);
     return buildCycle(c, stepsByCycle[j]!, assessResponse(sorted, window, cfg));
@@ -103,6 +105,8 @@ function buildCourse(
       (stepsByCycle[0] ?? []).map((s) => s.step),
       cfg,
     ),
+    doseBasis: bsa ? 'per-m2-bsa' : 'as-charted',
+    ...(bsa ? { bsa } : {}),
     cycles,
     toxicityRestarts: toxicityRestarts(stepsByCycle.flat(), cfg),
     links: courseLinks(sorted, relapses, {

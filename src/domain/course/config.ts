@@ -35,12 +35,27 @@ export interface AssemblyConfig {
   interruptionMinHours: number;
   /** A bag's span is rounded up to whole days after subtracting this slack (charting jitter). */
   bagEndSlackHours: number;
+  /**
+   * A bag charted within this many hours of a whole number of days is credited that many days (DST days
+   * of 23/25 h, bag changes drifting by minutes): see infusion-days.ts.
+   */
+  bagPeriodToleranceHours: number;
   /** An in-progress bag without an end runs to the latest event in the data, capped at this many days. */
   inProgressMaxDays: number;
   /** Step dose of cycle 1 for relapsed/refractory disease. */
   stepDose: DoseRate;
   /** Target dose. */
   targetDose: DoseRate;
+  /**
+   * Body surface area is taken from measurements charted up to this many days before course day 1 (and on
+   * day 1): a BSA Observation, else Mosteller from height and weight.
+   */
+  bsaLookbackDays: number;
+  /**
+   * Relative tolerance when a per-m² rate is compared with the step or target dose: absolute amounts are
+   * rounded by pharmacies (0.83 m² × 5 = 4.15, charted 4.2 mcg/day = 5.06 mcg/m²/day).
+   */
+  perM2DoseTolerance: number;
   /** Assessments on a cycle's first `responseWindowOffsetDays` days are attributed to the cycle before. */
   responseWindowOffsetDays: number;
   /** Response window of the last cycle of a course, from its start. */
@@ -73,9 +88,12 @@ export const DEFAULT_ASSEMBLY_CONFIG: Readonly<AssemblyConfig> = Object.freeze({
   maxInterruptionDaysInCycle: 7,
   interruptionMinHours: 4,
   bagEndSlackHours: 1,
+  bagPeriodToleranceHours: 2,
   inProgressMaxDays: 7,
   stepDose: Object.freeze({ mcgPerDay: 9, mcgPerM2PerDay: 5 }),
   targetDose: Object.freeze({ mcgPerDay: 28, mcgPerM2PerDay: 15 }),
+  bsaLookbackDays: 30,
+  perM2DoseTolerance: 0.05,
   responseWindowOffsetDays: 1,
   lastCycleResponseWindowDays: 42,
   countToleranceDays: 7,

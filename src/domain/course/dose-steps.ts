@@ -6,6 +6,12 @@
  * keeps every unit any of its administrations charted. Administrations without a dose neither start nor
  * break a step. A hold does not break a step either: 9 → hold → 9 is one step at 9 (the hold is an
  * interruption); a step's period then spans the hold.
+ *
+ * With a course BSA (bsa.ts) an absolute dose is also expressed per m² (mcg/day ÷ m², 2 decimals,
+ * `perM2FromBsa`), so a child's 3.85 → 11.55 mcg/day at 0.77 m² is 5 → 15 mcg/m²/day: the step, the
+ * indication and restarts are then judged per m². A per-m² rate matches the step or target dose within
+ * `perM2DoseTolerance` (pharmacy rounding); an absolute rate must match exactly (9, 28 mcg/day), so
+ * flat-dosed patients ≥ 45 kg with a charted BSA are judged as before.
  */
 import type { CourseIndication, DoseStep, ToxicityRestart } from '../course';
 import { uniqueRefs } from '../source-ref';
@@ -16,6 +22,7 @@ import type { InfusionSpan } from './infusion-days';
 interface Rate {
   mcgPerDay?: number;
   mcgPerM2PerDay?: number;
+  perM2FromBsa?: boolean;
 }
 
 /** A step with the spans it was read from (first and last feed toxicity-restart evidence). */
@@ -38,11 +45,13 @@ function sameRate(a: Rate, b: Rate): boolean {
   return shared > 0;
 }
 
-/** True when the rate equals the reference in any unit it carries. */
-export function isRate(rate: Rate, ref: DoseRate): boolean {
+/** True when the rate equals the reference in any unit it carries (per m²: within `tolerance`, relative). */
+export function isRate(rate: Rate, ref: DoseRate, tolerance = 0): boolean {
   return (
     (rate.mcgPerDay !== undefined && near(rate.mcgPerDay, ref.mcgPerDay)) ||
-    (rate.mcgPerM2PerDay !== undefined && near(rate.mcgPerM2PerDay, ref.mcgPerM2PerDay))
+    (rate.mcgPerM2PerDay !== undefined &&
+      (near(rate.mcgPerM2PerDay, ref.mcgPerM2PerDay) ||
+        Math.abs(rate.mcgPerM2PerDay - ref.mcgPerM2PerDay) <= tolerance * ref.mcgPerM2PerDay))
   );
 }
 
@@ -55,22 +64,27 @@ function higher(a: Rate, than: Rate): boolean {
   );
 }
 
-function rateOf(span: InfusionSpan): Rate | undefined {
+function rateOf(span: InfusionSpan, bsaM2: number | undefined): Rate | undefined {
   const { mcgPerDay, mcgPerM2PerDay } = span.infusion;
   if (mcgPerDay === undefined && mcgPerM2PerDay === undefined) return undefined;
+  if (mcgPerM2PerDay === undefined && mcgPerDay !== undefined && bsaM2 !== undefined)
+    return { mcgPerDay, mcgPerM2PerDay: Math.round((mcgPerDay / bsaM2) * 100) / 100, perM2FromBsa: true };
   return { mcgPerDay, mcgPerM2PerDay };
 }
 
-export function cycleDoseSteps(cycle: CycleDraft): StepDraft[] {
+/** `bsaM2`: the course BSA, when known (bsa.ts). */
+export function cycleDoseSteps(cycle: CycleDraft, bsaM2?: number): StepDraft[] {
   const runs: { rate: Rate; spans: InfusionSpan[] }[] = [];
   for (const span of cycle.spans) {
-    const rate = rateOf(span);
+    const rate = rateOf(span, bsaM2);
     if (!rate) continue;
     const current = runs[runs.length - 1];
     if (current && sameRate(current.rate, rate)) {
+      const perM2 = current.rate.mcgPerM2PerDay !== undefined ? current.rate : rate;
       current.rate = {
         mcgPerDay: current.rate.mcgPerDay ?? rate.mcgPerDay,
-        mcgPerM2PerDay: current.rate.mcgPerM2PerDay ?? rate.mcgPerM2PerDay,
+        mcgPerM2PerDay: perM2.mcgPerM2PerDay,
+        perM2FromBsa: perM2.perM2FromBsa,
       };
       current.spans.push(span);
     } else runs.push({ rate, spans: [span] });
@@ -82,6 +96,7 @@ export function cycleDoseSteps(cycle: CycleDraft): StepDraft[] {
       ...(last.endKnown ? { end: last.coverageEnd } : {}),
       ...(rate.mcgPerDay !== undefined ? { mcgPerDay: rate.mcgPerDay } : {}),
       ...(rate.mcgPerM2PerDay !== undefined ? { mcgPerM2PerDay: rate.mcgPerM2PerDay } : {}),
+      ...(rate.perM2FromBsa === true ? { perM2FromBsa: true } : {}),
       evidence: uniqueRefs(spans.map((s) => s.infusion.source)),
     };
     return { step, spans };
@@ -95,10 +110,11 @@ export function cycleDoseSteps(cycle: CycleDraft): StepDraft[] {
  */
 export function indicationFromSteps(cycle1: readonly DoseStep[], config: AssemblyConfig): CourseIndication {
   const first = cycle1[0];
+  const tol = config.perM2DoseTolerance;
   if (!first) return 'unknown';
-  if (isRate(first, config.stepDose) && cycle1.slice(1).some((s) => higher(s, first)))
+  if (isRate(first, config.stepDose, tol) && cycle1.slice(1).some((s) => higher(s, first)))
     return 'relapsed-refractory';
-  if (isRate(first, config.targetDose)) return 'mrd-positive';
+  if (isRate(first, config.targetDose, tol)) return 'mrd-positive';
   return 'unknown';
 }
 
@@ -109,10 +125,16 @@ export function indicationFromSteps(cycle1: readonly DoseStep[], config: Assembl
 export function toxicityRestarts(steps: readonly StepDraft[], config: AssemblyConfig): ToxicityRestart[] {
   const out: ToxicityRestart[] = [];
   let reachedTarget = false;
+  const tol = config.perM2DoseTolerance;
   steps.forEach(({ step, spans }, i) => {
-    if (isRate(step, config.targetDose)) reachedTarget = true;
+    if (isRate(step, config.targetDose, tol)) reachedTarget = true;
     const prev = steps[i - 1];
-    if (!prev || !reachedTarget || !isRate(step, config.stepDose) || isRate(prev.step, config.stepDose))
+    if (
+      !prev ||
+      !reachedTarget ||
+      !isRate(step, config.stepDose, tol) ||
+      isRate(prev.step, config.stepDose, tol)
+    )
       return;
     const restart: ToxicityRestart = {
       at: step.start,

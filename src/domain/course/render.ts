@@ -39,10 +39,11 @@ function period(start: string, end?: string): Period {
 const refs = (url: string, sources: readonly SourceRef[]): Extension[] =>
   sources.map((s) => ({ url, valueReference: refToReference(s) as Reference }));
 
-function rateText(rate: { mcgPerDay?: number; mcgPerM2PerDay?: number }): string {
+function rateText(rate: { mcgPerDay?: number; mcgPerM2PerDay?: number; perM2FromBsa?: boolean }): string {
   const parts: string[] = [];
   if (rate.mcgPerDay !== undefined) parts.push(`${rate.mcgPerDay} mcg/day`);
-  if (rate.mcgPerM2PerDay !== undefined) parts.push(`${rate.mcgPerM2PerDay} mcg/m²/day`);
+  if (rate.mcgPerM2PerDay !== undefined)
+    parts.push(`${rate.mcgPerM2PerDay} mcg/m²/day${rate.perM2FromBsa ? ' by BSA' : ''}`);
   return parts.join(' (') + (parts.length > 1 ? ')' : '');
 }
 
@@ -99,6 +100,8 @@ function renderCycle(c: Cycle): Extension {
         valueCodeableConcept: { coding: [{ system: `${CS}/mrd-response`, code: r.mrd }] },
       },
       ...(r.mrdFraction !== undefined ? [{ url: 'mrdFraction', valueDecimal: r.mrdFraction }] : []),
+      ...(r.mrdComparator !== undefined ? [{ url: 'mrdComparator', valueCode: r.mrdComparator }] : []),
+      ...(r.mrdSensitivity !== undefined ? [{ url: 'mrdSensitivity', valueDecimal: r.mrdSensitivity }] : []),
       ...refs('responseEvidence', r.evidence),
       ...refs('infusion', c.evidence),
     ],
@@ -133,6 +136,25 @@ function renderRestart(t: ToxicityRestart): Extension {
   };
 }
 
+/** Which basis steps, indication and restarts were judged on, and the BSA used (clinical-rules §1). */
+function renderDoseBasis(course: Course): Extension {
+  const bsa = course.bsa;
+  return {
+    url: `${SD}/course-dose-basis`,
+    extension: [
+      { url: 'basis', valueCode: course.doseBasis },
+      ...(bsa
+        ? [
+            { url: 'bsa', valueQuantity: { value: bsa.m2, unit: 'm2', system: UCUM, code: 'm2' } },
+            { url: 'bsaMethod', valueCode: bsa.method },
+            { url: 'bsaDate', valueDateTime: bsa.at },
+            ...refs('evidence', bsa.evidence),
+          ]
+        : []),
+    ],
+  };
+}
+
 function renderLink(l: CourseLink): Extension {
   return {
     url: `${SD}/course-link`,
@@ -156,6 +178,7 @@ export function renderCourse(course: Course): MedicationStatement {
     extension: [
       { url: `${SD}/course-number`, valuePositiveInt: course.number },
       { url: `${SD}/course-indication`, valueCode: course.indication },
+      renderDoseBasis(course),
       ...course.cycles.map(renderCycle),
       ...course.toxicityRestarts.map(renderRestart),
       ...course.links.map(renderLink),

@@ -17,7 +17,9 @@
  * DiseaseStatus "full remission" is not used here: it cannot tell CR from CRh / CRi without the marrow and
  * the counts. It counts as remission evidence for relapse detection (relapse.ts) instead.
  *
- * MRD response, from the latest MRD result in the window (mrdResponse below).
+ * MRD response, from the latest MRD result in the window (mrdResponse below). A censored result keeps its
+ * comparator and sensitivity: "<0.01%" is `mrdFraction` 1e-4 with `mrdComparator` "<" (below 10⁻⁴, at
+ * that sensitivity), never a measured 10⁻⁴.
  */
 import type { MrdResponse, ResponseAssessment, ResponseCategory } from '../course';
 import type { ClinicalEvent, CountAnalyte, CountResult, MrdResult } from '../events';
@@ -138,6 +140,8 @@ export function assessResponse(
     category: result,
     mrd: mrd ? mrdResponse(mrd, config) : 'not-assessed',
     ...(mrd?.fraction !== undefined ? { mrdFraction: mrd.fraction } : {}),
+    ...(mrd?.fraction !== undefined && mrd.comparator !== undefined ? { mrdComparator: mrd.comparator } : {}),
+    ...(mrd?.sensitivity !== undefined ? { mrdSensitivity: mrd.sensitivity } : {}),
     ...(assessedAt !== undefined ? { assessedAt } : {}),
     evidence: uniqueRefs(evidence),
   };

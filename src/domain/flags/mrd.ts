@@ -33,8 +33,12 @@ export function quantifiable(m: MrdResult): number | undefined {
     : undefined;
 }
 
+/** A censored result keeps its comparator and sensitivity: "MRD <0.01% (sensitivity 0.01%)". */
 export function describeMrd(m: MrdResult): string {
-  if (!m.detected) return 'MRD not detected';
-  if (m.fraction === undefined) return 'MRD detected (unquantified)';
-  return `MRD ${m.comparator ?? ''}${percent(m.fraction)}`;
+  const sensitivity = m.sensitivity !== undefined ? ` (sensitivity ${percent(m.sensitivity)})` : '';
+  if (m.fraction !== undefined && m.comparator !== undefined)
+    return `MRD ${m.comparator}${percent(m.fraction)}${sensitivity}`;
+  if (!m.detected) return `MRD not detected${sensitivity}`;
+  if (m.fraction === undefined) return `MRD detected (unquantified)${sensitivity}`;
+  return `MRD ${percent(m.fraction)}${sensitivity}`;
 }

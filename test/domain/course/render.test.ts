@@ -75,6 +75,7 @@ describe('renderCourse', () => {
     expect(ms.extension!.map((e) => e.url)).toEqual([
       `${SD}/course-number`,
       `${SD}/course-indication`,
+      `${SD}/course-dose-basis`,
       `${SD}/course-cycle`,
       `${SD}/course-toxicity-restart`,
       `${SD}/course-link`,
@@ -82,7 +83,11 @@ describe('renderCourse', () => {
     ]);
     expect(ms.extension![0]).toEqual({ url: `${SD}/course-number`, valuePositiveInt: 1 });
     expect(ms.extension![1]).toEqual({ url: `${SD}/course-indication`, valueCode: 'relapsed-refractory' });
-    const cycle = ms.extension![2]!.extension!;
+    expect(ms.extension![2]).toEqual({
+      url: `${SD}/course-dose-basis`,
+      extension: [{ url: 'basis', valueCode: 'as-charted' }],
+    });
+    const cycle = ms.extension![3]!.extension!;
     expect([...new Set(cycle.map((e) => e.url))]).toEqual([
       'number',
       'period',
@@ -111,7 +116,7 @@ describe('renderCourse', () => {
       { url: 'opensNewCycle', valueBoolean: false },
     ]);
     expect(interruption.slice(3).every((e) => e.url === 'evidence' && e.valueReference)).toBe(true);
-    const restart = ms.extension![3]!.extension!;
+    const restart = ms.extension![4]!.extension!;
     expect(restart.slice(0, 3)).toEqual([
       { url: 'at', valueDateTime: '2020-01-15T08:00:00Z' },
       {
@@ -123,7 +128,7 @@ describe('renderCourse', () => {
         valueQuantity: { value: 9, unit: 'mcg/d', system: 'http://unitsofmeasure.org', code: 'ug/d' },
       },
     ]);
-    const link = ms.extension![4]!.extension!;
+    const link = ms.extension![5]!.extension!;
     expect(link.slice(0, 4)).toEqual([
       { url: 'kind', valueCode: 'toxicity' },
       { url: 'timing', valueCode: 'during' },

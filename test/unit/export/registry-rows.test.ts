@@ -1,6 +1,16 @@
 import type { DetectedIssue, Extension, MedicationStatement } from '@medplum/fhirtypes';
 import { registryColumns } from '../../../src/export/registry-export';
-import { bestResponse, courseRow, csvHeader, csvLine, flagRow } from '../../../src/export/registry-rows';
+import {
+  bestResponse,
+  compareRows,
+  courseRow,
+  csvHeader,
+  csvLine,
+  flagRow,
+  localDate,
+  utcInstant,
+  type Row,
+} from '../../../src/export/registry-rows';
 import { getJsonSchema } from '../../../src/validation';
 
 const SD = 'http://bitebridge.dev/fhir/StructureDefinition';
@@ -37,6 +47,19 @@ const course: MedicationStatement = {
   extension: [
     { url: `${SD}/course-number`, valuePositiveInt: 1 },
     { url: `${SD}/course-indication`, valueCode: 'relapsed-refractory' },
+    {
+      url: `${SD}/course-dose-basis`,
+      extension: [
+        { url: 'basis', valueCode: 'per-m2-bsa' },
+        {
+          url: 'bsa',
+          valueQuantity: { value: 0.77, unit: 'm2', system: 'http://unitsofmeasure.org', code: 'm2' },
+        },
+        { url: 'bsaMethod', valueCode: 'mosteller' },
+        ref('Observation/h1.height'),
+        ref('Observation/h1.weight'),
+      ],
+    },
     cycle(2, 'CR', 'complete'),
     cycle(1, 'CRh', 'positive', [
       { url: 'mrdFraction', valueDecimal: 0.0015 },
@@ -86,8 +109,17 @@ test('a course row: cycles, responses, links and its final flags', () => {
     patient: 'h1.p1',
     courseId: 'course-abc-1',
     courseNumber: 1,
+    startDate: '2024-01-01',
+    startUtc: null,
+    endDate: '2024-02-26',
+    endUtc: '2024-02-26T10:00:00Z',
     endReason: 'hsct',
     indication: 'relapsed-refractory',
+    doseBasis: 'per-m2-bsa',
+    bsaM2: 0.77,
+    bsaMethod: 'mosteller',
+    mrdComparatorCycle1: null,
+    mrdSensitivityCycle1: null,
     cyclesCount: 2,
     infusionDaysTotal: 56,
     interruptionsCount: 1,
@@ -117,18 +149,67 @@ test('an active course without cycles: nulls where the schema allows them, and s
     status: 'active',
     statusReason: undefined,
     effectivePeriod: { start: '2024-01-01' },
-    extension: course.extension!.slice(0, 2),
+    extension: course.extension!.slice(0, 3),
   };
   const row = courseRow(bare, []);
   expect([
-    row.end,
+    row.endDate,
+    row.endUtc,
+    row.startUtc,
     row.endReason,
     row.responseCycle1,
     row.bestResponse,
     row.firstResponseCycle,
     row.flagCodes,
-  ]).toEqual([null, null, null, null, null, '']);
+  ]).toEqual([null, null, null, null, null, null, null, '']);
   expect(validate(row)).toEqual([]);
+});
+
+test('a censored cycle-1 MRD keeps its comparator and sensitivity ("<0.01%" is not 10⁻⁴)', () => {
+  const censored: MedicationStatement = {
+    ...course,
+    extension: [
+      ...course.extension!.slice(0, 3),
+      cycle(1, 'CR', 'complete', [
+        { url: 'mrdFraction', valueDecimal: 0.0001 },
+        { url: 'mrdComparator', valueCode: '<' },
+        { url: 'mrdSensitivity', valueDecimal: 0.0001 },
+      ]),
+    ],
+  };
+  const row = courseRow(censored, []);
+  expect(row).toMatchObject({
+    mrdResponseCycle1: 'complete',
+    mrdFractionCycle1: 0.0001,
+    mrdComparatorCycle1: '<',
+    mrdSensitivityCycle1: 0.0001,
+  });
+  expect(validate(row)).toEqual([]);
+  expect(validate({ ...row, mrdComparatorCycle1: '~' })).not.toEqual([]);
+});
+
+test('rows sort by patient, course, then time, whatever order they come in', () => {
+  const a = flagRow(flags[0]!);
+  const rows: Row[] = [
+    { ...a, patient: 'h1.p2', identifiedUtc: '2024-01-01T00:00:00Z' },
+    { ...a, flagId: 'late', identifiedUtc: '2024-02-01T00:00:00Z' },
+    { ...a, flagId: 'early', identifiedUtc: '2024-01-01T00:00:00Z' },
+  ];
+  expect([...rows].sort(compareRows).map((r) => `${r.patient}/${r.flagId}`)).toEqual([
+    'h1.p1/early',
+    'h1.p1/late',
+    'h1.p2/f1',
+  ]);
+  const c = courseRow(course, []);
+  const courses = [{ ...c, courseNumber: 2 }, { ...c, courseNumber: 10 }, c];
+  expect([...courses].sort(compareRows).map((r) => r.courseNumber)).toEqual([1, 2, 10]);
+});
+
+test('one ISO 8601 form per column: local date and UTC instant', () => {
+  expect(localDate('2024-03-31T01:30:00+02:00')).toBe('2024-03-31');
+  expect(utcInstant('2024-03-31T01:30:00+02:00')).toBe('2024-03-30T23:30:00Z');
+  expect(utcInstant('2024-03-31')).toBeNull();
+  expect(utcInstant('2024-03-31T01:30:00.250Z')).toBe('2024-03-31T01:30:00Z');
 });
 
 test('a flag row', () => {
@@ -141,7 +222,8 @@ test('a flag row', () => {
     code: 'crs',
     severity: 'high',
     status: 'final',
-    identified: '2024-01-03T12:00:00Z',
+    identifiedDate: '2024-01-03',
+    identifiedUtc: '2024-01-03T12:00:00Z',
     grade: 3,
     episode: 'cycle-1',
     evidenceCount: 2,
