@@ -4,7 +4,7 @@
  * states its numerator, denominator and definition.
  */
 import type { Course, CourseFlag, FlagCode } from '../domain/course';
-import { figure, summarize, type Figure, type RegistrySummary } from '../domain/summary';
+import { summarize, type Figure, type RegistrySummary } from '../domain/summary';
 import type { CourseView, FlagView } from './model';
 
 export interface FigureRow {
@@ -26,8 +26,21 @@ const REFERENCES: Array<[Key, string, string, string, number?]> = [
     'cr',
     'CR',
     'patients with CR in any cycle of their first course / first courses not started for MRD-positive disease',
-    'Seed 001 cohort study (65 r/r patients): 51%',
+    '65-patient cohort study: 51%',
     0.51,
+  ],
+  ['bestCr', 'Best response CR', 'first courses whose best response is CR / same first courses', ''],
+  [
+    'bestCrh',
+    'Best response CRh',
+    'first courses whose best response is CRh (no CR) / same first courses',
+    '',
+  ],
+  [
+    'bestCri',
+    'Best response CRi',
+    'first courses whose best response is CRi (no CR/CRh) / same first courses',
+    '',
   ],
   [
     'crCrhWithin2Cycles',
@@ -45,8 +58,8 @@ const REFERENCES: Array<[Key, string, string, string, number?]> = [
   ],
   [
     'completeMrdResponseAfterCycle1',
-    'Complete MRD response after cycle 1 (all indications)',
-    'MRD <10⁻⁴ after cycle 1 / first courses with an MRD result in cycle 1',
+    'Complete MRD response after cycle 1 (MRD-positive indication)',
+    'MRD <10⁻⁴ after cycle 1 / courses started for MRD-positive disease with an MRD result in cycle 1 (n/a when none)',
     'BLAST: 78% (MRD-positive indication)',
     0.78,
   ],
@@ -54,35 +67,35 @@ const REFERENCES: Array<[Key, string, string, string, number?]> = [
     'relapseAmongResponders',
     'Relapse among responders',
     'responders (CR/CRh/CRi) with a later hematologic or extramedullary relapse flag / responders',
-    'Seed 001: 61%',
+    '65-patient cohort study: 61%',
     0.61,
   ],
   [
     'extramedullaryAmongRelapses',
     'Extramedullary among relapses',
     'relapses with an extramedullary relapse flag within 30 days / relapses',
-    'Seed 001: 40%',
+    '65-patient cohort study: 40%',
     0.4,
   ],
   [
     'cd19NegativeAmongEvaluableRelapses',
     'CD19 negative among evaluable relapses',
     'CD19-negative relapse flags / relapses with a CD19 result within 14 days',
-    'Seed 001: 35%',
+    '65-patient cohort study: 35%',
     0.35,
   ],
   [
     'cd19DimAmongEvaluableRelapses',
     'CD19 dim among evaluable relapses',
     'CD19-dim relapse flags / relapses with a CD19 result within 14 days',
-    'Seed 001: 6%',
+    '65-patient cohort study: 6%',
     0.06,
   ],
   [
     'extramedullaryAmongRefractory',
     'EM progression among refractory',
     'refractory first courses with an extramedullary flag / refractory first courses',
-    'Seed 001: 41%',
+    '65-patient cohort study: 41%',
     0.41,
   ],
   ['crs', 'CRS any grade (per course)', 'courses with a CRS flag / courses', 'TOWER: 14%', 0.14],
@@ -98,6 +111,7 @@ export function toDomainCourse(c: CourseView): Course {
     number: c.number,
     start: c.start,
     ...(c.end ? { end: c.end } : {}),
+    doseBasis: c.bsa ? 'per-m2-bsa' : 'as-charted',
     status: c.status === 'active' || c.status === 'stopped' ? c.status : 'completed',
     indication:
       c.indication === 'mrd-positive' || c.indication === 'relapsed-refractory' ? c.indication : 'unknown',
@@ -156,26 +170,5 @@ export function cohortFigures(courses: CourseView[], flags: FlagView[]): CohortF
     reference,
     ...(rate !== undefined ? { referenceRate: rate } : {}),
   }));
-  // BLAST enrolled MRD-positive patients only (clinical-rules.md §4): the like-for-like figure.
-  const firstOf = new Map<string, CourseView>();
-  for (const c of [...live].sort(
-    (a, b) => Date.parse(a.start) - Date.parse(b.start) || a.number - b.number,
-  )) {
-    if (!firstOf.has(c.patient)) firstOf.set(c.patient, c);
-  }
-  const mrdFirst = [...firstOf.values()].filter((c) => {
-    const c1 = c.cycles.find((y) => y.number === 1);
-    return c.indication === 'mrd-positive' && c1 !== undefined && c1.mrdResponse !== 'not-assessed';
-  });
-  const complete = mrdFirst.filter((c) => c.cycles.find((y) => y.number === 1)?.mrdResponse === 'complete');
-  rows.splice(4, 0, {
-    key: 'completeMrdResponseAfterCycle1MrdIndication',
-    label: 'Complete MRD response after cycle 1 (MRD-positive indication)',
-    figure: figure(complete.length, mrdFirst.length),
-    definition:
-      'MRD <10⁻⁴ after cycle 1 / first courses started for MRD-positive disease with an MRD result in cycle 1',
-    reference: 'BLAST: 78%',
-    referenceRate: 0.78,
-  });
   return { patients: s.patients, courses: s.courses, rows };
 }

@@ -139,14 +139,14 @@ function parseCycle(e: Extension): CycleView {
   };
 }
 
-/** A BSA on the course, under whichever extension name carries it (`bsa`, `course-bsa`, `bodySurfaceArea`…). */
+/** The course's BSA, from its dose-basis extension (present only when doses were judged per m²). */
 function parseBsa(extensions: Extension[]): BsaView | undefined {
-  const e = extensions.find((x) => /(^|-)bsa$|bodysurfacearea$/i.test(nameOf(x.url)));
-  if (!e) return undefined;
-  const m2 = num(e) ?? num(sub(e, 'value')) ?? num(sub(e, 'm2'));
+  const e = extensions.find((x) => nameOf(x.url) === 'course-dose-basis');
+  if (!e || code(sub(e, 'basis')) !== 'per-m2-bsa') return undefined;
+  const m2 = num(sub(e, 'bsa'));
   if (m2 === undefined) return undefined;
-  const basis = code(sub(e, 'basis')) ?? code(sub(e, 'method'));
-  return { m2, ...(basis ? { basis } : {}) };
+  const method = code(sub(e, 'bsaMethod'));
+  return { m2, ...(method ? { basis: method } : {}) };
 }
 
 export function parseCourse(ms: MedicationStatement): CourseView {

@@ -45,12 +45,12 @@ test('withdrawn flags and courses do not count in the figures', () => {
   expect(cohortFigures(courses, withdrawn).rows.find((r) => r.key === 'crs')!.figure.numerator).toBe(0);
 });
 
-test('the BLAST row counts MRD-positive-indication first courses only', () => {
-  const row = cohortFigures(courses, flags).rows.find(
-    (r) => r.key === 'completeMrdResponseAfterCycle1MrdIndication',
-  )!;
+test('the BLAST row counts MRD-positive-indication courses only', () => {
+  const row = cohortFigures(courses, flags).rows.find((r) => r.key === 'completeMrdResponseAfterCycle1')!;
   const mrdFirst = courses.filter(
-    (c) => c.indication === 'mrd-positive' && c.number === 1 && c.cycles[0]?.mrdResponse !== 'not-assessed',
+    (c) =>
+      c.indication === 'mrd-positive' &&
+      c.cycles.some((y) => y.number === 1 && y.mrdResponse !== undefined && y.mrdResponse !== 'not-assessed'),
   );
   expect(row.figure.denominator).toBe(mrdFirst.length);
 });

@@ -120,11 +120,13 @@ describe('seed 002 in detail', () => {
     if (fraction) fraction.valueDecimal = 0.0001;
     else cycle.extension!.push({ url: 'mrdFraction', valueDecimal: 0.0001 });
     cycle.extension!.push({ url: 'mrdComparator', valueCode: '<' });
-    ms.extension!.push({
-      url: 'http://bitebridge.dev/fhir/StructureDefinition/course-bsa',
+    ms.extension = ms.extension!.filter((e) => !e.url.endsWith('/course-dose-basis'));
+    ms.extension.push({
+      url: 'http://bitebridge.dev/fhir/StructureDefinition/course-dose-basis',
       extension: [
-        { url: 'value', valueQuantity: { value: 0.77, unit: 'm2' } },
-        { url: 'basis', valueCode: 'mosteller' },
+        { url: 'basis', valueCode: 'per-m2-bsa' },
+        { url: 'bsa', valueQuantity: { value: 0.77, unit: 'm2' } },
+        { url: 'bsaMethod', valueCode: 'mosteller' },
       ],
     });
     const view = parseCourse(ms);
