@@ -34,12 +34,22 @@ export async function loadSamples(rt: Runtime): Promise<void> {
   const base = `http://${rt.cfg.host === '0.0.0.0' ? '127.0.0.1' : rt.cfg.host}:${rt.cfg.port}`;
   const out: string[] = [];
   for (const f of files) {
-    const res = await fetch(`${base}/fhir`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${token}` },
-      body: readFileSync(join(SAMPLES_DIR, f)),
-    });
-    out.push(`  ${f}: HTTP ${res.status}`);
+    const body = readFileSync(join(SAMPLES_DIR, f));
+    let res: Response | undefined;
+    // Like any well-behaved sender: a 503 (load shedding while start-up work still holds the event
+    // loop, or Redis briefly away) is retried after its Retry-After; nothing was accepted by it.
+    for (let attempt = 0; attempt < 12; attempt++) {
+      res = await fetch(`${base}/fhir`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${token}` },
+        body,
+      });
+      if (res.status !== 503) break;
+      await res.arrayBuffer();
+      const wait = Math.min(Number(res.headers.get('retry-after')) || 1, 10);
+      await new Promise((r) => setTimeout(r, wait * 1000));
+    }
+    out.push(`  ${f}: HTTP ${res?.status}`);
   }
   for (let i = 0; i < 600 && !(await drained(rt)); i++) await new Promise((r) => setTimeout(r, 100));
   out.push('');
