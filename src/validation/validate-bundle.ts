@@ -36,7 +36,10 @@ function entryStructureIssues(bundle: Bundle, entry: unknown, i: number): Operat
   }
   const method = typeof e.request?.method === 'string' ? e.request.method : undefined;
   if (e.resource === undefined || e.resource === null) {
-    if (!(needsRequest && method && NO_RESOURCE_METHODS.has(method))) {
+    // bdl-5: a resource unless there is a request or a response (responses and history may omit it);
+    // in a transaction or batch, only GET, HEAD and DELETE come without one.
+    const answered = !needsRequest && (e.response != null || e.request != null);
+    if (!answered && !(needsRequest && method && NO_RESOURCE_METHODS.has(method))) {
       out.push(issue('error', 'required', 'Bundle entry without a resource', `${at}.resource`));
     }
   } else if (!isFhirResourceType((e.resource as { resourceType?: unknown }).resourceType)) {

@@ -14,6 +14,7 @@ import { jsonSchemaIssues } from './json-schema-issues';
 import { medplumIssues } from './medplum-issues';
 import { getProfile } from './profiles/registry';
 import { bindingIssues } from './profiles/terminology';
+import { isFalseInvariantIssue, isFalsePrimitiveIssue } from './rules/primitive-values';
 
 export interface ValidateOptions {
   /** Canonical URL of a profile loaded by `loadProfiles()`. */
@@ -111,6 +112,7 @@ function validateWellFormed(resource: Resource, opts: ValidateOptions): Operatio
   } else {
     medplum = medplumIssues(() => medplumValidate(r));
   }
+  medplum = medplum.filter((i) => !isFalsePrimitiveIssue(r, i) && !isFalseInvariantIssue(r, i));
   const ajv = jsonSchemaIssues(r, jsonSchemaErrors(r), fhirPatternNames());
   // The base binding check repeats the JSON Schema's enums where both know the binding: keep one.
   const ajvAt = new Set(ajv.flatMap((i) => i.expression ?? []));
