@@ -6,6 +6,7 @@
 import type { Bundle, BundleEntry, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { isFhirResourceType } from './fhir-definitions';
 import { issue, rebaseIssues, uniqueIssues } from './issues';
+import { bundleIntegrityIssues } from './rules/bundle-integrity';
 import { validateResource } from './validate-resource';
 
 export interface BundleValidation {
@@ -112,6 +113,7 @@ export function validateBundle(bundle: unknown): BundleValidation {
     ),
   );
   bundleIssues.push(...firstResourceIssues(b));
+  bundleIssues.push(...bundleIntegrityIssues(b));
   rawEntries.forEach((entry, i) => {
     const structure = entryStructureIssues(b, entry, i);
     bundleIssues.push(...structure);

