@@ -12,6 +12,8 @@
  * to `#/definitions/Resource` and `#/definitions/integer64` without defining them, and its resource
  * `oneOf` also lists Medplum's own types. Restricting the `oneOf` to real R4 resource types and
  * discriminating on `resourceType` makes ajv check exactly one branch (fast, and precise errors).
+ * Two more corrections make it agree with the spec (see `primitiveExtensionSlots` and
+ * `SPEC_PATTERNS`): primitive extensions on every primitive element, and regex semantics of the spec.
  */
 import Ajv, { type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import draft06 from 'ajv/dist/refs/json-schema-draft-06.json';
@@ -20,6 +22,75 @@ import { join } from 'node:path';
 import { loadFhirDefinitions } from './fhir-definitions';
 
 type JsonSchema = Record<string, unknown> & { definitions: Record<string, unknown> };
+type Definition = {
+  properties?: Record<string, { $ref?: string; items?: { $ref?: string }; type?: string }>;
+};
+
+/**
+ * The spec's regexes use XML Schema semantics, where `\s` is only space, tab, CR and LF
+ * (https://hl7.org/fhir/R4/datatypes.html#primitive, "regex" column; XSD 1.0 Part 2 §F.1.1). In
+ * JavaScript `\s`/`\S` also cover U+00A0 and other Unicode spaces, so "van\u00a0Dijk" would fail the
+ * string pattern. These are the same patterns with the spec's whitespace class, written so each
+ * character has one way to match (no backtracking). `[ \r\n\t\S]+` is, in the spec's semantics,
+ * "one or more of anything": control characters are @medplum/core's check.
+ */
+const SPEC_WS = '[ \\t\\r\\n]';
+const SPEC_NON_WS = '[^ \\t\\r\\n]';
+const SPEC_PATTERNS: Record<string, string> = {
+  string: '^[\\s\\S]+$',
+  markdown: '^[\\s\\S]+$',
+  code: `^${SPEC_NON_WS}+(${SPEC_WS}${SPEC_NON_WS}+)*$`,
+  uri: `^${SPEC_NON_WS}*$`,
+  url: `^${SPEC_NON_WS}*$`,
+  canonical: `^${SPEC_NON_WS}*$`,
+};
+
+/** Replaces each primitive's pattern wherever it occurs (definitions and inlined copies, e.g. `Extension.valueString`). */
+function useSpecPatterns(schema: JsonSchema): void {
+  const replacement = new Map<string, string>();
+  for (const [name, pattern] of Object.entries(SPEC_PATTERNS)) {
+    const original = (schema.definitions[name] as { pattern?: string } | undefined)?.pattern;
+    if (original !== undefined) replacement.set(original, pattern);
+  }
+  const stack: unknown[] = [schema];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    const withPattern = node as { pattern?: unknown };
+    if (typeof withPattern.pattern === 'string' && replacement.has(withPattern.pattern)) {
+      withPattern.pattern = replacement.get(withPattern.pattern);
+    }
+    stack.push(...Object.values(node));
+  }
+}
+
+/**
+ * The packaged schema omits the `_name` companion of many primitive elements (every `canonical`, e.g.
+ * `StructureDefinition._baseDefinition`, `ElementDefinition.type._profile`), which JSON FHIR allows for
+ * any primitive (https://hl7.org/fhir/R4/json.html#primitive; in arrays, `null` marks an item without one). Added here, except for xhtml (no
+ * extensions, https://hl7.org/fhir/R4/narrative.html#xhtml) and element ids (a plain JSON string).
+ */
+function primitiveExtensionSlots(definitions: Record<string, unknown>): void {
+  const primitive = new Set(
+    Object.entries(definitions)
+      .filter(([name, d]) => !(d as Definition).properties && /^[a-z]/.test(name) && name !== 'xhtml')
+      .map(([name]) => name),
+  );
+  for (const def of Object.values(definitions)) {
+    const props = (def as Definition).properties;
+    if (!props) continue;
+    for (const [name, prop] of Object.entries(props)) {
+      const type = (prop.$ref ?? prop.items?.$ref ?? '').split('/').pop() ?? '';
+      if (name.startsWith('_') || name === 'id' || !primitive.has(type) || props[`_${name}`]) continue;
+      props[`_${name}`] = prop.items
+        ? {
+            items: { anyOf: [{ $ref: '#/definitions/Element' }, { type: 'null' }] } as { $ref?: string },
+            type: 'array',
+          }
+        : { $ref: '#/definitions/Element' };
+    }
+  }
+}
 
 /** The generated module's file name, next to the compiled fhir-json-schema.js. */
 export const STANDALONE_FILE = 'fhir-json-schema.standalone.js';
@@ -45,6 +116,8 @@ export function adjustedFhirSchema(): JsonSchema {
     discriminator: { propertyName: 'resourceType' },
     oneOf,
   };
+  primitiveExtensionSlots(schema.definitions);
+  useSpecPatterns(schema);
   const { id, oneOf: _o, discriminator: _d, ...rest } = schema;
   return {
     ...rest,

@@ -3,7 +3,8 @@
  * it claims in `meta.profile[0]`. A failure is a bug in our code, so it throws loudly.
  */
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
-import { isError, issue } from './issues';
+import { isError, issue, uniqueIssues } from './issues';
+import { checkFhirRules } from './rules';
 import { validateResource } from './validate-resource';
 
 export class OutputValidationError extends Error {
@@ -36,5 +37,6 @@ export function assertValidOutput(resource: Resource): void {
           `${resource.resourceType}.meta.profile`,
         ),
       ];
-  if (issues.length > 0) throw new OutputValidationError(ref, profileUrl, issues);
+  const all = uniqueIssues([...issues, ...checkFhirRules(json).filter(isError)]);
+  if (all.length > 0) throw new OutputValidationError(ref, profileUrl, all);
 }

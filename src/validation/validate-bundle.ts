@@ -6,6 +6,7 @@
 import type { Bundle, BundleEntry, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { isFhirResourceType } from './fhir-definitions';
 import { issue, rebaseIssues, uniqueIssues } from './issues';
+import { bundleIntegrityIssues } from './rules/bundle-integrity';
 import { validateResource } from './validate-resource';
 
 export interface BundleValidation {
@@ -36,7 +37,10 @@ function entryStructureIssues(bundle: Bundle, entry: unknown, i: number): Operat
   }
   const method = typeof e.request?.method === 'string' ? e.request.method : undefined;
   if (e.resource === undefined || e.resource === null) {
-    if (!(needsRequest && method && NO_RESOURCE_METHODS.has(method))) {
+    // bdl-5: a resource unless there is a request or a response (responses and history may omit it);
+    // in a transaction or batch, only GET, HEAD and DELETE come without one.
+    const answered = !needsRequest && (e.response != null || e.request != null);
+    if (!answered && !(needsRequest && method && NO_RESOURCE_METHODS.has(method))) {
       out.push(issue('error', 'required', 'Bundle entry without a resource', `${at}.resource`));
     }
   } else if (!isFhirResourceType((e.resource as { resourceType?: unknown }).resourceType)) {
@@ -109,6 +113,7 @@ export function validateBundle(bundle: unknown): BundleValidation {
     ),
   );
   bundleIssues.push(...firstResourceIssues(b));
+  bundleIssues.push(...bundleIntegrityIssues(b));
   rawEntries.forEach((entry, i) => {
     const structure = entryStructureIssues(b, entry, i);
     bundleIssues.push(...structure);

@@ -15,6 +15,8 @@ import { medplumIssues } from './medplum-issues';
 import { validateAgainstProfile } from './profiles/compiled-profiles';
 import { getProfile } from './profiles/registry';
 import { bindingIssues } from './profiles/terminology';
+import { checkFhirRules } from './rules';
+import { isFalseInvariantIssue, isFalsePrimitiveIssue } from './rules/primitive-values';
 
 export interface ValidateOptions {
   /** Canonical URL of a profile loaded by `loadProfiles()`. */
@@ -78,6 +80,10 @@ function mergeIssues(
   return uniqueIssues([...medplum, ...fresh]);
 }
 
+/** @medplum/core warns about several `value[x]` at once; rules/choice-exclusivity.ts reports it as the error it is. */
+const isChoiceWarning = (i: OperationOutcomeIssue): boolean =>
+  (i.diagnostics ?? '').startsWith('Conflicting choice of type properties');
+
 export function validateResource(resource: unknown, opts: ValidateOptions = {}): OperationOutcomeIssue[] {
   const shape = shapeIssues(resource);
   if (shape.length > 0) return shape;
@@ -112,9 +118,13 @@ function validateWellFormed(resource: Resource, opts: ValidateOptions): Operatio
   } else {
     medplum = medplumIssues(() => medplumValidate(r));
   }
+  medplum = medplum.filter(
+    (i) => !isFalsePrimitiveIssue(r, i) && !isFalseInvariantIssue(r, i) && !isChoiceWarning(i),
+  );
   const ajv = jsonSchemaIssues(r, jsonSchemaErrors(r), fhirPatternNames());
   // The base binding check repeats the JSON Schema's enums where both know the binding: keep one.
   const ajvAt = new Set(ajv.flatMap((i) => i.expression ?? []));
   const bindings = baseBindingIssues(r).filter((i) => !(i.expression ?? []).some((e) => ajvAt.has(e)));
-  return uniqueIssues([...mergeIssues(medplum, [...ajv, ...bindings]), ...profileIssues]);
+  const rules = checkFhirRules(r);
+  return uniqueIssues([...mergeIssues(medplum, [...ajv, ...bindings, ...rules]), ...profileIssues]);
 }

@@ -1,0 +1,117 @@
+/**
+ * Invariants of a data type's StructureDefinition at every place the type occurs
+ * (https://hl7.org/fhir/R4/datatypes.html, "Constraints" of each type; conformance-rules.html#constraints):
+ * per-1 (Period start ≤ end), qty-3, rng-2, rat-1, ref-1, att-1, cpt-2, exp-1, age-1, drt-1, cnt-3,
+ * dis-1, and sqty-1 where an element's type is profiled to SimpleQuantity. @medplum/core evaluates
+ * constraints of element definitions and of the resource root only, so `Observation.effectivePeriod`
+ * with start after end passed.
+ */
+import {
+  evalFhirPathTyped,
+  parseFhirPath,
+  tryGetDataType,
+  type FhirPathAtom,
+  type TypedValue,
+} from '@medplum/core';
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { issue } from '../issues';
+import type { TypedNode } from './typed-walk';
+
+/** Checked elsewhere or skipped by @medplum/core for the same reason (ele-1: every element; ext-1 is on every extension element). */
+const SKIPPED = new Set(['ele-1', 'ext-1', 'dom-3', 'org-1', 'sdf-19']);
+const SIMPLE_QUANTITY = 'http://hl7.org/fhir/StructureDefinition/SimpleQuantity';
+const UCUM = 'http://unitsofmeasure.org';
+
+interface Invariant {
+  key: string;
+  expression: string;
+  human: string;
+  parsed?: FhirPathAtom | null;
+}
+
+/**
+ * Elements an invariant needs before it can fail: without them it holds, and evaluating FHIRPath at
+ * each of the thousands of References of a large Bundle is the dominant cost of this rule.
+ */
+const NEEDS: Record<string, (v: Record<string, unknown>) => boolean> = {
+  'ref-1': (v) => typeof v.reference === 'string' && v.reference.startsWith('#'),
+  'qty-3': (v) => v.code !== undefined,
+  'per-1': (v) => v.start !== undefined && v.end !== undefined,
+  'rng-2': (v) => v.low !== undefined && v.high !== undefined,
+  'att-1': (v) => v.data !== undefined,
+  'cpt-2': (v) => v.value !== undefined,
+  'sqty-1': (v) => v.comparator !== undefined,
+};
+
+function parsed(inv: Invariant): FhirPathAtom | null {
+  if (inv.parsed === undefined) {
+    try {
+      inv.parsed = parseFhirPath(inv.expression);
+    } catch {
+      inv.parsed = null;
+    }
+  }
+  return inv.parsed;
+}
+
+const byType = new Map<string, Invariant[]>();
+
+function invariantsOf(type: string): Invariant[] {
+  let found = byType.get(type);
+  if (found) return found;
+  const schema = tryGetDataType(type);
+  found =
+    schema?.kind === 'complex-type'
+      ? (schema.constraints ?? [])
+          .filter((c) => c.severity === 'error' && !SKIPPED.has(c.key))
+          .map((c) => ({ key: c.key, expression: c.expression, human: c.description }))
+      : [];
+  byType.set(type, found);
+  return found;
+}
+
+let simpleQuantity: Invariant[] | undefined;
+function simpleQuantityInvariants(): Invariant[] {
+  simpleQuantity ??= (tryGetDataType('SimpleQuantity')?.constraints ?? [])
+    .filter((c) => c.key === 'sqty-1')
+    .map((c) => ({ key: c.key, expression: c.expression, human: c.description }));
+  return simpleQuantity;
+}
+
+/** False only when the expression gives `false`; empty (e.g. dates of different precision) is not a failure. */
+function holds(inv: Invariant, node: TypedNode): boolean {
+  const atom = parsed(inv);
+  if (atom === null || NEEDS[inv.key]?.(node.value) === false) return true;
+  try {
+    const root: TypedValue = { type: String(node.rootResource.resourceType), value: node.rootResource };
+    const result = evalFhirPathTyped(atom, [{ type: node.type, value: node.value }], {
+      '%resource': root,
+      '%rootResource': root,
+      '%ucum': { type: 'uri', value: UCUM },
+    });
+    return !(result.length === 1 && result[0].value === false);
+  } catch {
+    // An expression our engine cannot evaluate must not reject data.
+    return true;
+  }
+}
+
+export function dataTypeInvariantIssues(node: TypedNode): OperationOutcomeIssue[] {
+  if (!node.element) return [];
+  const onElement = new Set((node.element.constraints ?? []).map((c) => c.key));
+  const invariants = invariantsOf(node.type).filter((i) => !onElement.has(i.key));
+  const profiled = node.element.type.some(
+    (t) => t.code === node.type && t.profile?.includes(SIMPLE_QUANTITY),
+  );
+  if (profiled) invariants.push(...simpleQuantityInvariants());
+  return invariants
+    .filter((inv) => !holds(inv, node))
+    .map((inv) =>
+      issue(
+        'error',
+        'invariant',
+        `Constraint ${inv.key} not met: ${inv.human} (${inv.expression})`,
+        node.path,
+      ),
+    );
+}

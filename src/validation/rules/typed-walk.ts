@@ -1,0 +1,93 @@
+/**
+ * Walks a resource's JSON with the R4 type schemas, visiting every object-valued element with its
+ * FHIR type (data type, backbone element or resource), so rules can apply wherever a type occurs (a
+ * Period inside `Observation.component[2].valuePeriod` as much as at `Observation.effectivePeriod`).
+ * Iterative (no recursion); nesting depth is bounded by validateResource before any rule runs.
+ */
+import { tryGetDataType, type InternalSchemaElement, type InternalTypeSchema } from '@medplum/core';
+
+export interface TypedNode {
+  /** FHIR type name: `Period`, `ObservationComponent`, `Observation`. */
+  type: string;
+  schema: InternalTypeSchema;
+  value: Record<string, unknown>;
+  /** FHIRPath-like location with JSON keys: `Observation.component[0].valuePeriod`. */
+  path: string;
+  /** The element definition this node is a value of (none for the root). */
+  element?: InternalSchemaElement;
+  /** Element name in the parent (`valuePeriod`, `extension`, `modifierExtension`). */
+  key?: string;
+  parentType?: string;
+  /** The resource that holds this node, contained resources being part of their container (%rootResource). */
+  rootResource: Record<string, unknown>;
+}
+
+export interface ElementMatch {
+  element: InternalSchemaElement;
+  /** The type this key selects (`Period` for `effectivePeriod`). */
+  type: string;
+  /** Element name without `[x]` when it is a choice (`effective`). */
+  choice?: string;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The element a JSON key of `schema` stands for, with the type it selects. */
+export function elementOf(schema: InternalTypeSchema, key: string): ElementMatch | undefined {
+  const direct = schema.elements[key];
+  if (direct) return { element: direct, type: direct.type[0]?.code ?? '' };
+  for (const [name, element] of Object.entries(schema.elements)) {
+    if (!name.endsWith('[x]')) continue;
+    const base = name.slice(0, -3);
+    if (!key.startsWith(base) || key.length === base.length) continue;
+    const suffix = key.slice(base.length);
+    const t = element.type.find((et) => et.code.charAt(0).toUpperCase() + et.code.slice(1) === suffix);
+    if (t) return { element, type: t.code, choice: base };
+  }
+  return undefined;
+}
+
+/** Calls `visit` for the resource and each object-valued element below it (parents before children). */
+export function walkTyped(
+  resource: Record<string, unknown>,
+  rootPath: string,
+  visit: (n: TypedNode) => void,
+): void {
+  const rootType = String(resource.resourceType);
+  const rootSchema = tryGetDataType(rootType);
+  if (!rootSchema) return;
+  const stack: TypedNode[] = [
+    { type: rootType, schema: rootSchema, value: resource, path: rootPath, rootResource: resource },
+  ];
+  while (stack.length > 0) {
+    const node = stack.pop() as TypedNode;
+    visit(node);
+    const children: TypedNode[] = [];
+    for (const [key, raw] of Object.entries(node.value)) {
+      if (key === 'resourceType' || key.startsWith('_')) continue;
+      const match = elementOf(node.schema, key);
+      if (!match) continue;
+      const items = Array.isArray(raw) ? raw : [raw];
+      items.forEach((item, i) => {
+        if (!isObject(item)) return;
+        const isResource = match.type === 'Resource' || match.type === 'DomainResource';
+        const type = isResource ? String(item.resourceType) : match.type;
+        const schema = tryGetDataType(type);
+        if (!schema) return;
+        const contained = key === 'contained';
+        children.push({
+          type,
+          schema,
+          value: item,
+          path: Array.isArray(raw) ? `${node.path}.${key}[${i}]` : `${node.path}.${key}`,
+          element: match.element,
+          key,
+          parentType: node.type,
+          rootResource: isResource && !contained ? item : node.rootResource,
+        });
+      });
+    }
+    stack.push(...children.reverse());
+  }
+}
