@@ -16,7 +16,7 @@ export function setPublicBaseUrl(app: FastifyInstance, url: string | undefined):
 }
 
 /** A scan, not `/\/+$/` (which backtracks quadratically on a long run of slashes). */
-function trimTrailingSlashes(url: string): string {
+export function trimTrailingSlashes(url: string): string {
   let end = url.length;
   while (end > 0 && url[end - 1] === '/') end--;
   return url.slice(0, end);

@@ -8,6 +8,7 @@
  */
 import type { JWK } from 'jose';
 import { SOURCE_ID } from '../identity';
+import { trimTrailingSlashes } from '../api/base-url';
 
 export type DestinationAuth =
   | { type: 'none' }
@@ -147,7 +148,7 @@ export function parseDestination(raw: unknown, allowed: Set<string>, fixedSource
   return {
     id: d.id,
     source,
-    baseUrl: d.baseUrl.replace(/\/+$/, ''),
+    baseUrl: trimTrailingSlashes(d.baseUrl),
     auth: authOf(d.auth, allowed, where),
     filter,
     payload,

@@ -8,6 +8,7 @@ import { cohortPage } from './cohort-page';
 import { listSources, loadCohort, loadPatient } from './data';
 import { layoutTimeline } from './timeline-layout';
 import { renderTimelineSvg } from './timeline-svg';
+import { trimTrailingSlashes } from '../api/base-url';
 
 export interface TimelineFile {
   svg: string;
@@ -36,7 +37,7 @@ export interface CohortFile {
 /** The cohort page of one source as a standalone HTML file; lanes link to `<linkBase>/ui/patients/<id>`. */
 export async function cohortHtml(store: Store, source: string, linkBase?: string): Promise<CohortFile> {
   const data = await loadCohort(store, source);
-  const base = linkBase?.replace(/\/+$/, '');
+  const base = linkBase === undefined ? undefined : trimTrailingSlashes(linkBase);
   const page = cohortPage({
     source,
     ...data,
