@@ -143,7 +143,16 @@ function collect(
         key: p.key,
         patient: p.patient,
         versionId: a.versionId,
-        ...(fresh ? { resource: p.resource } : {}),
+        // The resource in hand, with the stored version's meta (as a read returns it): events cite
+        // their source at that version, and Provenance entities resolve to it.
+        ...(fresh
+          ? {
+              resource: {
+                ...p.resource,
+                meta: { ...p.resource.meta, versionId: a.versionId, lastUpdated: a.lastUpdated },
+              },
+            }
+          : {}),
       });
     }
   });

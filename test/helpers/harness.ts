@@ -58,6 +58,9 @@ export async function startHarness(
       // The in-process workers share this event loop and CI machines are loaded: load shedding would
       // answer 503 at random here. It has its own test (back-pressure).
       maxEventLoopDelayMs: 0,
+      // A sync answer must not turn into a 202 because a loaded CI machine is slow (no speed in tests);
+      // the bound itself has its own test (ingest-api).
+      syncWaitMs: 300_000,
       ...opts.config,
     },
     createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),

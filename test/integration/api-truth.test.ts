@@ -74,7 +74,10 @@ describe('CapabilityStatement', () => {
 
   test('every declared interaction code is one this test exercises', () => {
     const declared = new Set(cs.rest![0].resource!.flatMap((r) => (r.interaction ?? []).map((i) => i.code)));
-    expect([...declared].sort()).toEqual(['create', 'read', 'search-type', 'update', 'vread']);
+    expect([...declared].sort()).toEqual(['create', 'delete', 'read', 'search-type', 'update', 'vread']);
+    // delete only where a DELETE route exists (Subscription); everything else answers 405
+    const deletable = cs.rest![0].resource!.filter((r) => r.interaction?.some((i) => i.code === 'delete'));
+    expect(deletable.map((r) => r.type)).toEqual(['Subscription']);
     const system = cs.rest![0].interaction!.map((i) => i.code).sort();
     expect(system).toEqual(['batch', 'transaction']);
   });
@@ -93,6 +96,7 @@ describe('CapabilityStatement', () => {
       _summary: 'count',
       _elements: 'status',
       _include: 'DetectedIssue:implicated',
+      target: 'MedicationStatement/x',
     };
     const failures: string[] = [];
     for (const r of cs.rest![0].resource!) {
@@ -112,6 +116,16 @@ describe('CapabilityStatement', () => {
 });
 
 describe('interactions', () => {
+  test('delete: declared on Subscription only, where the route answers (404 for an unknown id); 405 elsewhere', async () => {
+    const gone = await h.request('DELETE', '/fhir/Subscription/no-such-subscription', {
+      token: TOKENS.hospA,
+    });
+    expect(gone.status).toBe(404);
+    expect(gone.body.resourceType).toBe('OperationOutcome');
+    const other = await h.request('DELETE', '/fhir/Observation/x', { token: TOKENS.hospA });
+    expect(other.status).toBe(405);
+  });
+
   test('create, update, read, vread and search-type', async () => {
     const created = await h.request('POST', '/fhir/Observation', {
       token: TOKENS.hospA,
