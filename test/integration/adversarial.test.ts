@@ -39,6 +39,8 @@ beforeAll(async () => {
       rejectsPerRequest: 5,
       // Back-pressure (503 while the event loop lags) would answer the cases after a bomb; off here.
       maxEventLoopDelayMs: 0,
+      // sync answers wait for the worker however loaded the machine is (no speed in tests)
+      syncWaitMs: 300_000,
     },
     createLogger('info', 'adversarial-test', sink),
   );
