@@ -10,7 +10,7 @@
  * folder until then.
  */
 import { randomBytes } from 'node:crypto';
-import { rename, rm } from 'node:fs/promises';
+import { rename, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '../store/store';
 import type { ExportJobs, ExportSpec, RunState } from './jobs';
@@ -75,7 +75,13 @@ export async function runExportAttempt(
   try {
     written = await writeExport(deps.store, spec, work, { checkpoint });
   } catch (err) {
-    if (err instanceof ExportCancelled) return { status: err.reason };
+    if (err instanceof ExportCancelled) {
+      // This run lost (cancelled, expired, or another run owns the export): its files are its own to
+      // delete, and the export folder goes too when nothing else is left in it.
+      await rm(work, { recursive: true, force: true });
+      await removeIfEmpty(folder);
+      return { status: err.reason };
+    }
     throw err;
   }
   try {
@@ -83,7 +89,10 @@ export async function runExportAttempt(
   } catch (err) {
     // The folder went with the export (cancel or expiry) while this run was writing.
     await rm(work, { recursive: true, force: true });
-    if (!(await deps.jobs.exists(id))) return { status: 'cancelled' };
+    if (!(await deps.jobs.exists(id))) {
+      await removeIfEmpty(folder);
+      return { status: 'cancelled' };
+    }
     throw err;
   }
   const result = { ...written, dir: done };
@@ -96,6 +105,7 @@ export async function runExportAttempt(
   );
   if (state !== 'owner') {
     await rm(done, { recursive: true, force: true });
+    await removeIfEmpty(folder);
     return stopped(state);
   }
   return {
@@ -103,4 +113,9 @@ export async function runExportAttempt(
     resources: result.output.reduce((n, f) => n + f.count, 0),
     files: result.output.length,
   };
+}
+
+/** rmdir succeeds only on an empty directory: another run's files are never touched. */
+async function removeIfEmpty(dir: string): Promise<void> {
+  await rmdir(dir).catch(() => undefined);
 }

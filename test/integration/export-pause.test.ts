@@ -88,7 +88,7 @@ test('SIGSTOP during an export, a second worker runs it meanwhile, SIGCONT: one 
   const first = startWorker();
   await until('the first worker writes the export', async () => {
     const s = await h.request('GET', statusPath, { token: TOKENS.hospB });
-    return /^[1-9]\d*(\/\d+)? patients$/.test(s.headers.get('x-progress') ?? '');
+    return /^Exported [1-9]\d* (of \d+ patients|patients so far)/.test(s.headers.get('x-progress') ?? '');
   });
   const firstRun = [...watch.runs];
   expect(firstRun).toHaveLength(1);
