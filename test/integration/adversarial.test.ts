@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { createLogger } from '../../src/logger';
 import { createRuntime, startApi, stopRuntime, type Runtime } from '../../src/runtime';
 import { testTokens, TOKENS } from '../helpers/harness';
+import { WORKERS } from '../../workers';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 
 const logLines: string[] = [];
@@ -45,6 +46,8 @@ beforeAll(async () => {
     createLogger('info', 'adversarial-test', sink),
   );
   const app = await startApi(rt, { registry: testTokens(), origin: 'test' });
+  // Validation and storage run in the ingest worker: the batch case needs one to answer.
+  WORKERS.ingest?.(rt);
   const addr = app.server.address();
   port = typeof addr === 'object' && addr ? addr.port : 0;
   base = `http://127.0.0.1:${port}`;
