@@ -46,30 +46,32 @@ function isBase64Char(c: number): boolean {
   );
 }
 
-/** base64 (RFC 4648 alphabet, padding only at the end) with spec whitespace anywhere between characters. */
-export function isSpecBase64(value: string): boolean {
+/**
+ * One scan of a base64 value, spec whitespace skipped: its characters (padding included), its padding,
+ * and whether it is base64 at all (RFC 4648 alphabet, padding only at the end).
+ */
+function scanBase64(value: string): { count: number; padding: number; valid: boolean } {
   let count = 0;
   let padding = 0;
+  let valid = true;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (isSpecWhitespace(c)) continue;
     if (c === 0x3d) padding++;
-    else if (padding > 0 || !isBase64Char(c)) return false;
+    else if (padding > 0 || !isBase64Char(c)) valid = false;
     count++;
   }
-  return count > 0 && count % 4 === 0 && padding <= 2;
+  return { count, padding, valid: valid && count > 0 && count % 4 === 0 && padding <= 2 };
+}
+
+/** base64 (RFC 4648 alphabet, padding only at the end) with spec whitespace anywhere between characters. */
+export function isSpecBase64(value: string): boolean {
+  return scanBase64(value).valid;
 }
 
 /** Bytes of a base64 value that `isSpecBase64` accepts. */
 export function base64ByteLength(value: string): number {
-  let count = 0;
-  let padding = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (isSpecWhitespace(c)) continue;
-    if (c === 0x3d) padding++;
-    count++;
-  }
+  const { count, padding } = scanBase64(value);
   return (count / 4) * 3 - padding;
 }
 
