@@ -25,6 +25,8 @@ export function spawnBitebridge(args: string[], env: Record<string, string>): Ch
         LOG_LEVEL: 'warn',
         BITEBRIDGE_TOKENS: CHILD_TOKENS,
         WORKER_PROCESSES: '0',
+        // no load shedding in test processes: a loaded CI machine would turn answers into 503 at random
+        MAX_EVENT_LOOP_DELAY_MS: '0',
         ...env,
       },
       stdio: ['ignore', 'ignore', 'inherit'],

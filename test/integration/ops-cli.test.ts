@@ -103,7 +103,9 @@ test('jobs, rejects and retry --failed have --json output for scripts', async ()
     source: 'hospa',
     resourceType: 'Observation',
   });
-  // Three jobs that fail for good, on the deliver queue (which has no worker of its own yet).
+  // Three jobs that fail for good, on the deliver queue, with the harness's own deliver worker closed
+  // first: only the failing worker below ever takes them, and a retried job then waits untouched.
+  await Promise.all(h.rt.workers.filter((w) => w.name === 'deliver').map((w) => w.close()));
   const q = h.rt.queues.get('deliver');
   const conn = h.rt.redis.connect();
   const failing = new Worker(

@@ -19,7 +19,15 @@ let base: string;
 beforeAll(async () => {
   redis = await EmbeddedRedis.start(['--appendonly', 'yes', '--appendfsync', 'always']);
   rt = await createRuntime(
-    { keyPrefix: 'rcrash', port: 0, redisUrl: redis.url, redisEmbedded: 'never', sweepIntervalMs: 1000 },
+    // Load shedding off: on a loaded machine the in-process workers' lag would answer 503 at random.
+    {
+      keyPrefix: 'rcrash',
+      port: 0,
+      redisUrl: redis.url,
+      redisEmbedded: 'never',
+      sweepIntervalMs: 1000,
+      maxEventLoopDelayMs: 0,
+    },
     createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
   );
   const app = await startApi(rt, { registry: testTokens(), origin: 'test' });
