@@ -2,6 +2,7 @@
  * Process configuration, read once from the environment. Every knob is documented in README.md
  * ("Configuration"); defaults make `npm start` work on a laptop with nothing set.
  */
+import { availableParallelism } from 'node:os';
 import { DEFAULT_JSON_LIMITS } from './ingest/json-limits';
 import { DEFAULT_REJECT_LIMITS } from './store/reject-log';
 
@@ -54,8 +55,15 @@ export interface Config {
   syncWaitMs: number;
   /** How often each ingest worker sweeps the ingest log (lost jobs, backoff retries, dead letters). */
   sweepIntervalMs: number;
-  /** `npm start` (one process for everything): extra worker processes forked to use more cores. */
+  /**
+   * `npm start`: worker processes forked to run every queue (default: one per core). 0 runs the
+   * workers inside the API process instead (one process for everything: small set-ups, development).
+   */
   workerProcesses: number;
+  /** `$validate` runs in a worker-thread pool: its size, idle exit and queue bound. */
+  validateThreads: number;
+  validateIdleMs: number;
+  validateMaxQueue: number;
   exportDir: string;
   exportTtlSeconds: number;
   publicBaseUrl?: string;
@@ -123,7 +131,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: int('WORKER_CONCURRENCY', 8),
     syncWaitMs: int('SYNC_WAIT_MS', 20_000),
     sweepIntervalMs: int('SWEEP_INTERVAL_MS', 5000),
-    workerProcesses: int('WORKER_PROCESSES', 1),
+    workerProcesses: int('WORKER_PROCESSES', availableParallelism()),
+    validateThreads: Math.max(1, int('VALIDATE_THREADS', 1)),
+    validateIdleMs: int('VALIDATE_IDLE_MS', 30_000),
+    validateMaxQueue: int('VALIDATE_MAX_QUEUE', 16),
     exportDir: s('EXPORT_DIR') ?? 'var/exports',
     exportTtlSeconds: int('EXPORT_TTL_SECONDS', 3600),
     publicBaseUrl: s('PUBLIC_BASE_URL'),

@@ -59,10 +59,10 @@ export async function createRuntime(overrides: Partial<Config> = {}, log?: Logge
   if (conn.status !== 'ready') await new Promise((resolve) => conn.once('ready', resolve));
   const store = new Store(conn, cfg.keyPrefix);
   const queues = new Queues(conn, store.keys.queuePrefix(), cfg);
-  const clinical = loadClinical();
   const payloads = new PayloadLog(conn, store.keys);
   const deadLetters = new DeadLetters(conn, store.keys);
   const metrics = new Metrics(queues);
+  let clinical: Clinical | undefined;
   registerIngestGauges(metrics, payloads, deadLetters);
   return {
     cfg,
@@ -79,7 +79,11 @@ export async function createRuntime(overrides: Partial<Config> = {}, log?: Logge
       perSource: cfg.rejectsPerSource,
       resourceChars: cfg.rejectResourceChars,
     }),
-    clinical,
+    // Loaded on first use: the workers need it (definitions, mappings, profiles: ~1 s and ~150 MB);
+    // an API-only process does not, so it starts faster and stays small.
+    get clinical() {
+      return (clinical ??= loadClinical());
+    },
     closing: false,
     workers: [],
     connections: [],
@@ -105,7 +109,11 @@ export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<Fasti
     ingestEvents,
     syncWaitMs: rt.cfg.syncWaitMs,
     metrics: rt.metrics,
-    validate: rt.clinical.validate,
+    validation: {
+      threads: rt.cfg.validateThreads,
+      idleMs: rt.cfg.validateIdleMs,
+      maxQueue: rt.cfg.validateMaxQueue,
+    },
     bodyLimit: rt.cfg.bodyLimit,
     depthLimit: rt.cfg.jsonDepthLimit,
     jsonLimits: {

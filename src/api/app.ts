@@ -5,7 +5,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../logger';
 import type { TokenRegistry } from '../auth/tokens';
-import type { EntryValidator } from '../ingest/accept';
 import type { Metrics } from '../ops/metrics';
 import type { Queues } from '../queue/queues';
 import type { QueueEvents } from 'bullmq';
@@ -33,6 +32,7 @@ import { notAllowedRoutes } from './routes/not-allowed';
 import { validateRoutes } from './routes/validate';
 import { INGEST_CAPABILITY } from './routes/ingest-capability';
 import { loadFhirDefinitions } from '../validation/fhir-definitions';
+import { ValidationPool, type ValidationPoolOptions } from '../validation/validation-pool';
 import { readRoutes } from './routes/read';
 import { storedResourceTypes } from '../search/resource-types';
 import { searchRoutes } from './routes/search';
@@ -65,7 +65,8 @@ export interface ApiDeps {
   ingestEvents?: QueueEvents;
   syncWaitMs: number;
   metrics: Metrics;
-  validate: EntryValidator;
+  /** The `$validate` worker-thread pool (defaults: 1 thread, 30 s idle exit, 16 queued). */
+  validation?: Partial<ValidationPoolOptions>;
   bodyLimit: number;
   depthLimit: number;
   /** Entries, array and string bounds (defaults in json-limits.ts). */
@@ -136,7 +137,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   for (const type of storedResourceTypes()) {
     addResourceCapability(caps, type, INGEST_CAPABILITY);
   }
-  await validateRoutes(loadFhirDefinitions())(app, caps);
+  const validationPool = new ValidationPool({ threads: 1, idleMs: 30_000, maxQueue: 16, ...deps.validation });
+  app.addHook('onClose', () => validationPool.close());
+  app.decorate('validationPool', validationPool);
+  await validateRoutes(loadFhirDefinitions(), validationPool)(app, caps);
   await app.register(readRoutes, { store: deps.store, caps });
   await app.register(searchRoutes, { store: deps.store, caps });
   await app.register(exportRoutes, {

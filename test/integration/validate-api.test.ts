@@ -80,3 +80,74 @@ test('no token → 401; the metadata lists the operation', async () => {
   expect(cs.rest[0].operation.map((o: any) => o.name)).toContain('validate');
   expect(cs.rest[0].resource.find((r: any) => r.type === 'Patient').operation[0].name).toBe('validate');
 });
+
+/** A batch of `n` Observations: enough validation work to take the validator a while. */
+function bigBundle(n: number) {
+  return {
+    resourceType: 'Bundle',
+    type: 'batch',
+    entry: Array.from({ length: n }, (_, i) => ({
+      resource: {
+        resourceType: 'Observation',
+        id: `o${i}`,
+        status: 'final',
+        code: { coding: [{ system: 'http://loinc.org', code: '718-7' }] },
+        subject: { reference: 'Patient/p1' },
+        effectiveDateTime: '2024-01-02T03:04:05Z',
+        valueQuantity: { value: 12, unit: 'g/dL', system: 'http://unitsofmeasure.org', code: 'g/dL' },
+        component: Array.from({ length: 20 }, (_c, k) => ({
+          code: { coding: [{ system: 'http://loinc.org', code: `${k}-1` }], text: `part ${k}` },
+          valueQuantity: { value: k, unit: 'mg', system: 'http://unitsofmeasure.org', code: 'mg' },
+        })),
+      },
+      request: { method: 'POST', url: 'Observation' },
+    })),
+  };
+}
+
+test('$validate runs off the event loop: /healthz answers while a large Bundle is being validated', async () => {
+  const order: string[] = [];
+  const validating = h
+    .request('POST', '/fhir/$validate', { token: TOKENS.hospA, body: bigBundle(1000) })
+    .then((r) => {
+      order.push('validate');
+      return r;
+    });
+  // Once the API has handed the Bundle to the pool, this event loop must be free while it is validated.
+  const pool = h.rt.api!.validationPool!;
+  while (pool.inFlight === 0 && order.length === 0) await new Promise((r) => setTimeout(r, 5));
+  expect(order).toEqual([]);
+  const health = await h.request('GET', '/healthz');
+  order.push('healthz');
+  expect(health.status).toBe(200);
+  const res = await validating;
+  expect(res.status).toBe(200);
+  expect(res.body.resourceType).toBe('OperationOutcome');
+  expect(order).toEqual(['healthz', 'validate']);
+});
+
+describe('a full $validate queue', () => {
+  let busy: Harness;
+  beforeAll(async () => {
+    busy = await startHarness('validate-busy', { workers: false, config: { validateMaxQueue: 0 } });
+  });
+  afterAll(async () => {
+    await busy.close();
+  });
+
+  test('is refused at once with 503, Retry-After and an OperationOutcome; the others are answered', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        busy.request('POST', '/fhir/$validate', { token: TOKENS.hospA, body: bigBundle(1000) }),
+      ),
+    );
+    const refused = answers.filter((a) => a.status === 503);
+    expect(answers.filter((a) => a.status === 200).length).toBeGreaterThan(0);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) {
+      expect(r.headers.get('retry-after')).toBeTruthy();
+      expect(r.body.resourceType).toBe('OperationOutcome');
+      expect(r.body.issue[0].code).toBe('transient');
+    }
+  });
+});

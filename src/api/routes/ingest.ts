@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { QueueEvents } from 'bullmq';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
-import type { AcceptResult, EntryValidator } from '../../ingest/accept';
+import type { AcceptResult } from '../../ingest/accept';
 import type { RawConditions } from '../../ingest/conditions';
 import { parsePayload } from '../../ingest/entries';
 import { FhirError, issue } from '../../fhir/outcome';
@@ -33,7 +33,6 @@ export interface IngestRouteDeps {
   /** Completion events of the ingest queue (sync answers); without it every answer is 202. */
   ingestEvents?: QueueEvents;
   syncWaitMs: number;
-  validate: EntryValidator;
   metrics: Metrics;
   rejects?: RejectLog;
 }
