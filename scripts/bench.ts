@@ -10,9 +10,11 @@
  *   rss        peak resident memory of the bench process (API + every worker in one process)
  *   domain     the pure domain against a JSON round trip; input/output validation per call
  *
+ * bitebridge runs as `npm start` does (compiled, `dist/`): an API process and worker processes.
  * Needs Redis (REDIS_URL, default 127.0.0.1:6379); uses its own random key prefix and removes it.
  * Options (env): BENCH_PATIENTS (seed-shaped, default 60), BENCH_SYNTHEA_PATIENTS (default 20),
- * BENCH_SYNTHEA_ENCOUNTERS (per patient, default 100), BENCH_PIPELINE_JOBS (default 3000).
+ * BENCH_SYNTHEA_ENCOUNTERS (per patient, default 100), BENCH_PIPELINE_JOBS (default 3000),
+ * BENCH_WORKER_PROCESSES (default: one per core).
  */
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -20,15 +22,19 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { validateResource } from '@medplum/core';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { TokenRegistry } from '../src/auth/tokens';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { loadClinical } from '../src/clinical';
-import { createLogger } from '../src/logger';
-import { createRuntime, startApi, stopRuntime, type Runtime } from '../src/runtime';
+import { loadConfig } from '../src/config';
+import { Queues } from '../src/queue/queues';
+import { PayloadLog } from '../src/store/payloads';
+import { Store } from '../src/store/store';
 import { namespaceEntries } from '../src/ingest/namespace';
 import { parsePayload } from '../src/ingest/entries';
 import { validateBundle, assertValidOutput } from '../src/validation/index';
 import { loadFhirDefinitions } from '../src/validation/fhir-definitions';
-import { WORKERS } from '../workers';
 import { benchOutputValidation } from './bench-output-validation';
 import { deletePrefix, uniquePrefix } from '../test/helpers/redis';
 import { seedBundles } from '../test/helpers/synthetic';
@@ -40,6 +46,7 @@ const SYNTHEA_PATIENTS = Number(process.env.BENCH_SYNTHEA_PATIENTS ?? 20);
 const SYNTHEA_ENCOUNTERS = Number(process.env.BENCH_SYNTHEA_ENCOUNTERS ?? 100);
 const PIPELINE_JOBS = Number(process.env.BENCH_PIPELINE_JOBS ?? 3000);
 const TOKEN = 'bench-token-0000000000000001';
+const ROOT = join(__dirname, '..');
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -84,38 +91,135 @@ async function baselinePipeline(): Promise<number> {
 }
 
 interface Bench {
-  rt: Runtime;
   url: string;
   prefix: string;
-  peakRss: () => number;
+  store: Store;
+  queues: Queues;
+  payloads: PayloadLog;
+  /** Peak resident memory (VmHWM) of the API process and of each worker process, read at the end. */
+  peakRss(): Promise<Array<{ role: string; bytes: number }>>;
+  /** CPU seconds used so far by the API process, the worker processes together, and Redis. */
+  cpu(): Promise<{ api: number; workers: number; redis: number }>;
   close(): Promise<void>;
 }
 
-async function startBench(): Promise<Bench> {
+/** A free loopback port for the API. */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** Peak resident set (VmHWM) of a process, from /proc (Linux); 0 where that is not available. */
+function peakRssOf(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 elsewhere. */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return 0;
+  }
+}
+
+/** Redis's own CPU seconds (INFO cpu), to see what each entry costs the store. */
+async function redisCpuSeconds(conn: Redis): Promise<number> {
+  const info = await conn.info('cpu');
+  const get = (k: string) => Number(new RegExp(`^${k}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return get('used_cpu_user') + get('used_cpu_sys');
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * bitebridge as `npm start` runs it: the compiled API process, which forks `workerProcesses` worker
+ * processes (0: every worker inside the API process), on a random key prefix of the bench's Redis.
+ */
+async function startBench(workerProcesses: number): Promise<Bench> {
   const prefix = uniquePrefix('bench');
-  const rt = await createRuntime(
-    { keyPrefix: prefix, port: 0, redisUrl: REDIS_URL, redisEmbedded: 'never' },
-    createLogger('silent'),
-  );
-  const app = await startApi(rt, {
-    registry: new TokenRegistry([{ token: TOKEN, source: 'bench', scopes: ['ingest'] }]),
-    origin: 'bench',
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      REDIS_URL,
+      REDIS_EMBEDDED: 'never',
+      KEY_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      BITEBRIDGE_TOKENS: JSON.stringify([{ token: TOKEN, source: 'bench', scopes: ['ingest', 'read'] }]),
+      WORKER_PROCESSES: String(workerProcesses),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
-  for (const f of Object.values(WORKERS)) f?.(rt);
-  const addr = app.server.address();
-  let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+  const conn = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const store = new Store(conn, prefix);
+  const queues = new Queues(conn, store.keys.queuePrefix(), loadConfig());
+  const payloads = new PayloadLog(conn, store.keys);
+  const base = `http://127.0.0.1:${port}`;
+  // Ready: the API answers and every ingest worker has connected.
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error('bitebridge exited during start-up');
+    if (Date.now() > deadline) throw new Error('bitebridge did not become ready in 120 s');
+    const ready = await fetch(`${base}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    const workers = ready ? (await queues.get('ingest').getWorkers()).length : 0;
+    if (ready && workers >= Math.max(1, workerProcesses)) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   return {
-    rt,
+    url: `${base}/fhir`,
     prefix,
-    url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/fhir`,
-    peakRss: () => peak,
+    store,
+    queues,
+    payloads,
+    async peakRss() {
+      const pid = child.pid ?? 0;
+      return [
+        { role: workerProcesses ? 'API process' : 'API + workers process', bytes: peakRssOf(pid) },
+        ...childPids(pid).map((c, i) => ({ role: `worker process ${i + 1}`, bytes: peakRssOf(c) })),
+      ];
+    },
+    async cpu() {
+      const pid = child.pid ?? 0;
+      return {
+        api: cpuSecondsOf(pid),
+        workers: childPids(pid).reduce((n, c) => n + cpuSecondsOf(c), 0),
+        redis: await redisCpuSeconds(conn),
+      };
+    },
     async close() {
-      clearInterval(sampler);
-      await stopRuntime(rt);
-      const r = new Redis(REDIS_URL);
-      await deletePrefix(r, prefix);
-      await r.quit();
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      await queues.close();
+      await deletePrefix(conn, prefix);
+      await conn.quit();
     },
   };
 }
@@ -132,11 +236,11 @@ function postBundle(b: Bench, bundle: Bundle, async: boolean): Promise<Response>
   });
 }
 
-async function drained(rt: Runtime): Promise<void> {
+async function drained(b: Bench): Promise<void> {
   for (;;) {
-    let busy = await rt.payloads.pendingCount();
+    let busy = await b.payloads.pendingCount();
     for (const name of ['ingest', 'assemble'] as const) {
-      const c = await rt.queues.get(name).getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      const c = await b.queues.get(name).getJobCounts('waiting', 'active', 'delayed', 'prioritized');
       busy += Object.values(c).reduce((a, x) => a + x, 0);
     }
     if (!busy) return;
@@ -145,30 +249,43 @@ async function drained(rt: Runtime): Promise<void> {
 }
 
 /** Posts every bundle (4 concurrent senders, respond-async), then waits until all is processed. */
-async function endToEnd(bundles: Bundle[]) {
-  const b = await startBench();
+async function endToEnd(bundles: Bundle[], workerProcesses: number) {
+  const b = await startBench(workerProcesses);
   const entries = bundles.reduce((n, x) => n + (x.entry?.length ?? 0), 0);
+  const cpu0 = await b.cpu();
   const t0 = performance.now();
   let next = 0;
+  let shed = 0;
   const sender = async () => {
     while (next < bundles.length) {
-      const res = await postBundle(b, bundles[next++], true);
-      if (res.status !== 202) throw new Error(`bench bundle refused: HTTP ${res.status}`);
+      const bundle = bundles[next++];
+      for (;;) {
+        const res = await postBundle(b, bundle, true);
+        await res.arrayBuffer();
+        if (res.status === 202) break;
+        // Load shedding: a well-behaved sender waits and sends again (nothing was accepted).
+        if (res.status !== 503) throw new Error(`bench bundle refused: HTTP ${res.status}`);
+        shed++;
+        await new Promise((r) => setTimeout(r, 250));
+      }
     }
   };
   await Promise.all([sender(), sender(), sender(), sender()]);
   const acked = performance.now();
-  await drained(b.rt);
+  await drained(b);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu1 = await b.cpu();
+  const perEntryUs = (k: keyof typeof cpu0) => ((cpu1[k] - cpu0[k]) / entries) * 1e6;
+  const cpuPerEntry = { api: perEntryUs('api'), workers: perEntryUs('workers'), redis: perEntryUs('redis') };
   let flags = 0;
   let courses = 0;
-  for await (const p of b.rt.store.patients()) {
-    for (const o of (await b.rt.store.currentOutputs(p)).values()) {
+  for await (const p of b.store.patients()) {
+    for (const o of (await b.store.currentOutputs(p)).values()) {
       if (o.resource.resourceType === 'DetectedIssue') flags++;
       if (o.resource.resourceType === 'MedicationStatement') courses++;
     }
   }
-  const rss = b.peakRss();
+  const rss = await b.peakRss();
   await b.close();
   return {
     entries,
@@ -177,13 +294,15 @@ async function endToEnd(bundles: Bundle[]) {
     patientsPerSec: bundles.length / seconds,
     flags,
     courses,
+    shed,
+    cpuPerEntry,
     rss,
   };
 }
 
 /** POST → course saved, one patient at a time at `perSec`, sync answers (the sender's view + assemble). */
-async function latency(bundles: Bundle[], perSec: number) {
-  const b = await startBench();
+async function latency(bundles: Bundle[], perSec: number, workerProcesses: number) {
+  const b = await startBench(workerProcesses);
   const samples: number[] = [];
   const gap = 1000 / perSec;
   const runs: Array<Promise<void>> = [];
@@ -199,7 +318,7 @@ async function latency(bundles: Bundle[], perSec: number) {
         if (res.status !== 200) throw new Error(`latency bundle: HTTP ${res.status}`);
         const patient = `bench.${bundle.entry![0].resource!.id}`;
         for (;;) {
-          const outs = await b.rt.store.currentOutputs(patient);
+          const outs = await b.store.currentOutputs(patient);
           if ([...outs.values()].some((o) => o.resource.resourceType === 'MedicationStatement')) break;
           await new Promise((r) => setTimeout(r, 2));
         }
@@ -208,7 +327,7 @@ async function latency(bundles: Bundle[], perSec: number) {
     );
   }
   await Promise.all(runs);
-  const rss = b.peakRss();
+  const rss = await b.peakRss();
   await b.close();
   samples.sort((x, y) => x - y);
   const pct = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))];
@@ -282,8 +401,14 @@ async function main(): Promise<void> {
     `${fmt(validate)} resources/s`,
   );
 
-  console.log('\nEnd to end (HTTP → processed, one process: API + workers)');
-  const sy = await endToEnd(synthea);
+  const procs = Number(process.env.BENCH_WORKER_PROCESSES ?? cpus().length);
+  const rssLines = new Map<string, number>();
+  const keepPeak = (list: Array<{ role: string; bytes: number }>) => {
+    for (const p of list) rssLines.set(p.role, Math.max(rssLines.get(p.role) ?? 0, p.bytes));
+  };
+  console.log(`\nEnd to end (HTTP → processed; npm start: API process + ${procs} worker processes)`);
+  const sy = await endToEnd(synthea, procs);
+  keepPeak(sy.rss);
   line(
     `Synthea-shaped: ${SYNTHEA_PATIENTS} patients, ${sy.entries} entries (no blinatumomab)`,
     `${fmt(sy.entriesPerSec)} entries/s`,
@@ -291,7 +416,11 @@ async function main(): Promise<void> {
   line('  acknowledged (recorded) rate', `${fmt(sy.ackPerSec)} entries/s`);
   line('  ratio: e2e / raw validate (target ≥ 1.0)', fmt(sy.entriesPerSec / validate, 2));
   line('  ratio: e2e / floor (target ≥ 2)', fmt(sy.entriesPerSec / floor, 2));
-  const se = await endToEnd(seeds);
+  if (sy.shed) line('  503 answers (load shedding), sent again', String(sy.shed));
+  const cpuLine = (c: typeof sy.cpuPerEntry) => `${fmt(c.api)} / ${fmt(c.workers)} / ${fmt(c.redis)} µs`;
+  line('  CPU per entry: API / worker processes / Redis', cpuLine(sy.cpuPerEntry));
+  const se = await endToEnd(seeds, procs);
+  keepPeak(se.rss);
   line(
     `seed-shaped: ${PATIENTS} patients, ${se.entries} entries → ${se.courses} courses, ${se.flags} flags`,
     `${fmt(se.entriesPerSec)} entries/s`,
@@ -299,13 +428,24 @@ async function main(): Promise<void> {
   line('  patients', `${fmt(se.patientsPerSec, 1)} patients/s`);
   line('  ratio: e2e / raw validate', fmt(se.entriesPerSec / validate, 2));
   line('  ratio: e2e / floor', fmt(se.entriesPerSec / floor, 2));
+  line('  CPU per entry: API / worker processes / Redis', cpuLine(se.cpuPerEntry));
+  const one = await endToEnd(synthea, 0);
+  line(
+    'Synthea-shaped, everything in one process (WORKER_PROCESSES=0)',
+    `${fmt(one.entriesPerSec)} entries/s`,
+  );
+  line('  ratio: worker processes / one process', fmt(sy.entriesPerSec / one.entriesPerSec, 2));
+  line('  CPU per entry: the process / - / Redis', cpuLine(one.cpuPerEntry));
 
   const half = se.patientsPerSec / 2;
-  const lat = await latency(seedBundles(Math.min(PATIENTS, 40), 'l'), half);
+  const lat = await latency(seedBundles(Math.min(PATIENTS, 40), 'l'), half, procs);
+  keepPeak(lat.rss);
   console.log(`\nLatency at half the maximum rate (${fmt(half, 1)} patients/s, sync POST)`);
   line('POST → course saved, p50', `${fmt(lat.p50)} ms`);
   line('POST → course saved, p99 (target < 250 ms)', `${fmt(lat.p99)} ms`);
-  line('peak RSS of the process (target < 400 MB)', mb(Math.max(sy.rss, se.rss, lat.rss)));
+  console.log('\nPeak resident memory per process, over the runs above (VmHWM; target < 400 MB)');
+  for (const [role, bytes] of rssLines) line(role, bytes ? mb(bytes) : 'n/a (no /proc)');
+  line('everything in one process (WORKER_PROCESSES=0)', mb(Math.max(...one.rss.map((r) => r.bytes))));
 
   console.log('\nPure domain (one core)');
   const d = pureDomain(seeds);
@@ -324,10 +464,13 @@ async function main(): Promise<void> {
   );
 }
 
-main().then(
-  () => process.exit(0),
-  (err: Error) => {
-    console.error(`bench failed: ${err.message}`);
-    process.exit(1);
-  },
-);
+export { startBench, postBundle, endToEnd, latency };
+
+if (require.main === module)
+  main().then(
+    () => process.exit(0),
+    (err: Error) => {
+      console.error(`bench failed: ${err.message}`);
+      process.exit(1);
+    },
+  );

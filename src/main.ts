@@ -1,7 +1,7 @@
 /**
  * Entry point.
- *   main.ts                 API + every worker in this process, plus WORKER_PROCESSES (default 1) forked
- *                           ingest/assemble worker processes, so one machine's cores are all used
+ *   main.ts                 the API in this process and every worker in WORKER_PROCESSES forked
+ *                           processes (default: one per core); WORKER_PROCESSES=0: all in this process
  *   main.ts --samples       the same, then posts the sample patients and prints what was flagged
  *   main.ts api             API only
  *   main.ts worker <queue…> the named workers only (all when none named)

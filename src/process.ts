@@ -20,7 +20,10 @@ import { startWorkerProcesses } from './worker-processes';
 export interface ProcessPlan {
   api: boolean;
   workers: Partial<Record<QueueName, (rt: Runtime) => Worker>>;
-  /** Extra worker processes to fork (this entry file, mode `worker ingest assemble`). */
+  /**
+   * `npm start`: run `workers` in WORKER_PROCESSES forked processes (this entry file, mode `worker`),
+   * so this process's event loop serves only the API; with WORKER_PROCESSES=0 they run in here.
+   */
   forkWorkers?: { entry: string };
   /** Called once everything listens (the demo posts sample data from here). */
   afterStart?: (rt: Runtime) => Promise<void>;
@@ -62,8 +65,9 @@ export async function runProcess(plan: ProcessPlan): Promise<Runtime | undefined
       rt.api = ops;
     }
     await startMetricsListener(rt);
-    for (const factory of Object.values(plan.workers)) if (factory) factory(rt);
-    if (plan.forkWorkers && cfg.workerProcesses > 0) {
+    const forking = !!plan.forkWorkers && cfg.workerProcesses > 0;
+    if (!forking) for (const factory of Object.values(plan.workers)) if (factory) factory(rt);
+    if (plan.forkWorkers && forking) {
       const forked = startWorkerProcesses(
         cfg.workerProcesses,
         plan.forkWorkers.entry,
@@ -76,7 +80,8 @@ export async function runProcess(plan: ProcessPlan): Promise<Runtime | undefined
     log.info(
       {
         api: plan.api,
-        workers: Object.keys(plan.workers),
+        workers: forking ? [] : Object.keys(plan.workers),
+        workerProcesses: forking ? cfg.workerProcesses : 0,
         port: cfg.port,
         redis: redactUrl(rt.redis.url),
         embeddedRedis: !!rt.redis.embedded,

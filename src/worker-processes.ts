@@ -1,6 +1,7 @@
 /**
- * `npm start` on one machine: the API and every worker run in this process, and WORKER_PROCESSES
- * extra worker processes (default 1) run the CPU-heavy queues (ingest, assemble) on the other cores.
+ * `npm start` on one machine: the API runs in this process and WORKER_PROCESSES worker processes
+ * (default: one per core) run every queue. Validation, storage, mapping and assembling are CPU-heavy:
+ * in their own processes they use every core and never hold up the API's event loop (or /healthz).
  * A child that dies is restarted (its jobs are recovered by stall detection and the ingest sweep);
  * on shutdown each child gets SIGTERM and its own graceful stop.
  */
@@ -20,7 +21,7 @@ export function startWorkerProcesses(
   const children = new Set<ChildProcess>();
   let stopping = false;
   const spawnOne = (slot: number) => {
-    const child = fork(entry, ['worker', 'ingest', 'assemble'], {
+    const child = fork(entry, ['worker'], {
       env: { ...process.env, ...env, PORT: '0', WORKER_PROCESSES: '0' },
       execArgv: process.execArgv,
       stdio: 'inherit',

@@ -4,7 +4,8 @@
  * types in the Patient compartment as this server defines it (a `subject` or `patient` reference, which
  * is also how ingest files a resource under its patient).
  */
-import { baseStructureDefinition, loadFhirDefinitions } from '../validation/fhir-definitions';
+import { tryGetDataType } from '@medplum/core';
+import { loadFhirDefinitions } from '../validation/fhir-definitions';
 
 /** Payloads and envelopes, never stored as resources of their own. */
 export const NOT_STORED_TYPES = new Set(['Bundle', 'CapabilityStatement', 'OperationOutcome', 'Parameters']);
@@ -22,15 +23,14 @@ export function isPatientLinked(type: string): boolean {
   if (!patientLinked) {
     patientLinked = new Set();
     for (const t of storedResourceTypes()) {
-      const elements = baseStructureDefinition(t).snapshot?.element ?? [];
-      const linked = elements.some(
-        (e) =>
-          (e.path === `${t}.subject` || e.path === `${t}.patient`) &&
-          (e.type ?? []).some(
-            (ty) =>
-              ty.code === 'Reference' &&
-              (!ty.targetProfile?.length || ty.targetProfile.some((p) => p.endsWith('/Patient'))),
-          ),
+      // The parsed schemas Medplum already holds, not the raw definitions (which would cost ~120 MB).
+      const elements = tryGetDataType(t)?.elements ?? {};
+      const linked = [elements.subject, elements.patient].some((e) =>
+        (e?.type ?? []).some(
+          (ty) =>
+            ty.code === 'Reference' &&
+            (!ty.targetProfile?.length || ty.targetProfile.some((p) => p.endsWith('/Patient'))),
+        ),
       );
       if (linked) patientLinked.add(t);
     }
