@@ -10,6 +10,7 @@ import type { Metrics } from '../ops/metrics';
 import type { Queues } from '../queue/queues';
 import type { QueueEvents } from 'bullmq';
 import type { PayloadLog } from '../store/payloads';
+import { IngestHealth } from '../ops/ingest-health';
 import type { Store } from '../store/store';
 import { authPlugin } from './auth';
 import { setPublicBaseUrl } from './base-url';
@@ -61,6 +62,8 @@ export interface ApiDeps {
   store: Store;
   queues: Queues;
   payloads: PayloadLog;
+  /** A payload pending longer than this raises the `pending-stale` alert (PENDING_ALERT_SECONDS). */
+  pendingAlertSeconds?: number;
   /** Completion events of the ingest queue, for synchronous ingest answers. */
   ingestEvents?: QueueEvents;
   syncWaitMs: number;
@@ -121,6 +124,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     }
   });
 
+  const health = new IngestHealth(deps.store.redis, deps.store.keys, deps.queues, deps.pendingAlertSeconds);
   await app.register(opsRoutes, {
     redis: deps.store.redis,
     queues: deps.queues,
@@ -128,6 +132,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     isClosing: deps.isClosing ?? (() => false),
     serveMetrics: deps.serveMetrics,
     metricsToken: deps.metricsToken,
+    ingest: health,
   });
   await app.register(ingestRoutes, deps);
   await app.register(asyncStatusRoutes, deps);
