@@ -10,6 +10,7 @@ import type { Metrics } from '../ops/metrics';
 import type { Queues } from '../queue/queues';
 import type { QueueEvents } from 'bullmq';
 import type { PayloadLog } from '../store/payloads';
+import { DeadLetters } from '../store/dead-letters';
 import { IngestHealth } from '../ops/ingest-health';
 import type { Store } from '../store/store';
 import { authPlugin } from './auth';
@@ -26,6 +27,7 @@ import {
 import type { JsonLimits } from '../ingest/json-limits';
 import type { RejectLog } from '../store/reject-log';
 import { adminRoutes } from './routes/admin';
+import { adminIngestRoutes } from './routes/admin-ingest';
 import { asyncStatusRoutes } from './routes/async-status';
 import { ingestRoutes } from './routes/ingest';
 import { addResourceCapability, metadataRoutes, newCapabilities, type Capabilities } from './routes/metadata';
@@ -62,6 +64,8 @@ export interface ApiDeps {
   store: Store;
   queues: Queues;
   payloads: PayloadLog;
+  /** Dead letters (admin ingest page); defaults to the ones on the store's Redis. */
+  deadLetters?: DeadLetters;
   /** A payload pending longer than this raises the `pending-stale` alert (PENDING_ALERT_SECONDS). */
   pendingAlertSeconds?: number;
   /** Completion events of the ingest queue, for synchronous ingest answers. */
@@ -137,6 +141,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(ingestRoutes, deps);
   await app.register(asyncStatusRoutes, deps);
   await app.register(adminRoutes, deps);
+  await app.register(adminIngestRoutes, {
+    health,
+    deadLetters: deps.deadLetters ?? new DeadLetters(deps.store.redis, deps.store.keys),
+  });
   caps.systemInteractions.add('transaction').add('batch');
   for (const type of storedResourceTypes()) {
     addResourceCapability(caps, type, INGEST_CAPABILITY);
