@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { DEFAULT_JSON_LIMITS } from './ingest/json-limits';
 import { DEFAULT_REJECT_LIMITS } from './store/reject-log';
+import { DEFAULT_PENDING_ALERT_SECONDS } from './ops/ingest-health';
 
 export interface Config {
   port: number;
@@ -55,6 +56,8 @@ export interface Config {
   syncWaitMs: number;
   /** How often each ingest worker sweeps the ingest log (lost jobs, backoff retries, dead letters). */
   sweepIntervalMs: number;
+  /** A payload still pending after this many seconds raises the `pending-stale` alert (/alerts). */
+  pendingAlertSeconds: number;
   /**
    * `npm start`: worker processes forked to run every queue (default: one per core). 0 runs the
    * workers inside the API process instead (one process for everything: small set-ups, development).
@@ -91,6 +94,13 @@ function int(name: string, def: number): number {
   if (raw === undefined || raw === '') return def;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+/** A duration that 0 would make meaningless (every pending payload would be "stale" at once). */
+function positiveInt(name: string, def: number): number {
+  const n = int(name, def);
+  if (n < 1) throw new Error(`${name} must be a positive integer, got "${process.env[name]}"`);
   return n;
 }
 
@@ -131,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: int('WORKER_CONCURRENCY', 8),
     syncWaitMs: int('SYNC_WAIT_MS', 20_000),
     sweepIntervalMs: int('SWEEP_INTERVAL_MS', 5000),
+    pendingAlertSeconds: positiveInt('PENDING_ALERT_SECONDS', DEFAULT_PENDING_ALERT_SECONDS),
     workerProcesses: int('WORKER_PROCESSES', availableParallelism()),
     validateThreads: Math.max(1, int('VALIDATE_THREADS', 1)),
     validateIdleMs: int('VALIDATE_IDLE_MS', 30_000),

@@ -106,6 +106,7 @@ export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<Fasti
     store: rt.store,
     queues: rt.queues,
     payloads: rt.payloads,
+    pendingAlertSeconds: rt.cfg.pendingAlertSeconds,
     ingestEvents,
     syncWaitMs: rt.cfg.syncWaitMs,
     metrics: rt.metrics,

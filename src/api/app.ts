@@ -9,6 +9,8 @@ import type { Metrics } from '../ops/metrics';
 import type { Queues } from '../queue/queues';
 import type { QueueEvents } from 'bullmq';
 import type { PayloadLog } from '../store/payloads';
+import { DeadLetters } from '../store/dead-letters';
+import { IngestHealth } from '../ops/ingest-health';
 import type { Store } from '../store/store';
 import { authPlugin } from './auth';
 import { setPublicBaseUrl } from './base-url';
@@ -24,6 +26,7 @@ import {
 import type { JsonLimits } from '../ingest/json-limits';
 import type { RejectLog } from '../store/reject-log';
 import { adminRoutes } from './routes/admin';
+import { adminIngestRoutes } from './routes/admin-ingest';
 import { asyncStatusRoutes } from './routes/async-status';
 import { ingestRoutes } from './routes/ingest';
 import { addResourceCapability, metadataRoutes, newCapabilities, type Capabilities } from './routes/metadata';
@@ -61,6 +64,10 @@ export interface ApiDeps {
   store: Store;
   queues: Queues;
   payloads: PayloadLog;
+  /** Dead letters (admin ingest page); defaults to the ones on the store's Redis. */
+  deadLetters?: DeadLetters;
+  /** A payload pending longer than this raises the `pending-stale` alert (PENDING_ALERT_SECONDS). */
+  pendingAlertSeconds?: number;
   /** Completion events of the ingest queue, for synchronous ingest answers. */
   ingestEvents?: QueueEvents;
   syncWaitMs: number;
@@ -122,6 +129,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     }
   });
 
+  const health = new IngestHealth(deps.store.redis, deps.store.keys, deps.queues, deps.pendingAlertSeconds);
   await app.register(opsRoutes, {
     redis: deps.store.redis,
     queues: deps.queues,
@@ -129,10 +137,15 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     isClosing: deps.isClosing ?? (() => false),
     serveMetrics: deps.serveMetrics,
     metricsToken: deps.metricsToken,
+    ingest: health,
   });
   await app.register(ingestRoutes, deps);
   await app.register(asyncStatusRoutes, deps);
   await app.register(adminRoutes, deps);
+  await app.register(adminIngestRoutes, {
+    health,
+    deadLetters: deps.deadLetters ?? new DeadLetters(deps.store.redis, deps.store.keys),
+  });
   caps.systemInteractions.add('transaction').add('batch');
   for (const type of storedResourceTypes()) {
     addResourceCapability(caps, type, INGEST_CAPABILITY);

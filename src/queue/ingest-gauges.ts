@@ -1,6 +1,8 @@
 /**
  * Ingest-log gauges, read from Redis at scrape time (any process reports the global figures):
- * payloads acknowledged but not yet processed, and dead-lettered resources. Alert on either growing.
+ * payloads acknowledged but not yet processed, and dead-lettered resources, with the age of the
+ * oldest of each (0 when there is none): alert on a dead letter at all, and on an oldest pending age
+ * above PENDING_ALERT_SECONDS, as /alerts does (ops/ingest-health.ts).
  */
 import { Gauge } from 'prom-client';
 import type { Metrics } from '../ops/metrics';
@@ -22,6 +24,23 @@ export function registerIngestGauges(metrics: Metrics, payloads: PayloadLog, dea
     registers: [metrics.registry],
     async collect() {
       this.set(await deadLetters.count());
+    },
+  });
+  const age = (ms: number | undefined) => (ms === undefined ? 0 : Math.max(0, (Date.now() - ms) / 1000));
+  new Gauge({
+    name: 'bitebridge_ingest_oldest_pending_seconds',
+    help: 'Age of the oldest acknowledged payload not yet processed (0: none pending)',
+    registers: [metrics.registry],
+    async collect() {
+      this.set(age(await payloads.oldestPendingAt()));
+    },
+  });
+  new Gauge({
+    name: 'bitebridge_ingest_oldest_dead_letter_seconds',
+    help: 'Time since the longest-waiting dead letter was first parked (0: none)',
+    registers: [metrics.registry],
+    async collect() {
+      this.set(age(await deadLetters.oldestParkedAt()));
     },
   });
 }

@@ -50,12 +50,17 @@ export async function sweepOnce(deps: SweepDeps, now = Date.now(), graceMs = 200
   for (const job of await deps.queues.get('assemble').getFailed(0, BATCH - 1)) {
     if (await retryWhenDue(job, now).catch(() => false)) result.retried++;
   }
-  for (const letter of await deps.deadLetters.list()) {
-    if (letter.dueAt > now) continue;
-    const item = { key: letter.key, patient: letter.patient, versionId: letter.versionId };
-    const summary = await mapItems(letter.source, [item], deps);
-    if (summary.deadLettered === 0) await deps.deadLetters.resolve(letter);
-    result.replayed++;
+  // Page by page (never the whole hash in one reply); HSCAN may repeat a letter, replayed once here.
+  const seen = new Set<string>();
+  for await (const page of deps.deadLetters.scan()) {
+    for (const letter of page) {
+      if (letter.dueAt > now || seen.has(letter.key)) continue;
+      seen.add(letter.key);
+      const item = { key: letter.key, patient: letter.patient, versionId: letter.versionId };
+      const summary = await mapItems(letter.source, [item], deps);
+      if (summary.deadLettered === 0) await deps.deadLetters.resolve(letter);
+      result.replayed++;
+    }
   }
   if (result.enqueued || result.retried || result.replayed) deps.log.info({ ...result }, 'ingest sweep');
   return result;

@@ -1,7 +1,12 @@
 /**
  * Dead letters: single resources whose mapping failed, parked so the rest of their payload goes on,
- * visible (metric, `/fhir/_async` status counts, CLI-readable hash) and replayed by the sweep with
- * exponential backoff until they map. Ids only: the resource itself stays in the store.
+ * visible (metrics, `/readyz`, `/alerts`, the admin ingest page, `/fhir/_async` status counts) and
+ * replayed by the sweep with exponential backoff until they map. Ids only: the resource itself stays
+ * in the store.
+ *
+ * Two keys under the `{in}` hash tag, changed together (MULTI on park, a script on resolve): the hash
+ * key → letter is the truth the sweep reads; the zset key → first-parked ms gives the oldest age in
+ * one command and pages the admin list oldest first, so nothing ever reads the whole hash at once.
  */
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys';
@@ -14,6 +19,11 @@ export interface DeadLetter {
   attempts: number;
   /** When the next replay is due (ms). */
   dueAt: number;
+  /**
+   * When this resource was first parked (ms), kept across replays and newer versions that fail too:
+   * how long it has been waiting. Absent on letters parked before the field existed (until re-parked).
+   */
+  parkedAt?: number;
   /** The error's class name (never its message: it could quote resource content). */
   error: string;
 }
@@ -24,6 +34,26 @@ const MAX_MS = 3_600_000;
 export function backoffMs(attempts: number): number {
   return Math.min(MAX_MS, BASE_MS * 2 ** Math.max(0, attempts - 1));
 }
+
+/**
+ * Removes a letter and its index entry, unless it was re-parked for a newer version meanwhile
+ * (atomic: a GET then DEL from here could delete a letter a concurrent replay just re-parked).
+ * KEYS: letters hash, since index   ARGV: key, versionId   Returns 1 when removed.
+ */
+const RESOLVE = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return 0
+end
+if cjson.decode(cur).versionId ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+`;
+
+/** Letters per HSCAN round trip of the sweep's full pass (a hint to Redis, not a cap). */
+const SCAN_COUNT = 500;
 
 export class DeadLetters {
   constructor(
@@ -38,6 +68,7 @@ export class DeadLetters {
   ): Promise<DeadLetter> {
     const prev = await this.get(item.key);
     const attempts = (prev?.versionId === item.versionId ? prev.attempts : 0) + 1;
+    const parkedAt = prev?.parkedAt ?? now;
     const letter: DeadLetter = {
       source: item.source,
       key: item.key,
@@ -45,9 +76,16 @@ export class DeadLetters {
       versionId: item.versionId,
       attempts,
       dueAt: now + backoffMs(attempts),
+      parkedAt,
       error,
     };
-    await this.r.hset(this.keys.deadLetters(), item.key, JSON.stringify(letter));
+    const res = await this.r
+      .multi()
+      .hset(this.keys.deadLetters(), item.key, JSON.stringify(letter))
+      .zadd(this.keys.deadLettersSince(), parkedAt, item.key)
+      .exec();
+    if (!res) throw new Error('Redis transaction aborted');
+    for (const [err] of res) if (err) throw err;
     return letter;
   }
 
@@ -56,18 +94,57 @@ export class DeadLetters {
     return j ? (JSON.parse(j) as DeadLetter) : undefined;
   }
 
-  async list(): Promise<DeadLetter[]> {
-    const all = await this.r.hvals(this.keys.deadLetters());
-    return all.map((j) => JSON.parse(j) as DeadLetter);
+  /**
+   * One page of letters, oldest parked first (two round trips whatever the total). Offsets move by
+   * the letters resolved between two pages; the admin page and its JSON say so.
+   */
+  async list(offset = 0, count = 100): Promise<DeadLetter[]> {
+    if (count <= 0) return [];
+    const keys = await this.r.zrange(
+      this.keys.deadLettersSince(),
+      String(offset),
+      String(offset + count - 1),
+    );
+    if (!keys.length) return [];
+    const values = await this.r.hmget(this.keys.deadLetters(), ...keys);
+    return values.flatMap((j) => (j ? [JSON.parse(j) as DeadLetter] : []));
+  }
+
+  /**
+   * Every letter, one HSCAN page at a time: the sweep's full pass. Reads the hash (the truth), so a
+   * letter missing from the index (parked before it existed) is still replayed, and indexed when it
+   * is parked again. HSCAN may return a letter twice; callers skip keys they have seen.
+   */
+  async *scan(count = SCAN_COUNT): AsyncGenerator<DeadLetter[]> {
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.r.hscan(this.keys.deadLetters(), cursor, 'COUNT', count);
+      cursor = next;
+      const page: DeadLetter[] = [];
+      for (let i = 1; i < flat.length; i += 2) page.push(JSON.parse(flat[i]) as DeadLetter);
+      if (page.length) yield page;
+    } while (cursor !== '0');
   }
 
   async count(): Promise<number> {
     return this.r.hlen(this.keys.deadLetters());
   }
 
+  /** When the longest-waiting letter was first parked (ms), or undefined when there is none. */
+  async oldestParkedAt(): Promise<number | undefined> {
+    const [, score] = await this.r.zrange(this.keys.deadLettersSince(), '0', '0', 'WITHSCORES');
+    return score === undefined ? undefined : Number(score);
+  }
+
   /** Removes a letter, unless it was re-parked for a newer version meanwhile. */
   async resolve(letter: DeadLetter): Promise<void> {
-    const cur = await this.get(letter.key);
-    if (cur && cur.versionId === letter.versionId) await this.r.hdel(this.keys.deadLetters(), letter.key);
+    await this.r.eval(
+      RESOLVE,
+      2,
+      this.keys.deadLetters(),
+      this.keys.deadLettersSince(),
+      letter.key,
+      letter.versionId,
+    );
   }
 }

@@ -71,6 +71,10 @@ export class Keys {
   deadLetters(): string {
     return `${this.prefix}:{in}:dead`;
   }
+  /** Index of the dead letters by when each was first parked (zset key → ms): oldest age, paging. */
+  deadLettersSince(): string {
+    return `${this.prefix}:{in}:dead:since`;
+  }
   /** Conditional create: `<source>|<Type>|<system>|<value>` → resource key. */
   identifiers(): string {
     return `${this.prefix}:ident`;

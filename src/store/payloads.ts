@@ -81,6 +81,12 @@ export class PayloadLog {
   async pendingCount(): Promise<number> {
     return this.r.zcard(this.keys.pending());
   }
+
+  /** When the oldest pending payload was received (ms), or undefined when none is pending. */
+  async oldestPendingAt(): Promise<number | undefined> {
+    const [, score] = await this.r.zrange(this.keys.pending(), '0', '0', 'WITHSCORES');
+    return score === undefined ? undefined : Number(score);
+  }
 }
 
 function throwFirst(res: Array<[Error | null, unknown]> | null): void {

@@ -13,7 +13,8 @@ test('/healthz and /readyz answer without a token', async () => {
   expect((await h.request('GET', '/healthz')).body).toEqual({ status: 'ok' });
   const ready = await h.request('GET', '/readyz');
   expect(ready.status).toBe(200);
-  expect(ready.body.checks).toEqual({ redis: 'ok', queues: 'ok' });
+  expect(ready.body.checks).toEqual({ redis: 'ok', queues: 'ok', ingest: 'ok' });
+  expect(ready.body.ingest).toMatchObject({ pendingPayloads: 0, deadLetters: 0, reasons: [] });
 });
 
 test('/metrics exposes queue depth per state, job durations and ingest counts', async () => {

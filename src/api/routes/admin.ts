@@ -1,6 +1,7 @@
 /**
  * Admin (scope `admin`): the bull-board dashboard at /admin/queues (browsers may use HTTP Basic with
- * the token as password), replay of failed jobs, and the reject log of invalid resources.
+ * the token as password), replay of failed jobs, and the reject log of invalid resources. Pending
+ * payloads and dead letters: /admin/ingest (admin-ingest.ts), linked from the dashboard's menu.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { createBullBoard } from '@bull-board/api';
@@ -47,7 +48,12 @@ export async function adminRoutes(
     scoped.addHook('onRequest', guard);
     scoped.addHook('onSend', async (_req, reply, payload) => offlineDashboard(reply, payload));
     const serverAdapter = new FastifyAdapter();
-    createBullBoard({ queues: deps.queues.all().map((q) => new BullMQAdapter(q)), serverAdapter });
+    createBullBoard({
+      queues: deps.queues.all().map((q) => new BullMQAdapter(q)),
+      serverAdapter,
+      // Pending payloads and dead letters are not jobs: they have their own page (admin-ingest.ts).
+      options: { uiConfig: { miscLinks: [{ text: 'Ingest health', url: '/admin/ingest' }] } },
+    });
     serverAdapter.setBasePath('/admin/queues');
     await scoped.register(serverAdapter.registerPlugin(), { prefix: '/admin/queues' });
   });
