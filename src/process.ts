@@ -5,6 +5,7 @@
 import Fastify from 'fastify';
 import type { Worker } from 'bullmq';
 import { opsRoutes } from './api/routes/ops';
+import { IngestHealth } from './ops/ingest-health';
 import type { QueueName } from './queue/queues';
 import { StartupError, redactUrl } from './redis';
 import {
@@ -57,6 +58,7 @@ export async function runProcess(plan: ProcessPlan): Promise<Runtime | undefined
         redis: rt.conn,
         queues: rt.queues,
         metrics: rt.metrics,
+        ingest: new IngestHealth(rt.conn, rt.store.keys, rt.queues, cfg.pendingAlertSeconds),
         isClosing: () => rt.closing,
         serveMetrics: cfg.metricsPort === undefined,
         metricsToken: cfg.metricsToken,
