@@ -4,7 +4,9 @@
  */
 import { loadFhirDefinitions } from './fhir-definitions';
 import { loadFhirJsonSchema } from './fhir-json-schema';
+import type { Resource } from '@medplum/fhirtypes';
 import { loadProfiles, type ProfileRegistry } from './profiles/registry';
+import { validateResource as validateResourceNow } from './validate-resource';
 
 export { isFhirResourceType, loadFhirDefinitions } from './fhir-definitions';
 export { loadFhirJsonSchema } from './fhir-json-schema';
@@ -29,5 +31,22 @@ export { validateResource, type ValidateOptions } from './validate-resource';
 export function warmUpValidation(profilesDir?: string): ProfileRegistry {
   loadFhirDefinitions();
   loadFhirJsonSchema();
-  return loadProfiles(profilesDir);
+  const registry = loadProfiles(profilesDir);
+  // One small resource through every rule: the tables rules build on first use (value-set
+  // expansions, extension URLs, binding indexes) are built now, not during a sender's first request.
+  validateResourceNow(WARM_UP);
+  return registry;
 }
+
+const WARM_UP: Resource = {
+  resourceType: 'Observation',
+  status: 'final',
+  code: { coding: [{ system: 'http://loinc.org', code: '718-7' }] },
+  subject: { reference: 'Patient/warm-up' },
+  effectiveDateTime: '2020-01-01T00:00:00Z',
+  valueQuantity: { value: 1, unit: 'g/dL', system: 'http://unitsofmeasure.org', code: 'g/dL' },
+  interpretation: [
+    { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'N' }] },
+  ],
+  extension: [{ url: 'http://example.org/warm-up', valueString: 'x' }],
+};

@@ -33,8 +33,25 @@ export interface ElementMatch {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/**
+ * Matches found so far, per schema: every rule walks every element of every resource, and finding a
+ * choice element (`valueQuantity` → `value[x]`) means scanning the schema's elements. Only matches are
+ * kept, so the cache is bounded by the schemas' own element names whatever keys a sender invents.
+ */
+const matches = new WeakMap<InternalTypeSchema, Map<string, ElementMatch>>();
+
 /** The element a JSON key of `schema` stands for, with the type it selects. */
 export function elementOf(schema: InternalTypeSchema, key: string): ElementMatch | undefined {
+  let known = matches.get(schema);
+  if (!known) matches.set(schema, (known = new Map()));
+  const hit = known.get(key);
+  if (hit) return hit;
+  const found = findElement(schema, key);
+  if (found) known.set(key, found);
+  return found;
+}
+
+function findElement(schema: InternalTypeSchema, key: string): ElementMatch | undefined {
   const direct = schema.elements[key];
   if (direct) return { element: direct, type: direct.type[0]?.code ?? '' };
   for (const [name, element] of Object.entries(schema.elements)) {
