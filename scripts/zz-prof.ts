@@ -1,6 +1,6 @@
 import { endToEnd } from './bench';
 import { syntheaPatient } from './bench-workloads';
 (async () => {
-  const r = await endToEnd(Array.from({ length: 20 }, (_, i) => syntheaPatient(i, 100)), 1);
+  const r = await endToEnd(Array.from({ length: 80 }, (_, i) => syntheaPatient(i, 100)), 1);
   console.log(r.entriesPerSec, r.cpuPerEntry);
 })();

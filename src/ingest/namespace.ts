@@ -102,7 +102,8 @@ export function namespaceEntries(
         issue('value', `Namespaced id exceeds 64 characters (source "${source}" + "." + id)`, `${at}.id`),
       );
     }
-    const copy = structuredClone(e.resource) as Resource & { meta?: Resource['meta'] };
+    // A JSON round trip: the input is parsed JSON, and this is twice as fast as structuredClone.
+    const copy = JSON.parse(JSON.stringify(e.resource)) as Resource & { meta?: Resource['meta'] };
     rewriteReferences(copy, at, resolve, entryIssues);
     if (entryIssues.length) {
       issues.set(e.index, entryIssues);

@@ -34,20 +34,23 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
- * Matches found so far, per schema: every rule walks every element of every resource, and finding a
- * choice element (`valueQuantity` → `value[x]`) means scanning the schema's elements. Only matches are
- * kept, so the cache is bounded by the schemas' own element names whatever keys a sender invents.
+ * Answers found so far, per schema: every rule walks every element of every resource, and finding a
+ * choice element (`valueQuantity` → `value[x]`) means scanning the schema's elements. Matches are
+ * bounded by the schema's own element names; misses (`resourceType`, keys a sender invents) are kept
+ * only up to MAX_MISSES per schema, so no input can grow the cache without bound.
  */
-const matches = new WeakMap<InternalTypeSchema, Map<string, ElementMatch>>();
+const answers = new WeakMap<InternalTypeSchema, { hits: Map<string, ElementMatch>; misses: Set<string> }>();
+const MAX_MISSES = 256;
 
 /** The element a JSON key of `schema` stands for, with the type it selects. */
 export function elementOf(schema: InternalTypeSchema, key: string): ElementMatch | undefined {
-  let known = matches.get(schema);
-  if (!known) matches.set(schema, (known = new Map()));
-  const hit = known.get(key);
-  if (hit) return hit;
+  let known = answers.get(schema);
+  if (!known) answers.set(schema, (known = { hits: new Map(), misses: new Set() }));
+  const hit = known.hits.get(key);
+  if (hit || known.misses.has(key)) return hit;
   const found = findElement(schema, key);
-  if (found) known.set(key, found);
+  if (found) known.hits.set(key, found);
+  else if (known.misses.size < MAX_MISSES) known.misses.add(key);
   return found;
 }
 
