@@ -6,7 +6,7 @@
  */
 import type { ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import underPressure from '@fastify/under-pressure';
 import { issue, outcomeOf, type IssueCode } from '../fhir/outcome';
 import type { Logger } from '../logger';
@@ -54,7 +54,8 @@ export function serverOptions(
       connectionsCheckingInterval: checkingIntervalMs(l),
       maxHeaderSize: l.maxHeaderBytes,
     },
-    disableRequestLogging: true,
+    // One access line per request comes from accessLog() (route template, no URL); not fastify's own.
+    logController: new LogController({ disableRequestLogging: true }),
     clientErrorHandler: clientErrorHandler(log),
   };
 }
