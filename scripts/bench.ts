@@ -91,6 +91,9 @@ async function baselinePipeline(): Promise<number> {
 }
 
 interface Bench {
+  /** Spawn → /readyz 200 of the API; spawn → every worker process connected. */
+  apiReadyMs: number;
+  allReadyMs: number;
   url: string;
   prefix: string;
   store: Store;
@@ -159,6 +162,7 @@ function childPids(pid: number): number[] {
 async function startBench(workerProcesses: number): Promise<Bench> {
   const prefix = uniquePrefix('bench');
   const port = await freePort();
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: ROOT,
     env: {
@@ -181,6 +185,7 @@ async function startBench(workerProcesses: number): Promise<Bench> {
   const base = `http://127.0.0.1:${port}`;
   // Ready: the API answers and every ingest worker has connected.
   const deadline = Date.now() + 120_000;
+  let apiReadyMs = 0;
   for (;;) {
     if (child.exitCode !== null) throw new Error('bitebridge exited during start-up');
     if (Date.now() > deadline) throw new Error('bitebridge did not become ready in 120 s');
@@ -188,11 +193,15 @@ async function startBench(workerProcesses: number): Promise<Bench> {
       (r) => r.ok,
       () => false,
     );
+    if (ready && !apiReadyMs) apiReadyMs = performance.now() - spawnedAt;
     const workers = ready ? (await queues.get('ingest').getWorkers()).length : 0;
     if (ready && workers >= Math.max(1, workerProcesses)) break;
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, ready ? 200 : 20));
   }
+  const allReadyMs = performance.now() - spawnedAt;
   return {
+    apiReadyMs,
+    allReadyMs,
     url: `${base}/fhir`,
     prefix,
     store,
@@ -297,6 +306,8 @@ async function endToEnd(bundles: Bundle[], workerProcesses: number) {
     shed,
     cpuPerEntry,
     rss,
+    apiReadyMs: b.apiReadyMs,
+    allReadyMs: b.allReadyMs,
   };
 }
 
@@ -443,6 +454,9 @@ async function main(): Promise<void> {
   console.log(`\nLatency at half the maximum rate (${fmt(half, 1)} patients/s, sync POST)`);
   line('POST → course saved, p50', `${fmt(lat.p50)} ms`);
   line('POST → course saved, p99 (target < 250 ms)', `${fmt(lat.p99)} ms`);
+  console.log('\nStart-up (spawn → ready, the Synthea-shaped run)');
+  line('API process answers /readyz 200', `${fmt(sy.apiReadyMs)} ms`);
+  line(`every worker process connected (${procs})`, `${fmt(sy.allReadyMs)} ms`);
   console.log('\nPeak resident memory per process, over the runs above (VmHWM; target < 400 MB)');
   for (const [role, bytes] of rssLines) line(role, bytes ? mb(bytes) : 'n/a (no /proc)');
   line('everything in one process (WORKER_PROCESSES=0)', mb(Math.max(...one.rss.map((r) => r.bytes))));
