@@ -1,0 +1,120 @@
+/**
+ * `npm start` as an operator runs it: the API in one process, every worker in WORKER_PROCESSES forked
+ * processes. The API process runs no job; the workers process what it acknowledges; a worker process
+ * that dies is replaced and nothing acknowledged is lost; SIGTERM stops the children too.
+ */
+import { readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { Queue } from 'bullmq';
+import { freePort } from '../../src/ops/embedded-redis';
+import { Store } from '../../src/store/store';
+import { CHILD_TOKEN, exited, spawnBitebridge, waitFor } from '../helpers/processes';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
+import { seedBundles } from '../helpers/synthetic';
+
+const prefix = uniquePrefix('topology');
+let redis: Redis;
+let store: Store;
+let ingest: Queue;
+let main: ChildProcess;
+let base: string;
+
+/** Child processes of `pid` (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(' ')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+beforeAll(async () => {
+  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  store = new Store(redis, prefix);
+  ingest = new Queue('ingest', { connection: redis, prefix: store.keys.queuePrefix() });
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  // No mode: what `npm start` runs.
+  main = spawnBitebridge([], {
+    KEY_PREFIX: prefix,
+    REDIS_URL: TEST_REDIS_URL,
+    PORT: String(port),
+    WORKER_PROCESSES: '2',
+  });
+  await waitFor('the API to listen', async () => (await fetch(`${base}/healthz`)).ok, 180_000);
+  await waitFor('two worker processes', async () => (await ingest.getWorkers()).length >= 2, 180_000, 200);
+}, 240_000);
+
+afterAll(async () => {
+  if (main.exitCode === null && main.signalCode === null) main.kill('SIGKILL');
+  await ingest.close();
+  await deletePrefix(redis, prefix);
+  await redis.quit();
+});
+
+async function post(bundle: unknown): Promise<number> {
+  const res = await fetch(`${base}/fhir`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${CHILD_TOKEN}`, 'content-type': 'application/fhir+json' },
+    body: JSON.stringify(bundle),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+async function courseOf(patient: string): Promise<boolean> {
+  const outs = await store.currentOutputs(`hospa.${patient}`);
+  return [...outs.values()].some((o) => o.resource.resourceType === 'MedicationStatement');
+}
+
+test('the API process forks the worker processes and runs no worker itself', async () => {
+  const kids = childrenOf(main.pid!);
+  expect(kids).toHaveLength(2);
+  // Each BullMQ worker is one connection; two processes run one ingest worker each, the API none.
+  expect(await ingest.getWorkers()).toHaveLength(2);
+});
+
+test('what the API acknowledges, the worker processes process', async () => {
+  const [bundle] = seedBundles(1, 'topo');
+  expect(await post(bundle)).toBe(200);
+  const patient = bundle.entry![0].resource!.id!;
+  await waitFor('the course', () => courseOf(patient), 180_000, 100);
+});
+
+test('a worker process killed is replaced; what was acknowledged meanwhile is processed', async () => {
+  const [victim] = childrenOf(main.pid!);
+  process.kill(victim, 'SIGKILL');
+  await waitFor('the dead process to go', async () => !alive(victim), 30_000);
+  const bundles = seedBundles(3, 'after-kill');
+  for (const b of bundles) expect(await post({ ...b })).toBe(200);
+  await waitFor(
+    'a replacement worker process',
+    async () => childrenOf(main.pid!).filter((p) => p !== victim).length === 2,
+    180_000,
+    200,
+  );
+  for (const b of bundles) {
+    const patient = b.entry![0].resource!.id!;
+    await waitFor(`the course of ${patient}`, () => courseOf(patient), 180_000, 100);
+  }
+}, 400_000);
+
+test('SIGTERM stops the API and its worker processes', async () => {
+  const kids = childrenOf(main.pid!);
+  main.kill('SIGTERM');
+  await exited(main);
+  await waitFor('every worker process to stop', async () => kids.every((k) => !alive(k)), 60_000);
+}, 120_000);
