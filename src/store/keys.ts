@@ -47,10 +47,6 @@ export class Keys {
   patients(): string {
     return `${this.prefix}:patients`;
   }
-  /** Rejected (invalid) resources with their OperationOutcome, newest last. */
-  rejects(): string {
-    return `${this.prefix}:rejects`;
-  }
   ingestStatus(jobId: string): string {
     return `${this.prefix}:{in}:status:${jobId}`;
   }

@@ -4,7 +4,7 @@
  * See keys.ts for the layout and scripts.ts for the atomic steps.
  */
 import type { Redis } from 'ioredis';
-import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { Resource } from '@medplum/fhirtypes';
 import type { ClinicalEvent } from '../domain/events';
 import { Keys, locatorKey, scopeOf, type Scope } from './keys';
 import { SAVE_EVENTS, SAVE_OUTPUTS } from './scripts';
@@ -369,30 +369,6 @@ export class Store {
       cursor = next;
       for (const p of batch) yield p;
     } while (cursor !== '0');
-  }
-
-  /** Keeps an invalid resource and its outcome, inspectable (`npm run cli -- rejects`). */
-  async recordReject(entry: {
-    source: string;
-    jobId?: string;
-    index: number;
-    resource: unknown;
-    outcome: OperationOutcome;
-  }): Promise<void> {
-    await this.r.xadd(
-      this.keys.rejects(),
-      'MAXLEN',
-      '~',
-      '100000',
-      '*',
-      'json',
-      JSON.stringify({ ...entry, at: new Date().toISOString() }),
-    );
-  }
-
-  async listRejects(count = 50): Promise<unknown[]> {
-    const rows = await this.r.xrevrange(this.keys.rejects(), '+', '-', 'COUNT', count);
-    return rows.map(([id, fields]) => ({ id, ...(JSON.parse(fields[1]) as object) }));
   }
 
   async setIngestStatus(jobId: string, status: unknown, ttlSeconds: number): Promise<void> {
