@@ -3,6 +3,7 @@
  * ("Configuration"); defaults make `npm start` work on a laptop with nothing set.
  */
 import { availableParallelism } from 'node:os';
+import { DEFAULT_HTTP_LIMITS } from './api/edge';
 import { DEFAULT_JSON_LIMITS } from './ingest/json-limits';
 import { DEFAULT_REJECT_LIMITS } from './store/reject-log';
 import { DEFAULT_PENDING_ALERT_SECONDS } from './ops/ingest-health';
@@ -119,13 +120,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBundleEntries: int('MAX_BUNDLE_ENTRIES', DEFAULT_JSON_LIMITS.maxBundleEntries),
     maxArrayLength: int('MAX_ARRAY_LENGTH', DEFAULT_JSON_LIMITS.maxArrayLength),
     maxStringLength: int('MAX_STRING_LENGTH', DEFAULT_JSON_LIMITS.maxStringLength),
-    headersTimeoutMs: int('HEADERS_TIMEOUT_MS', 10_000),
-    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 30_000),
-    keepAliveTimeoutMs: int('KEEP_ALIVE_TIMEOUT_MS', 5_000),
-    maxRequestsPerSocket: int('MAX_REQUESTS_PER_SOCKET', 1000),
-    maxConnections: int('MAX_CONNECTIONS', 512),
-    maxHeaderBytes: int('MAX_HEADER_BYTES', 16 * 1024),
-    maxEventLoopDelayMs: int('MAX_EVENT_LOOP_DELAY_MS', 2_000),
+    headersTimeoutMs: int('HEADERS_TIMEOUT_MS', DEFAULT_HTTP_LIMITS.headersTimeoutMs),
+    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', DEFAULT_HTTP_LIMITS.requestTimeoutMs),
+    keepAliveTimeoutMs: int('KEEP_ALIVE_TIMEOUT_MS', DEFAULT_HTTP_LIMITS.keepAliveTimeoutMs),
+    maxRequestsPerSocket: int('MAX_REQUESTS_PER_SOCKET', DEFAULT_HTTP_LIMITS.maxRequestsPerSocket),
+    maxConnections: int('MAX_CONNECTIONS', DEFAULT_HTTP_LIMITS.maxConnections),
+    maxHeaderBytes: int('MAX_HEADER_BYTES', DEFAULT_HTTP_LIMITS.maxHeaderBytes),
+    maxEventLoopDelayMs: int('MAX_EVENT_LOOP_DELAY_MS', DEFAULT_HTTP_LIMITS.maxEventLoopDelayMs),
     rejectsPerRequest: int('REJECTS_PER_REQUEST', DEFAULT_REJECT_LIMITS.perRequest),
     rejectsPerSource: int('REJECTS_PER_SOURCE', DEFAULT_REJECT_LIMITS.perSource),
     rejectResourceChars: int('REJECT_RESOURCE_CHARS', DEFAULT_REJECT_LIMITS.resourceChars),
