@@ -11,26 +11,9 @@ import underPressure from '@fastify/under-pressure';
 import { issue, outcomeOf, type IssueCode } from '../fhir/outcome';
 import type { Logger } from '../logger';
 import { FHIR_JSON } from './fhir-json';
+import type { HttpLimits } from './http-limits';
 
-export interface HttpLimits {
-  headersTimeoutMs: number;
-  requestTimeoutMs: number;
-  keepAliveTimeoutMs: number;
-  maxRequestsPerSocket: number;
-  maxConnections: number;
-  maxHeaderBytes: number;
-  maxEventLoopDelayMs: number;
-}
-
-export const DEFAULT_HTTP_LIMITS: HttpLimits = {
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
-  keepAliveTimeoutMs: 5_000,
-  maxRequestsPerSocket: 1000,
-  maxConnections: 512,
-  maxHeaderBytes: 16 * 1024,
-  maxEventLoopDelayMs: 2_000,
-};
+export { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits';
 
 /** How often Node looks for requests past their timeouts: a fraction of the shortest one. */
 function checkingIntervalMs(l: HttpLimits): number {
