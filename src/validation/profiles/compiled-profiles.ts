@@ -4,11 +4,14 @@
  * Why: @medplum/core's `validateResource(r, { profile })` parses the StructureDefinition on every call
  * (most of the time spent validating a course or a flag), and its validator class, which could take
  * an already-parsed schema, is not exported. Without a profile the same validator takes the schema of
- * the resource's type from the global type registry. So for the duration of one synchronous call we
- * put the parsed profile there under the resource's type, and put the base type back before
- * returning. Nothing else can run in between (no await), so no other validation sees the profile.
- * The rules are exactly Medplum's profile rules: the same validator runs on the same parsed schema;
- * test/validation/compiled-profiles.test.ts compares both paths on every failing example.
+ * the resource's type from the global type registry, once, when it is constructed. So for the
+ * duration of one synchronous call that registry entry hands the parsed profile to that first read
+ * and the base type to every later one: with `{ profile }` too, only the validator holds the profile,
+ * while reading properties and navigating FHIRPath use the base type (a choice element the profile
+ * narrows, `effective[x]` to Period, is still read as the base type reads it). The base type is put
+ * back before returning; nothing else can run in between (no await), so no other validation sees
+ * the profile. The rules are exactly Medplum's profile rules: the same validator runs on the same
+ * parsed schema; tests compare both paths on every failing example and mutation.
  */
 import {
   getAllDataTypes,
@@ -30,6 +33,27 @@ export function compiledProfile(profile: StructureDefinition): InternalTypeSchem
   return schema;
 }
 
+/** Runs `run` with the first read of `type` in the global registry giving `schema` (see above). */
+function asValidatorSchema<T>(type: string, schema: InternalTypeSchema, run: () => T): T {
+  const types = getAllDataTypes();
+  const base = types[type];
+  let read = false;
+  Object.defineProperty(types, type, {
+    configurable: true,
+    enumerable: true,
+    get: () => {
+      if (read) return base;
+      read = true;
+      return schema;
+    },
+  });
+  try {
+    return run();
+  } finally {
+    Object.defineProperty(types, type, { configurable: true, enumerable: true, writable: true, value: base });
+  }
+}
+
 /**
  * Medplum's structure validation of `resource` against `profile` (cardinality, types, formats,
  * unknown properties, fixed/pattern values, invariants). Like Medplum's own, it returns warnings and
@@ -40,13 +64,6 @@ export function validateAgainstProfile(
   profile: StructureDefinition,
 ): OperationOutcomeIssue[] {
   const schema = compiledProfile(profile);
-  const types = getAllDataTypes();
   const type = resource.resourceType;
-  const base = types[type];
-  types[type] = schema;
-  try {
-    return validateTypedValue({ type, value: resource });
-  } finally {
-    types[type] = base;
-  }
+  return asValidatorSchema(type, schema, () => validateTypedValue({ type, value: resource }));
 }
