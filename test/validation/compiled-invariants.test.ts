@@ -96,7 +96,10 @@ describe('compiled invariants', () => {
 
 describe('ext-1 in plain JavaScript', () => {
   const EXT_1 = 'extension.exists() != value.exists()';
-  const shapes: Record<string, unknown>[] = [
+  const shapes: unknown[] = [
+    null,
+    'x',
+    [{ url: 'u', valueString: 'x' }],
     { url: 'u', valueString: 'x' },
     { url: 'u', valueBoolean: false },
     { url: 'u', valueInteger: 0 },

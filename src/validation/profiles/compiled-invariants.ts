@@ -111,7 +111,8 @@ function readProperty(tv: TypedValue, name: string, nav: Navigation | null): Fou
 
 /**
  * @medplum/core's SymbolAtom with the navigation above. Only `$` and `%` names can be variables:
- * functions bind `$this`, and `evalInvariant` binds `%` names only.
+ * functions bind `$this`, and our callers (invariantHolds, rules/datatype-invariants.ts) bind `%`
+ * names only.
  */
 class CompiledSymbol extends SymbolAtom {
   private readonly variable = this.name.startsWith('$') || this.name.startsWith('%');
@@ -197,9 +198,9 @@ const UCUM: TypedValue = { type: 'uri', value: 'http://unitsofmeasure.org' };
  * Invariants that hold for almost every value, answered in plain JavaScript when the answer is
  * certain (undefined: evaluate the expression). ext-1 is on every Extension element.
  */
-const DIRECT: Record<string, (tv: TypedValue) => boolean | undefined> = {
-  'extension.exists() != value.exists()': ext1,
-};
+const DIRECT = new Map<string, (tv: TypedValue) => boolean | undefined>([
+  ['extension.exists() != value.exists()', ext1],
+]);
 
 let extensionValueKeys: ReadonlySet<string> | undefined;
 function ext1(tv: TypedValue): boolean | undefined {
@@ -207,7 +208,8 @@ function ext1(tv: TypedValue): boolean | undefined {
   extensionValueKeys ??= new Set(
     (tryGetDataType('Extension')?.elements['value[x]']?.type ?? []).map((t) => `value${capitalize(t.code)}`),
   );
-  const obj = tv.value as Record<string, unknown>;
+  const obj = tv.value as Record<string, unknown> | null;
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return undefined;
   let extension = false;
   let values = 0;
   for (const key of Object.keys(obj)) {
@@ -231,7 +233,7 @@ function ext1(tv: TypedValue): boolean | undefined {
  * result, `true`). False covers a failing invariant and one that cannot be evaluated alike.
  */
 export function invariantHolds(expression: string, value: TypedValue, scope: InvariantScope): boolean {
-  const direct = DIRECT[expression]?.(value);
+  const direct = DIRECT.get(expression)?.(value);
   if (direct !== undefined) return direct;
   const atom = compiledExpression(expression);
   if (!atom) return false;
