@@ -5,6 +5,7 @@
 import { loadFhirDefinitions } from './fhir-definitions';
 import { loadFhirJsonSchema } from './fhir-json-schema';
 import type { Resource } from '@medplum/fhirtypes';
+import { warmUpProfile } from './profiles/compiled-profiles';
 import { loadProfiles, type ProfileRegistry } from './profiles/registry';
 import { validateResource as validateResourceNow } from './validate-resource';
 
@@ -35,6 +36,9 @@ export function warmUpValidation(profilesDir?: string): ProfileRegistry {
   // One small resource through every rule: the tables rules build on first use (value-set
   // expansions, extension URLs, binding indexes) are built now, not during a sender's first request.
   validateResourceNow(WARM_UP);
+  // Our resource profiles parsed, with the output gate's walk tables and invariants compiled, so the
+  // first course or flag is not the one that pays for it.
+  for (const sd of registry.structureDefinitions.values()) if (sd.kind === 'resource') warmUpProfile(sd);
   return registry;
 }
 

@@ -5,7 +5,7 @@
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { isError, issue, uniqueIssues } from './issues';
 import { checkFhirRules } from './rules';
-import { validateResource } from './validate-resource';
+import { validateResourceWithRules } from './validate-resource';
 
 export class OutputValidationError extends Error {
   constructor(
@@ -27,8 +27,9 @@ export function assertValidOutput(resource: Resource): void {
   const json = JSON.parse(JSON.stringify(resource)) as Resource;
   const ref = `${resource.resourceType}/${resource.id ?? '(no id)'}`;
   const profileUrl = resource.meta?.profile?.[0];
-  const issues = profileUrl
-    ? validateResource(json, { profileUrl }).filter(isError)
+  const checked = profileUrl ? validateResourceWithRules(json, { profileUrl }) : undefined;
+  const issues = checked
+    ? checked.issues.filter(isError)
     : [
         issue(
           'error',
@@ -37,6 +38,8 @@ export function assertValidOutput(resource: Resource): void {
           `${resource.resourceType}.meta.profile`,
         ),
       ];
-  const all = uniqueIssues([...issues, ...checkFhirRules(json).filter(isError)]);
+  // The rules' own issues, unmerged: validateResource drops those at a location Medplum reported.
+  const rules = checked?.rules ?? checkFhirRules(json);
+  const all = uniqueIssues([...issues, ...rules.filter(isError)]);
   if (all.length > 0) throw new OutputValidationError(ref, profileUrl, all);
 }

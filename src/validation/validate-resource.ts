@@ -85,33 +85,52 @@ const isChoiceWarning = (i: OperationOutcomeIssue): boolean =>
   (i.diagnostics ?? '').startsWith('Conflicting choice of type properties');
 
 export function validateResource(resource: unknown, opts: ValidateOptions = {}): OperationOutcomeIssue[] {
+  return validateResourceWithRules(resource, opts).issues;
+}
+
+/**
+ * validateResource, also handing back what `checkFhirRules` found before merging (undefined when the
+ * rules did not run): the output gate needs those unmerged issues, and running the rules a second
+ * time on the same JSON would only repeat the same walk.
+ */
+export function validateResourceWithRules(
+  resource: unknown,
+  opts: ValidateOptions = {},
+): { issues: OperationOutcomeIssue[]; rules?: OperationOutcomeIssue[] } {
   const shape = shapeIssues(resource);
-  if (shape.length > 0) return shape;
+  if (shape.length > 0) return { issues: shape };
   try {
     return validateWellFormed(resource as Resource, opts);
   } catch {
     // A validator failing on odd input must not turn a client error into a crash.
-    return [
-      issue('error', 'exception', 'The validator could not process this resource', rootNameOf(resource)),
-    ];
+    return {
+      issues: [
+        issue('error', 'exception', 'The validator could not process this resource', rootNameOf(resource)),
+      ],
+    };
   }
 }
 
-function validateWellFormed(resource: Resource, opts: ValidateOptions): OperationOutcomeIssue[] {
+function validateWellFormed(
+  resource: Resource,
+  opts: ValidateOptions,
+): { issues: OperationOutcomeIssue[]; rules?: OperationOutcomeIssue[] } {
   const r = resource;
   let profileIssues: OperationOutcomeIssue[] = [];
   let medplum: OperationOutcomeIssue[];
   if (opts.profileUrl !== undefined) {
     const profile = getProfile(opts.profileUrl);
     if (!profile || profile.resourceType !== 'StructureDefinition' || profile.type !== r.resourceType) {
-      return [
-        issue(
-          'error',
-          'not-supported',
-          'Unknown profile for this resource type',
-          `${r.resourceType}.meta.profile`,
-        ),
-      ];
+      return {
+        issues: [
+          issue(
+            'error',
+            'not-supported',
+            'Unknown profile for this resource type',
+            `${r.resourceType}.meta.profile`,
+          ),
+        ],
+      };
     }
     medplum = medplumIssues(() => validateAgainstProfile(r, profile));
     profileIssues = bindingIssues(r, profile);
@@ -126,5 +145,8 @@ function validateWellFormed(resource: Resource, opts: ValidateOptions): Operatio
   const ajvAt = new Set(ajv.flatMap((i) => i.expression ?? []));
   const bindings = baseBindingIssues(r).filter((i) => !(i.expression ?? []).some((e) => ajvAt.has(e)));
   const rules = checkFhirRules(r);
-  return uniqueIssues([...mergeIssues(medplum, [...ajv, ...bindings, ...rules]), ...profileIssues]);
+  return {
+    issues: uniqueIssues([...mergeIssues(medplum, [...ajv, ...bindings, ...rules]), ...profileIssues]),
+    rules,
+  };
 }

@@ -48,6 +48,18 @@ function variants(valid: Resource): { name: string; resource: Resource }[] {
   const unknown = clone(valid) as unknown as Json;
   unknown.notAnElement = true;
   out.push({ name: 'unknown property', resource: unknown as unknown as Resource });
+  // A choice type the profile narrows away, alone and beside the allowed one: Medplum reads the
+  // resource's properties through the base type even when given the profile.
+  const [allowed, other, value]: [string, string, unknown] =
+    valid.resourceType === 'MedicationStatement'
+      ? ['effectivePeriod', 'effectiveDateTime', '2024-01-01']
+      : ['identifiedDateTime', 'identifiedPeriod', { start: '2024-01-01' }];
+  const beside = clone(valid) as unknown as Json;
+  beside[other] = value;
+  out.push({ name: `${other} beside ${allowed}`, resource: beside as unknown as Resource });
+  const instead = clone(beside);
+  delete instead[allowed];
+  out.push({ name: `${other} instead of ${allowed}`, resource: instead as unknown as Resource });
   return out;
 }
 

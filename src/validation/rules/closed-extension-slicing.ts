@@ -9,8 +9,21 @@ import { issue } from '../issues';
 import { ourExtension } from './extensions';
 import type { TypedNode } from './typed-walk';
 
+/**
+ * Tables built so far, per extension definition and prefix: building one scans the whole snapshot,
+ * and an output visits every sub-extension. Prefixes are element ids of the definition (bounded).
+ */
+const tables = new WeakMap<StructureDefinition, Map<string, Map<string, string> | undefined>>();
+
 /** Sub-extension urls allowed under the element `prefix` (`Extension`, `Extension.extension:interruption`), or undefined when open. */
 function closedSlices(sd: StructureDefinition, prefix: string): Map<string, string> | undefined {
+  let bySd = tables.get(sd);
+  if (!bySd) tables.set(sd, (bySd = new Map()));
+  if (!bySd.has(prefix)) bySd.set(prefix, buildClosedSlices(sd, prefix));
+  return bySd.get(prefix);
+}
+
+function buildClosedSlices(sd: StructureDefinition, prefix: string): Map<string, string> | undefined {
   const elements = sd.snapshot?.element ?? [];
   const byId = new Map(elements.map((e): [string, ElementDefinition] => [e.id ?? '', e]));
   if (byId.get(`${prefix}.extension`)?.slicing?.rules !== 'closed') return undefined;

@@ -6,15 +6,10 @@
  * constraints of element definitions and of the resource root only, so `Observation.effectivePeriod`
  * with start after end passed.
  */
-import {
-  evalFhirPathTyped,
-  parseFhirPath,
-  tryGetDataType,
-  type FhirPathAtom,
-  type TypedValue,
-} from '@medplum/core';
+import { tryGetDataType, type TypedValue } from '@medplum/core';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue } from '../issues';
+import { compiledExpression } from '../profiles/compiled-invariants';
 import type { TypedNode } from './typed-walk';
 
 /** Checked elsewhere or skipped by @medplum/core for the same reason (ele-1: every element; ext-1 is on every extension element). */
@@ -26,7 +21,6 @@ interface Invariant {
   key: string;
   expression: string;
   human: string;
-  parsed?: FhirPathAtom | null;
 }
 
 /**
@@ -42,17 +36,6 @@ const NEEDS: Record<string, (v: Record<string, unknown>) => boolean> = {
   'cpt-2': (v) => v.value !== undefined,
   'sqty-1': (v) => v.comparator !== undefined,
 };
-
-function parsed(inv: Invariant): FhirPathAtom | null {
-  if (inv.parsed === undefined) {
-    try {
-      inv.parsed = parseFhirPath(inv.expression);
-    } catch {
-      inv.parsed = null;
-    }
-  }
-  return inv.parsed;
-}
 
 const byType = new Map<string, Invariant[]>();
 
@@ -78,18 +61,22 @@ function simpleQuantityInvariants(): Invariant[] {
   return simpleQuantity;
 }
 
-/** False only when the expression gives `false`; empty (e.g. dates of different precision) is not a failure. */
+/**
+ * False only when the expression gives `false`; empty (e.g. dates of different precision) is not a
+ * failure. The expression is compiled once (profiles/compiled-invariants.ts: Medplum's evaluation).
+ */
 function holds(inv: Invariant, node: TypedNode): boolean {
-  const atom = parsed(inv);
+  const atom = compiledExpression(inv.expression);
   if (atom === null || NEEDS[inv.key]?.(node.value) === false) return true;
   try {
     const root: TypedValue = { type: String(node.rootResource.resourceType), value: node.rootResource };
-    const result = evalFhirPathTyped(atom, [{ type: node.type, value: node.value }], {
-      '%resource': root,
-      '%rootResource': root,
-      '%ucum': { type: 'uri', value: UCUM },
-    });
-    return !(result.length === 1 && result[0].value === false);
+    const result = atom.eval(
+      { variables: { '%resource': root, '%rootResource': root, '%ucum': { type: 'uri', value: UCUM } } },
+      [{ type: node.type, value: node.value }],
+    );
+    return !(
+      result.length === 1 && (result[0].value as { valueOf(): unknown } | undefined)?.valueOf() === false
+    );
   } catch {
     // An expression our engine cannot evaluate must not reject data.
     return true;

@@ -1,0 +1,252 @@
+/**
+ * FHIRPath invariants compiled once: @medplum/core's own parse tree of each expression, kept per
+ * expression, with one part swapped: property navigation (`extension`, `value`, `url`).
+ *
+ * Why: evaluating an invariant is mostly navigation, and @medplum/core navigates by looking the
+ * element up again on every step and trying each type of a choice in turn, building the candidate
+ * name each time (`value[x]` of an Extension has 50 types). Here each (type, property) lookup is
+ * done once per schema and the candidates' names are built once; every other operator and function
+ * is @medplum/core's own code (the tree's nodes are its classes), so results are the same.
+ * Anything out of the ordinary (primitive extensions `_name`, a property without an element
+ * definition) is handed to @medplum/core's navigation itself.
+ */
+import {
+  capitalize,
+  getElementDefinitionFromElements,
+  getTypedPropertyValue,
+  isEmpty,
+  parseFhirPath,
+  SymbolAtom,
+  tryGetDataType,
+  type Atom,
+  type AtomContext,
+  type FhirPathAtom,
+  type InternalSchemaElement,
+  type InternalTypeSchema,
+  type TypedValue,
+} from '@medplum/core';
+
+/** How to read one property of one type: its element and each type's JSON key, in the element's order. */
+interface Navigation {
+  element: InternalSchemaElement;
+  types: string[];
+  keys: string[];
+  /** `_key` of each: the primitive extension slot. */
+  underscored: string[];
+  /** Position of each type's key and `_key` (primitive extension) in `types`, for long choices. */
+  index?: Map<string, number>;
+}
+
+/** Choices with more types than this are found from the object's keys (an object has few). */
+const SHORT_CHOICE = 4;
+
+const navigations = new WeakMap<InternalTypeSchema, Map<string, Navigation | null>>();
+
+function navigationOf(schema: InternalTypeSchema, name: string): Navigation | null {
+  let bySchema = navigations.get(schema);
+  if (!bySchema) navigations.set(schema, (bySchema = new Map()));
+  let nav = bySchema.get(name);
+  if (nav === undefined) {
+    const element = getElementDefinitionFromElements(schema.elements, name);
+    nav = element ? buildNavigation(element) : null;
+    bySchema.set(name, nav);
+  }
+  return nav;
+}
+
+function buildNavigation(element: InternalSchemaElement): Navigation | null {
+  const last = element.path.substring(element.path.lastIndexOf('.') + 1);
+  const types = (element.type ?? []).map((t) => t.code);
+  const keys = types.map((t) => last.replace('[x]', capitalize(t)));
+  // A key every object inherits (`valueOf`…) would be found where the JSON has none: let Medplum read it.
+  if (keys.some((k) => k in Object.prototype || `_${k}` in Object.prototype)) return null;
+  const underscored = keys.map((k) => `_${k}`);
+  if (keys.length <= SHORT_CHOICE) return { element, types, keys, underscored };
+  const index = new Map<string, number>();
+  keys.forEach((k, i) => {
+    if (!index.has(k)) index.set(k, i);
+    if (!index.has(`_${k}`)) index.set(`_${k}`, i);
+  });
+  return { element, types, keys, underscored, index };
+}
+
+/** Position of the first type (in the element's order) whose key or `_key` holds something, or -1. */
+function firstPresent(obj: Record<string, unknown>, nav: Navigation): number {
+  if (!nav.index) {
+    for (let i = 0; i < nav.keys.length; i++) {
+      if (obj[nav.keys[i]] !== undefined || obj[nav.underscored[i]] !== undefined) return i;
+    }
+    return -1;
+  }
+  let first = -1;
+  for (const key in obj) {
+    const i = nav.index.get(key);
+    if (i !== undefined && (first < 0 || i < first) && obj[key] !== undefined) first = i;
+  }
+  return first;
+}
+
+type Found = TypedValue[] | TypedValue | undefined;
+
+/**
+ * `getTypedPropertyValue(tv, name)` for an object value, the element found from `nav`. Values are
+ * parsed JSON (every property own and enumerable), so the keys present are the object's own keys.
+ */
+function readProperty(tv: TypedValue, name: string, nav: Navigation | null): Found {
+  if (!nav) return getTypedPropertyValue(tv, name);
+  const obj = tv.value as Record<string, unknown>;
+  const first = firstPresent(obj, nav);
+  if (first < 0) return undefined;
+  if (obj[nav.underscored[first]] !== undefined) return getTypedPropertyValue(tv, name);
+  const value = obj[nav.keys[first]];
+  if (isEmpty(value)) return undefined;
+  let type = nav.types[first];
+  if (type === 'Element' || type === 'BackboneElement') type = nav.element.type[0].code;
+  const typed = (v: unknown): TypedValue =>
+    type === 'Resource' && v !== null && typeof v === 'object' && 'resourceType' in v
+      ? { type: v.resourceType as string, value: v }
+      : { type, value: v };
+  return Array.isArray(value) ? value.map(typed) : typed(value);
+}
+
+/**
+ * @medplum/core's SymbolAtom with the navigation above. Only `$` and `%` names can be variables:
+ * functions bind `$this`, and our callers (invariantHolds, rules/datatype-invariants.ts) bind `%`
+ * names only.
+ */
+class CompiledSymbol extends SymbolAtom {
+  private readonly variable = this.name.startsWith('$') || this.name.startsWith('%');
+  private lastSchema: InternalTypeSchema | undefined;
+  private lastNavigation: Navigation | null = null;
+
+  override eval(context: AtomContext, input: TypedValue[]): TypedValue[] {
+    if (this.name === '$this') return input;
+    if (this.variable) {
+      for (let c: AtomContext | undefined = context; c; c = c.parent) {
+        const v = c.variables[this.name];
+        if (v !== undefined) return [v];
+      }
+      if (this.name.startsWith('%')) throw new Error(`Undefined variable ${this.name}`);
+    }
+    const out: TypedValue[] = [];
+    for (const e of input) {
+      const found = this.read(e);
+      if (Array.isArray(found)) {
+        for (const f of found) if (f?.value !== undefined) out.push(f);
+      } else if (found?.value !== undefined) out.push(found);
+    }
+    return out;
+  }
+
+  private read(e: TypedValue): Found {
+    const v = e.value as unknown;
+    if (!v || typeof v !== 'object') return undefined;
+    if ('resourceType' in v && v.resourceType === this.name) return e;
+    const schema = tryGetDataType(e.type);
+    if (!schema) return getTypedPropertyValue(e, this.name);
+    if (schema !== this.lastSchema) {
+      this.lastSchema = schema;
+      this.lastNavigation = navigationOf(schema, this.name);
+    }
+    return readProperty(e, this.name, this.lastNavigation);
+  }
+}
+
+/** A copy of `atom` (same class, same fields) with every symbol below it compiled. */
+function compileAtom(atom: Atom): Atom {
+  if (atom instanceof SymbolAtom) return new CompiledSymbol(atom.name);
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(atom) as object), atom) as Record<
+    string,
+    unknown
+  >;
+  for (const field of ['child', 'left', 'right', 'expr']) {
+    const child = copy[field] as Atom | undefined;
+    if (child && typeof child.eval === 'function') copy[field] = compileAtom(child);
+  }
+  if (Array.isArray(copy.args)) copy.args = (copy.args as Atom[]).map(compileAtom);
+  return copy as unknown as Atom;
+}
+
+/** Expressions come from loaded definitions only (profiles and the R4 base), so the cache is bounded. */
+const compiled = new Map<string, FhirPathAtom | null>();
+
+/** The compiled expression, or null when @medplum/core cannot parse it. */
+export function compiledExpression(expression: string): FhirPathAtom | null {
+  let atom = compiled.get(expression);
+  if (atom === undefined) {
+    try {
+      atom = compileAtom(parseFhirPath(expression)) as FhirPathAtom;
+    } catch {
+      atom = null;
+    }
+    compiled.set(expression, atom);
+  }
+  return atom;
+}
+
+/** The variables @medplum/core's validator gives an invariant. */
+export interface InvariantScope {
+  /** The resource holding the value (`%resource`). */
+  resource: TypedValue;
+  /** The resource validated (`%rootResource`). */
+  root: TypedValue;
+}
+
+const UCUM: TypedValue = { type: 'uri', value: 'http://unitsofmeasure.org' };
+
+/**
+ * Invariants that hold for almost every value, answered in plain JavaScript when the answer is
+ * certain (undefined: evaluate the expression). ext-1 is on every Extension element.
+ */
+const DIRECT = new Map<string, (tv: TypedValue) => boolean | undefined>([
+  ['extension.exists() != value.exists()', ext1],
+]);
+
+let extensionValueKeys: ReadonlySet<string> | undefined;
+function ext1(tv: TypedValue): boolean | undefined {
+  if (tv.type !== 'Extension') return undefined;
+  extensionValueKeys ??= new Set(
+    (tryGetDataType('Extension')?.elements['value[x]']?.type ?? []).map((t) => `value${capitalize(t.code)}`),
+  );
+  const obj = tv.value as Record<string, unknown> | null;
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return undefined;
+  let extension = false;
+  let values = 0;
+  for (const key of Object.keys(obj)) {
+    const v = obj[key];
+    if (key.startsWith('_')) return undefined;
+    if (key === 'extension') {
+      if (!Array.isArray(v) || v.length === 0) return undefined;
+      if (!v.every((s) => s !== null && typeof s === 'object' && !Array.isArray(s) && !isEmpty(s)))
+        return undefined;
+      extension = true;
+    } else if (extensionValueKeys.has(key)) {
+      if (Array.isArray(v) || isEmpty(v)) return undefined;
+      values++;
+    }
+  }
+  return values > 1 ? undefined : extension !== (values === 1);
+}
+
+/**
+ * Whether @medplum/core's validator would find `expression` true on `value` (its check: exactly one
+ * result, `true`). False covers a failing invariant and one that cannot be evaluated alike.
+ */
+export function invariantHolds(expression: string, value: TypedValue, scope: InvariantScope): boolean {
+  const direct = DIRECT.get(expression)?.(value);
+  if (direct !== undefined) return direct;
+  const atom = compiledExpression(expression);
+  if (!atom) return false;
+  const variables = {
+    '%context': value,
+    '%ucum': UCUM,
+    '%resource': scope.resource,
+    '%rootResource': scope.root,
+  };
+  try {
+    const result = atom.eval({ variables }, [value]);
+    return result.length === 1 && (result[0].value as { valueOf(): unknown } | undefined)?.valueOf() === true;
+  } catch {
+    return false;
+  }
+}
