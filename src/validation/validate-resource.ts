@@ -14,6 +14,7 @@ import { jsonSchemaIssues } from './json-schema-issues';
 import { medplumIssues } from './medplum-issues';
 import { validateAgainstProfile } from './profiles/compiled-profiles';
 import { getProfile } from './profiles/registry';
+import { vouchesForBaseType } from './profiles/structure-vouch';
 import { bindingIssues } from './profiles/terminology';
 import { checkFhirRules } from './rules';
 import { isFalseInvariantIssue, isFalsePrimitiveIssue } from './rules/primitive-values';
@@ -135,7 +136,9 @@ function validateWellFormed(
     medplum = medplumIssues(() => validateAgainstProfile(r, profile));
     profileIssues = bindingIssues(r, profile);
   } else {
-    medplum = medplumIssues(() => medplumValidate(r));
+    // The compiled walk vouches only where Medplum's validator would return nothing (structure-vouch.ts);
+    // anything else is Medplum's own run, so every issue is still Medplum's.
+    medplum = vouchesForBaseType(r) ? [] : medplumIssues(() => medplumValidate(r));
   }
   medplum = medplum.filter(
     (i) => !isFalsePrimitiveIssue(r, i) && !isFalseInvariantIssue(r, i) && !isChoiceWarning(i),

@@ -172,10 +172,34 @@ function readsAlike(profile: InternalTypeSchema): boolean {
  */
 export function vouchesFor(resource: unknown, schema: InternalTypeSchema): boolean {
   if (!isObject(resource) || resource.resourceType !== schema.type || !readsAlike(schema)) return false;
+  return rootValid(resource, schema);
+}
+
+/** The root invariants, then the walk of the resource as Medplum's validator, holding `schema`, would go. */
+function rootValid(resource: Json, schema: InternalTypeSchema): boolean {
   const root: TypedValue = { type: schema.type, value: resource };
   const scope: InvariantScope = { resource: root, root };
   for (const c of tableOf(schema).constraints) if (!invariantHolds(c.expression, root, scope)) return false;
   return objectValid(resource, schema, scope, true);
+}
+
+/**
+ * True only if @medplum/core's `validateResource(resource)` (no profile: the base R4 schema of the
+ * resource's type, from the global registry) would return an empty array without throwing. Input
+ * validation asks this first and runs Medplum's validator only when it is false. Tables and compiled
+ * invariants are built on first use, so only the types actually ingested (and the datatypes reached
+ * from them) take memory. A walk that throws on odd input does not vouch: Medplum then runs and
+ * reports whatever it reports.
+ */
+export function vouchesForBaseType(resource: unknown): boolean {
+  if (!isObject(resource) || typeof resource.resourceType !== 'string') return false;
+  const schema = tryGetDataType(resource.resourceType);
+  if (schema?.kind !== 'resource' || schema.type !== resource.resourceType) return false;
+  try {
+    return rootValid(resource, schema);
+  } catch {
+    return false;
+  }
 }
 
 /** Builds the tables of `schema` (a profile) and of every type reachable from it, and compiles their invariants. */
