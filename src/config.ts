@@ -3,12 +3,13 @@
  * ("Configuration"); defaults make `npm start` work on a laptop with nothing set.
  */
 import { availableParallelism } from 'node:os';
-import { DEFAULT_HTTP_LIMITS } from './api/edge';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './api/http-limits';
 import { DEFAULT_JSON_LIMITS } from './ingest/json-limits';
 import { DEFAULT_REJECT_LIMITS } from './store/reject-log';
 import { DEFAULT_PENDING_ALERT_SECONDS } from './ops/ingest-health';
 
-export interface Config {
+/** Every knob; the HTTP limits (src/api/http-limits.ts) are among them, under their own names. */
+export interface Config extends HttpLimits {
   port: number;
   host: string;
   /** Explicit REDIS_URL disables the embedded fallback only when REDIS_EMBEDDED=never. */
@@ -23,18 +24,6 @@ export interface Config {
   maxBundleEntries: number;
   maxArrayLength: number;
   maxStringLength: number;
-  /** Slow clients: time to receive all headers, and the whole request (headers + body). */
-  headersTimeoutMs: number;
-  requestTimeoutMs: number;
-  /** Idle keep-alive connections are closed after this. */
-  keepAliveTimeoutMs: number;
-  maxRequestsPerSocket: number;
-  /** Open connections the API accepts at once; more are refused at connect. */
-  maxConnections: number;
-  /** Request line + headers, bytes; more is answered 431. */
-  maxHeaderBytes: number;
-  /** Event-loop delay above which requests are answered 503 (0 = off). */
-  maxEventLoopDelayMs: number;
   /** Reject log: records kept per request, and per source (oldest dropped first). */
   rejectsPerRequest: number;
   rejectsPerSource: number;

@@ -3,12 +3,17 @@
  * defaults, and the CLI and the workers load the configuration without loading fastify.
  */
 export interface HttpLimits {
+  /** Slow clients: time to receive all headers, and the whole request (headers + body). */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Idle keep-alive connections are closed after this. */
   keepAliveTimeoutMs: number;
   maxRequestsPerSocket: number;
+  /** Open connections the API accepts at once; more are refused at connect. */
   maxConnections: number;
+  /** Request line + headers, bytes; more is answered 431. */
   maxHeaderBytes: number;
+  /** Event-loop delay above which requests are answered 503 (0 = off). */
   maxEventLoopDelayMs: number;
 }
 
