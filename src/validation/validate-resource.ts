@@ -90,14 +90,17 @@ export function validateResource(resource: unknown, opts: ValidateOptions = {}):
 }
 
 /**
- * validateResource, also handing back what `checkFhirRules` found before merging (undefined when the
+ * What validateResource found, with what `checkFhirRules` found before merging (undefined when the
  * rules did not run): the output gate needs those unmerged issues, and running the rules a second
  * time on the same JSON would only repeat the same walk.
  */
-export function validateResourceWithRules(
-  resource: unknown,
-  opts: ValidateOptions = {},
-): { issues: OperationOutcomeIssue[]; rules?: OperationOutcomeIssue[] } {
+export interface ValidationResult {
+  issues: OperationOutcomeIssue[];
+  rules?: OperationOutcomeIssue[];
+}
+
+/** validateResource, also handing back the rules' unmerged issues (see ValidationResult). */
+export function validateResourceWithRules(resource: unknown, opts: ValidateOptions = {}): ValidationResult {
   const shape = shapeIssues(resource);
   if (shape.length > 0) return { issues: shape };
   try {
@@ -112,10 +115,7 @@ export function validateResourceWithRules(
   }
 }
 
-function validateWellFormed(
-  resource: Resource,
-  opts: ValidateOptions,
-): { issues: OperationOutcomeIssue[]; rules?: OperationOutcomeIssue[] } {
+function validateWellFormed(resource: Resource, opts: ValidateOptions): ValidationResult {
   const r = resource;
   let profileIssues: OperationOutcomeIssue[] = [];
   let medplum: OperationOutcomeIssue[];

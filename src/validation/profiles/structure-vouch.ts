@@ -175,12 +175,20 @@ export function vouchesFor(resource: unknown, schema: InternalTypeSchema): boole
   return rootValid(resource, schema);
 }
 
-/** The root invariants, then the walk of the resource as Medplum's validator, holding `schema`, would go. */
+/**
+ * The root invariants, then the walk of the resource as Medplum's validator, holding `schema`, would
+ * go. A walk that throws on odd input does not vouch: Medplum's validator then runs and reports
+ * whatever it reports.
+ */
 function rootValid(resource: Json, schema: InternalTypeSchema): boolean {
-  const root: TypedValue = { type: schema.type, value: resource };
-  const scope: InvariantScope = { resource: root, root };
-  for (const c of tableOf(schema).constraints) if (!invariantHolds(c.expression, root, scope)) return false;
-  return objectValid(resource, schema, scope, true);
+  try {
+    const root: TypedValue = { type: schema.type, value: resource };
+    const scope: InvariantScope = { resource: root, root };
+    for (const c of tableOf(schema).constraints) if (!invariantHolds(c.expression, root, scope)) return false;
+    return objectValid(resource, schema, scope, true);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -188,18 +196,13 @@ function rootValid(resource: Json, schema: InternalTypeSchema): boolean {
  * resource's type, from the global registry) would return an empty array without throwing. Input
  * validation asks this first and runs Medplum's validator only when it is false. Tables and compiled
  * invariants are built on first use, so only the types actually ingested (and the datatypes reached
- * from them) take memory. A walk that throws on odd input does not vouch: Medplum then runs and
- * reports whatever it reports.
+ * from them) take memory.
  */
 export function vouchesForBaseType(resource: unknown): boolean {
   if (!isObject(resource) || typeof resource.resourceType !== 'string') return false;
   const schema = tryGetDataType(resource.resourceType);
   if (schema?.kind !== 'resource' || schema.type !== resource.resourceType) return false;
-  try {
-    return rootValid(resource, schema);
-  } catch {
-    return false;
-  }
+  return rootValid(resource, schema);
 }
 
 /** Builds the tables of `schema` (a profile) and of every type reachable from it, and compiles their invariants. */
