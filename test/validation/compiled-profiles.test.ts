@@ -3,23 +3,14 @@
  * minimal outputs and on many broken variants of them, and leaves the base types untouched.
  */
 import { validateResource as medplumValidate, OperationOutcomeError } from '@medplum/core';
-import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import type { Resource } from '@medplum/fhirtypes';
 import { getProfile, isError, validateResource, warmUpValidation } from '../../src/validation';
 import { validateAgainstProfile } from '../../src/validation/profiles/compiled-profiles';
+import { clone, medplumOutcome } from './medplum-outcome';
 import { minimalCourse, minimalFlag } from './profile-fixtures';
 
 beforeAll(() => warmUpValidation(), 120_000);
 
-function outcome(run: () => OperationOutcomeIssue[]): OperationOutcomeIssue[] {
-  try {
-    return run();
-  } catch (err) {
-    if (err instanceof OperationOutcomeError) return err.outcome.issue ?? [];
-    throw err;
-  }
-}
-
-const clone = <T>(r: T): T => JSON.parse(JSON.stringify(r)) as T;
 type Json = Record<string, unknown>;
 
 /** Broken variants: each top-level key dropped or given a wrong type, each (sub-)extension dropped. */
@@ -76,8 +67,8 @@ describe.each([
     const cases = variants(valid);
     let failing = 0;
     for (const { name, resource } of cases) {
-      const fresh = outcome(() => medplumValidate(clone(resource), { profile: profile() }));
-      const cached = outcome(() => validateAgainstProfile(clone(resource), profile()));
+      const fresh = medplumOutcome(() => medplumValidate(clone(resource), { profile: profile() }));
+      const cached = medplumOutcome(() => validateAgainstProfile(clone(resource), profile()));
       expect({ name, issues: cached }).toEqual({ name, issues: fresh });
       if (fresh.some(isError)) failing++;
     }
@@ -87,10 +78,14 @@ describe.each([
 
   it('gives the same answer however often it runs (the parsed schema is not changed by use)', () => {
     const broken = variants(valid).filter(({ resource }) =>
-      outcome(() => validateAgainstProfile(clone(resource), profile())).some(isError),
+      medplumOutcome(() => validateAgainstProfile(clone(resource), profile())).some(isError),
     );
-    const first = broken.map(({ resource }) => outcome(() => validateAgainstProfile(resource, profile())));
-    const again = broken.map(({ resource }) => outcome(() => validateAgainstProfile(resource, profile())));
+    const first = broken.map(({ resource }) =>
+      medplumOutcome(() => validateAgainstProfile(resource, profile())),
+    );
+    const again = broken.map(({ resource }) =>
+      medplumOutcome(() => validateAgainstProfile(resource, profile())),
+    );
     expect(again).toEqual(first);
   });
 });

@@ -7,14 +7,13 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { syntheaPatient } from '../../scripts/bench-workloads';
+import { clone } from './medplum-outcome';
 
 type Json = Record<string, unknown>;
 export interface InputCase {
   name: string;
   resource: Resource;
 }
-
-export const clone = <T>(r: T): T => JSON.parse(JSON.stringify(r)) as T;
 
 /** Every resource of `patients` Synthea-shaped patients of `encounters` encounters each. */
 export function syntheaInputs(patients: number, encounters: number): InputCase[] {

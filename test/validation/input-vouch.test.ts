@@ -11,7 +11,8 @@ import { validateResource as medplumValidate, OperationOutcomeError } from '@med
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { isError, validateResource, warmUpValidation } from '../../src/validation';
 import * as vouch from '../../src/validation/profiles/structure-vouch';
-import { clone, INPUT_MUTATIONS, mutatedInputs, syntheaInputs, type InputCase } from './input-mutations';
+import { INPUT_MUTATIONS, mutatedInputs, syntheaInputs, type InputCase } from './input-mutations';
+import { clone } from './medplum-outcome';
 
 const R4 = join(__dirname, '..', '..', '.cache', 'fhir-packages', 'hl7.fhir.r4.examples');
 const BODY_LIMIT = 10 * 1024 * 1024;

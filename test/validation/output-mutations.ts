@@ -11,6 +11,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { seedOutputs } from '../ui/seed-outputs';
 import { minimalCourse, minimalFlag } from './profile-fixtures';
 import { courseRules, flagRules } from './profile-rule-cases';
+import { clone } from './medplum-outcome';
 
 type Json = Record<string, unknown>;
 export interface Case {
@@ -21,8 +22,6 @@ export interface Case {
 }
 
 const profileOf = (r: Resource): string => r.meta?.profile?.[0] ?? '';
-
-export const clone = <T>(r: T): T => JSON.parse(JSON.stringify(r)) as T;
 
 /** Every course and flag of every seed fixture (the JSON the store would hold). */
 export function seedDerivedOutputs(): Case[] {

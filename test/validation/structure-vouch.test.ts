@@ -4,22 +4,14 @@
  * path is what runs), and on every failing example and mutation the gate gives exactly Medplum's
  * issues; whenever the walk vouches, Medplum reports nothing.
  */
-import { validateResource as medplumValidate, OperationOutcomeError } from '@medplum/core';
+import { validateResource as medplumValidate } from '@medplum/core';
 import type { OperationOutcomeIssue, StructureDefinition } from '@medplum/fhirtypes';
 import { getProfile, isError, warmUpValidation } from '../../src/validation';
 import { profileVouchesFor, validateAgainstProfile } from '../../src/validation/profiles/compiled-profiles';
-import { brokenOutputs, clone, validOutputs, type Case } from './output-mutations';
+import { brokenOutputs, validOutputs, type Case } from './output-mutations';
+import { clone, medplumOutcome } from './medplum-outcome';
 
 beforeAll(() => warmUpValidation(), 120_000);
-
-function outcome(run: () => OperationOutcomeIssue[]): OperationOutcomeIssue[] {
-  try {
-    return run();
-  } catch (err) {
-    if (err instanceof OperationOutcomeError) return err.outcome.issue ?? [];
-    throw err;
-  }
-}
 
 /**
  * The profile of a case as loaded, or a copy without its root invariants (bbc-*, bbf-*, dom-*): most
@@ -42,9 +34,9 @@ function sd(c: Case, variant: Variant): StructureDefinition {
 
 /** Medplum's own path: `validateResource(r, { profile })`, which parses the profile on this call. */
 const medplum = (c: Case, v: Variant): OperationOutcomeIssue[] =>
-  outcome(() => medplumValidate(clone(c.resource), { profile: sd(c, v) }));
+  medplumOutcome(() => medplumValidate(clone(c.resource), { profile: sd(c, v) }));
 const gate = (c: Case, v: Variant): OperationOutcomeIssue[] =>
-  outcome(() => validateAgainstProfile(clone(c.resource), sd(c, v)));
+  medplumOutcome(() => validateAgainstProfile(clone(c.resource), sd(c, v)));
 const vouches = (c: Case, v: Variant): boolean => profileVouchesFor(clone(c.resource), sd(c, v));
 const VARIANTS: Variant[] = ['as loaded', 'without root invariants'];
 
