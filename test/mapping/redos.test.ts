@@ -7,6 +7,7 @@
  * recheck runs its pure-JS or bundled native backend, offline; it is slow (seconds per pattern under
  * load), hence the long test timeout. No wall-clock assertion.
  */
+import { validationRegexes } from '@medplum/core';
 import { checkSync, type Diagnostics } from 'recheck';
 import { compileTextPattern } from '../../src/mapping/text-pattern';
 import { dataPatterns, sourcePatterns, type FoundPattern } from '../helpers/regex-inventory';
@@ -88,6 +89,17 @@ describe('patterns in mappings/ (linear-time engine)', () => {
       const d = check(p, 3_000);
       const exponential = d.status === 'vulnerable' && d.complexity.type === 'exponential';
       expect({ where: p.where, exponential }).toEqual({ where: p.where, exponential: false });
+    },
+    120_000,
+  );
+});
+
+describe("@medplum/core's primitive patterns (run on resource text by src/validation/profiles/structure-vouch.ts)", () => {
+  it.each(Object.entries(validationRegexes))(
+    '%s is safe',
+    (type, pattern) => {
+      const d = checkSync(pattern.source, pattern.flags.replace(/[gy]/g, ''), { timeout: 10_000 });
+      expect({ type, status: d.status }).toEqual({ type, status: 'safe' });
     },
     120_000,
   );
