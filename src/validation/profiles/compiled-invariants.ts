@@ -229,14 +229,16 @@ function ext1(tv: TypedValue): boolean | undefined {
 }
 
 /**
- * Whether @medplum/core's validator would find `expression` true on `value` (its check: exactly one
- * result, `true`). False covers a failing invariant and one that cannot be evaluated alike.
+ * The result of `expression` on `value` with the variables @medplum/core's validator gives an
+ * invariant; undefined when the expression does not parse or its evaluation throws.
  */
-export function invariantHolds(expression: string, value: TypedValue, scope: InvariantScope): boolean {
-  const direct = DIRECT.get(expression)?.(value);
-  if (direct !== undefined) return direct;
+export function evaluateInvariant(
+  expression: string,
+  value: TypedValue,
+  scope: InvariantScope,
+): TypedValue[] | undefined {
   const atom = compiledExpression(expression);
-  if (!atom) return false;
+  if (!atom) return undefined;
   const variables = {
     '%context': value,
     '%ucum': UCUM,
@@ -244,9 +246,24 @@ export function invariantHolds(expression: string, value: TypedValue, scope: Inv
     '%rootResource': scope.root,
   };
   try {
-    const result = atom.eval({ variables }, [value]);
-    return result.length === 1 && (result[0].value as { valueOf(): unknown } | undefined)?.valueOf() === true;
+    return atom.eval({ variables }, [value]);
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** Whether `result` is exactly one boolean `b` (FHIRPath booleans may come boxed). */
+export function isSingle(result: TypedValue[], b: boolean): boolean {
+  return result.length === 1 && (result[0].value as { valueOf(): unknown } | undefined)?.valueOf() === b;
+}
+
+/**
+ * Whether @medplum/core's validator would find `expression` true on `value` (its check: exactly one
+ * result, `true`). False covers a failing invariant and one that cannot be evaluated alike.
+ */
+export function invariantHolds(expression: string, value: TypedValue, scope: InvariantScope): boolean {
+  const direct = DIRECT.get(expression)?.(value);
+  if (direct !== undefined) return direct;
+  const result = evaluateInvariant(expression, value, scope);
+  return result !== undefined && isSingle(result, true);
 }

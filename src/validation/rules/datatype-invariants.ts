@@ -9,13 +9,12 @@
 import { tryGetDataType, type TypedValue } from '@medplum/core';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue } from '../issues';
-import { compiledExpression } from '../profiles/compiled-invariants';
+import { evaluateInvariant, isSingle } from '../profiles/compiled-invariants';
 import type { TypedNode } from './typed-walk';
 
 /** Checked elsewhere or skipped by @medplum/core for the same reason (ele-1: every element; ext-1 is on every extension element). */
 const SKIPPED = new Set(['ele-1', 'ext-1', 'dom-3', 'org-1', 'sdf-19']);
 const SIMPLE_QUANTITY = 'http://hl7.org/fhir/StructureDefinition/SimpleQuantity';
-const UCUM = 'http://unitsofmeasure.org';
 
 interface Invariant {
   key: string;
@@ -66,21 +65,15 @@ function simpleQuantityInvariants(): Invariant[] {
  * failure. The expression is compiled once (profiles/compiled-invariants.ts: Medplum's evaluation).
  */
 function holds(inv: Invariant, node: TypedNode): boolean {
-  const atom = compiledExpression(inv.expression);
-  if (atom === null || NEEDS[inv.key]?.(node.value) === false) return true;
-  try {
-    const root: TypedValue = { type: String(node.rootResource.resourceType), value: node.rootResource };
-    const result = atom.eval(
-      { variables: { '%resource': root, '%rootResource': root, '%ucum': { type: 'uri', value: UCUM } } },
-      [{ type: node.type, value: node.value }],
-    );
-    return !(
-      result.length === 1 && (result[0].value as { valueOf(): unknown } | undefined)?.valueOf() === false
-    );
-  } catch {
-    // An expression our engine cannot evaluate must not reject data.
-    return true;
-  }
+  if (NEEDS[inv.key]?.(node.value) === false) return true;
+  const root: TypedValue = { type: String(node.rootResource.resourceType), value: node.rootResource };
+  const result = evaluateInvariant(
+    inv.expression,
+    { type: node.type, value: node.value },
+    { resource: root, root },
+  );
+  // An expression our engine cannot parse or evaluate must not reject data.
+  return result === undefined || !isSingle(result, false);
 }
 
 export function dataTypeInvariantIssues(node: TypedNode): OperationOutcomeIssue[] {
