@@ -53,6 +53,11 @@ export interface Config extends HttpLimits {
    * workers inside the API process instead (one process for everything: small set-ups, development).
    */
   workerProcesses: number;
+  /**
+   * Rounds of the sample patients through the clinical core when a process first loads it, before
+   * its workers take jobs (src/clinical-warm-up.ts); 0 skips the warm-up.
+   */
+  warmUpRounds: number;
   /** `$validate` runs in a worker-thread pool: its size, idle exit and queue bound. */
   validateThreads: number;
   validateIdleMs: number;
@@ -133,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sweepIntervalMs: int('SWEEP_INTERVAL_MS', 5000),
     pendingAlertSeconds: positiveInt('PENDING_ALERT_SECONDS', DEFAULT_PENDING_ALERT_SECONDS),
     workerProcesses: int('WORKER_PROCESSES', availableParallelism()),
+    warmUpRounds: int('WARM_UP_ROUNDS', 3),
     validateThreads: Math.max(1, int('VALIDATE_THREADS', 1)),
     validateIdleMs: int('VALIDATE_IDLE_MS', 30_000),
     validateMaxQueue: int('VALIDATE_MAX_QUEUE', 16),

@@ -11,6 +11,8 @@ import { loadSmartClients } from './auth/smart-clients';
 import { SmartTokens } from './auth/smart-token';
 import { deliveryOf } from './deliver/runtime';
 import { loadClinical, type Clinical } from './clinical';
+import { readWarmUpBundles, warmUpClinical } from './clinical-warm-up';
+import { SAMPLES_DIR } from './samples';
 import { loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { Metrics } from './ops/metrics';
@@ -82,13 +84,25 @@ export async function createRuntime(overrides: Partial<Config> = {}, log?: Logge
     // Loaded on first use: the workers need it (definitions, mappings, profiles: ~1 s and ~150 MB);
     // an API-only process does not, so it starts faster and stays small.
     get clinical() {
-      return (clinical ??= loadClinical());
+      return (clinical ??= warmedUp(loadClinical(), cfg, logger));
     },
     closing: false,
     workers: [],
     connections: [],
     closers: [],
   };
+}
+
+/** The clinical core, first warmed up on the sample patients (cfg.warmUpRounds; clinical-warm-up.ts). */
+function warmedUp(clinical: Clinical, cfg: Config, log: Logger): Clinical {
+  if (cfg.warmUpRounds > 0) {
+    const s = warmUpClinical(clinical, readWarmUpBundles(SAMPLES_DIR), cfg.warmUpRounds);
+    log.info(
+      { rounds: s.rounds, resources: s.resources, outputs: s.outputs, ms: s.ms },
+      'clinical core warmed up',
+    );
+  }
+  return clinical;
 }
 
 export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<FastifyInstance> {
