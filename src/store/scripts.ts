@@ -10,24 +10,34 @@
  */
 
 /**
- * Store the events mapped from one source resource version (or drop them: retraction / no events),
- * unless a newer version was stored meanwhile (then that version's own ingest will write).
- * KEYS: resHeads, events   ARGV: key, version, eventsJson ('' = delete)
- * Returns 1 when written, 0 when stale.
+ * Store the events mapped from source resource versions of one scope (or drop them: retraction / no
+ * events), each unless a newer version of its resource was stored meanwhile (then that version's own
+ * ingest writes). One call per scope: a bundle of hundreds of resources costs a few calls, not hundreds.
+ * KEYS: resHeads, events   ARGV: triples (key, version, eventsJson ('' = delete))
+ * Returns per triple 1 when written, 0 when stale.
  */
 export const SAVE_EVENTS = `
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if not cur then return 0 end
-local h = cjson.decode(cur)
-if h.v ~= tonumber(ARGV[2]) then return 0 end
-if ARGV[3] == '' then
-  redis.call('HDEL', KEYS[2], ARGV[1])
-else
-  redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+local out = {}
+for i = 1, #ARGV, 3 do
+  local key, events = ARGV[i], ARGV[i + 2]
+  local cur = redis.call('HGET', KEYS[1], key)
+  local written = 0
+  if cur then
+    local h = cjson.decode(cur)
+    if h.v == tonumber(ARGV[i + 1]) then
+      if events == '' then
+        redis.call('HDEL', KEYS[2], key)
+      else
+        redis.call('HSET', KEYS[2], key, events)
+      end
+      h.iv = h.v
+      redis.call('HSET', KEYS[1], key, cjson.encode(h))
+      written = 1
+    end
+  end
+  out[#out + 1] = written
 end
-h.iv = h.v
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(h))
-return 1
+return out
 `;
 
 /**

@@ -69,12 +69,11 @@ export interface OutputToSave {
 }
 
 interface ScriptedPipeline {
-  bbSaveEvents(k1: string, k2: string, key: string, v: string, events: string): ScriptedPipeline;
+  bbSaveEvents(heads: string, events: string, ...triples: string[]): ScriptedPipeline;
 }
 
 interface ScriptedRedis extends Redis {
   bbApplyEntries(numKeys: number, ...args: string[]): Promise<string>;
-  bbSaveEvents(k1: string, k2: string, key: string, v: string, events: string): Promise<number>;
   bbSaveOutputs(...args: string[]): Promise<Array<string | number>>;
 }
 
@@ -209,34 +208,38 @@ export class Store {
 
   // ---- events -------------------------------------------------------------------------------
 
-  /** Returns false when a newer version of the resource was stored meanwhile. */
-  async saveEvents(
-    patient: string | undefined,
-    key: string,
-    version: string,
-    events: ClinicalEvent[] | null,
-  ): Promise<boolean> {
-    const s = scopeOf(patient);
-    const body = events && events.length ? JSON.stringify(events) : '';
-    return (await this.r.bbSaveEvents(this.keys.resHeads(s), this.keys.events(s), key, version, body)) === 1;
-  }
-
-  /** `saveEvents` for many resources in one round trip; true per item when written. */
+  /**
+   * Saves the events mapped from each item's resource version (null or none: drops them), one script
+   * call per patient scope, all in one round trip. True per item when written; false when a newer
+   * version of the resource was stored meanwhile (its own ingest writes its events).
+   */
   async saveEventsMany(
     items: Array<{ patient?: string; key: string; versionId: string; events: ClinicalEvent[] | null }>,
   ): Promise<boolean[]> {
     if (!items.length) return [];
+    const byScope = new Map<string, number[]>();
+    items.forEach((it, i) => {
+      const group = byScope.get(it.patient ?? '');
+      if (group) group.push(i);
+      else byScope.set(it.patient ?? '', [i]);
+    });
+    const groups = [...byScope.values()];
     const pipe = this.r.pipeline() as unknown as ScriptedPipeline;
-    for (const it of items) {
-      const s = scopeOf(it.patient);
-      const body = it.events && it.events.length ? JSON.stringify(it.events) : '';
-      pipe.bbSaveEvents(this.keys.resHeads(s), this.keys.events(s), it.key, it.versionId, body);
+    for (const group of groups) {
+      const s = scopeOf(items[group[0]].patient);
+      const argv = group.flatMap((i) => {
+        const { key, versionId, events } = items[i];
+        return [key, versionId, events && events.length ? JSON.stringify(events) : ''];
+      });
+      pipe.bbSaveEvents(this.keys.resHeads(s), this.keys.events(s), ...argv);
     }
     const res = (await (pipe as unknown as { exec(): Promise<Array<[Error | null, unknown]>> }).exec()) ?? [];
-    return res.map(([err, v]) => {
+    const written = new Array<boolean>(items.length);
+    res.forEach(([err, flags], g) => {
       if (err) throw err;
-      return v === 1;
+      (flags as number[]).forEach((w, j) => (written[groups[g][j]] = w === 1));
     });
+    return written;
   }
 
   async loadEvents(patient: string): Promise<ClinicalEvent[]> {

@@ -1,0 +1,79 @@
+/**
+ * Saving mapped events, against a real Redis: one script call per patient scope, and each item still
+ * answered on its own — written, or stale when a newer version of its resource was stored meanwhile
+ * (that version's own ingest writes) — in the order the items were given.
+ */
+import { Redis } from 'ioredis';
+import type { Resource } from '@medplum/fhirtypes';
+import type { ClinicalEvent } from '../../src/domain/events';
+import { Store } from '../../src/store/store';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
+
+let redis: Redis;
+let store: Store;
+let prefix: string;
+
+beforeAll(() => {
+  redis = new Redis(TEST_REDIS_URL);
+  prefix = uniquePrefix('events');
+  store = new Store(redis, prefix); // each test uses its own patients
+});
+afterAll(async () => {
+  await deletePrefix(redis, prefix);
+  await redis.quit();
+});
+
+const event = (patient: string, id: string) => ({ patient, id, kind: 'test' }) as unknown as ClinicalEvent;
+
+async function stored(key: string, patient: string | undefined, status: string): Promise<string> {
+  const id = key.split('/')[1];
+  const resource = { resourceType: key.split('/')[0], id, status } as Resource;
+  const r = await store.upsertSource({ key, patient, resource, fingerprint: `${id}-${status}` });
+  return r.versionId;
+}
+
+test('items of several scopes: per-item answers in order, stale ones untouched', async () => {
+  const v1 = await stored('Observation/h.a1', 'h.a', 'final');
+  const b1 = await stored('Observation/h.b1', 'h.b', 'final');
+  const old = await stored('Observation/h.a2', 'h.a', 'preliminary');
+  const newer = await stored('Observation/h.a2', 'h.a', 'final'); // a newer version arrived meanwhile
+  const m1 = await stored('Medication/h.m1', undefined, 'active');
+  expect(Number(newer)).toBe(Number(old) + 1);
+
+  const written = await store.saveEventsMany([
+    { patient: 'h.a', key: 'Observation/h.a1', versionId: v1, events: [event('h.a', 'e1')] },
+    { patient: 'h.b', key: 'Observation/h.b1', versionId: b1, events: [event('h.b', 'e2')] },
+    { patient: 'h.a', key: 'Observation/h.a2', versionId: old, events: [event('h.a', 'stale')] },
+    { key: 'Medication/h.m1', versionId: m1, events: null },
+    { patient: 'h.a', key: 'Observation/h.never', versionId: '1', events: [event('h.a', 'x')] },
+  ]);
+  expect(written).toEqual([true, true, false, true, false]);
+  expect((await store.loadEvents('h.a')).map((e) => (e as unknown as { id: string }).id)).toEqual(['e1']);
+  expect((await store.loadEvents('h.b')).map((e) => (e as unknown as { id: string }).id)).toEqual(['e2']);
+  // The header records which version's events are stored: a stale save does not claim the newer one.
+  const head = async (key: string, patient: string) =>
+    JSON.parse((await redis.hget(store.keys.resHeads({ patient }), key)) as string) as {
+      v: number;
+      iv?: number;
+    };
+  expect(await head('Observation/h.a1', 'h.a')).toMatchObject({ v: 1, iv: 1 });
+  expect((await head('Observation/h.a2', 'h.a')).iv).toBeUndefined();
+});
+
+test('no events (or a retraction) removes what an earlier version had mapped', async () => {
+  const v1 = await stored('Observation/h.c1', 'h.c', 'final');
+  expect(
+    await store.saveEventsMany([
+      { patient: 'h.c', key: 'Observation/h.c1', versionId: v1, events: [event('h.c', 'e')] },
+    ]),
+  ).toEqual([true]);
+  const v2 = await stored('Observation/h.c1', 'h.c', 'entered-in-error');
+  expect(
+    await store.saveEventsMany([{ patient: 'h.c', key: 'Observation/h.c1', versionId: v2, events: [] }]),
+  ).toEqual([true]);
+  expect(await store.loadEvents('h.c')).toEqual([]);
+});
+
+test('nothing to save answers nothing', async () => {
+  expect(await store.saveEventsMany([])).toEqual([]);
+});
