@@ -120,6 +120,39 @@ describe('fingerprint', () => {
       }),
     );
   });
+
+  test('stableStringify is JSON.stringify of the value with the keys of every object sorted (property)', () => {
+    // The oracle: rebuild each object with sorted keys and let JSON.stringify do the rest
+    // (undefined members vanish, undefined array items become null, as JSON.stringify does). Keys
+    // that look like array indexes are left out: JS objects list those first, whatever the order.
+    const key = (maxLength: number) => fc.string({ maxLength }).filter((k) => !/^(0|[1-9][0-9]*)$/.test(k));
+    const sortedCopy = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(sortedCopy);
+      if (v === null || typeof v !== 'object') return v;
+      const o = v as Record<string, unknown>;
+      return Object.fromEntries(
+        Object.keys(o)
+          .sort()
+          .map((k) => [k, sortedCopy(o[k])]),
+      );
+    };
+    const value = fc.letrec((tie) => ({
+      any: fc.oneof(
+        { depthSize: 'small' },
+        fc.jsonValue({ maxDepth: 0 }),
+        fc.constant(undefined),
+        fc.array(tie('any'), { maxLength: 4 }),
+        fc.dictionary(key(3), tie('any'), { maxKeys: 6 }),
+        // More keys than the small-object sort handles: the other sort must agree.
+        fc.dictionary(key(4), fc.integer(), { minKeys: 17, maxKeys: 40 }),
+      ),
+    })).any;
+    fc.assert(
+      fc.property(fc.dictionary(key(8), value), (obj) => {
+        expect(stableStringify(obj)).toBe(JSON.stringify(sortedCopy(obj)));
+      }),
+    );
+  });
 });
 
 describe('jsonDepth', () => {
