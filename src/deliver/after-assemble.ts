@@ -5,9 +5,11 @@
  * Both steps are idempotent, and run for every current output (not only the changed ones): a run
  * that crashed after saving is completed by the next run, which finds the outputs unchanged.
  * The push job id is derived from the patient's output versions, so re-runs enqueue it once.
+ * Subscription notifications go to the versions the save marked not yet notified, so they too are
+ * completed by the next run after such a crash.
  */
 import type { Queue } from 'bullmq';
-import type { Provenance } from '@medplum/fhirtypes';
+import type { Provenance, Resource } from '@medplum/fhirtypes';
 import type { ClinicalEvent } from '../domain/events';
 import { sha256 } from '../ingest/canonical';
 import { belongsTo } from '../identity';
@@ -80,24 +82,40 @@ export function afterAssemble(deps: AfterAssembleDeps): (saved: OutputsSaved) =>
   };
 }
 
-/** One notify job per new output version and matching active subscription of the patient's source. */
+/**
+ * One notify job per new output version and matching active subscription of the patient's source.
+ * "New" is what the save script marked not yet notified: this run's versions, and any a run that
+ * crashed between saving and here left marked. A marked version this run does not hold as current
+ * was superseded by a later run's save, which notifies for it. Job ids dedupe a repeat.
+ */
 async function notifySubscribers(deps: AfterAssembleDeps, saved: OutputsSaved): Promise<void> {
-  if (!deps.subscriptions || !saved.changed.length) return;
-  const subs = (await deps.subscriptions.all()).filter(
+  const marked = await deps.store.unnotifiedOutputs(saved.patient);
+  if (!marked.size) return;
+  // Each output as this run holds it: saved now, or stored before (unchanged, or withdrawn earlier).
+  const now = new Map<string, { versionId?: string; resource: Resource }>();
+  for (const [key, c] of saved.current) now.set(key, c);
+  const newVersion = new Map(saved.changed.map((c) => [c.key, c.versionId]));
+  for (const o of saved.outputs)
+    now.set(o.key, {
+      versionId: newVersion.get(o.key) ?? saved.current.get(o.key)?.versionId,
+      resource: o.resource,
+    });
+  const due = [...marked].flatMap(([key, versionId]) => {
+    const held = now.get(key);
+    return held?.versionId === versionId ? [{ key, versionId, resource: held.resource }] : [];
+  });
+  const subs = ((await deps.subscriptions?.all()) ?? []).filter(
     (s) => s.resource.status === 'active' && belongsTo(saved.patient, s.source),
   );
-  if (!subs.length) return;
-  const byKey = new Map(saved.outputs.map((o) => [o.key, o.resource]));
-  for (const c of saved.changed) {
-    const resource = byKey.get(c.key);
-    if (!resource) continue;
+  for (const { key, versionId, resource } of due) {
     for (const s of subs) {
       if (!criteriaMatch(s.resource.criteria, resource)) continue;
       await deps.deliverQueue.add(
         'notify',
-        { subscription: s.resource.id, patient: saved.patient, key: c.key, versionId: c.versionId },
-        { jobId: `notify~${s.resource.id}~${c.key.replace('/', '~')}~${c.versionId}` },
+        { subscription: s.resource.id, patient: saved.patient, key, versionId },
+        { jobId: `notify~${s.resource.id}~${key.replace('/', '~')}~${versionId}` },
       );
     }
   }
+  await deps.store.markNotified(saved.patient, due);
 }

@@ -32,6 +32,13 @@ export class Keys {
   outHistory(s: Scope, key: string): string {
     return `${this.prefix}:${this.tag(s)}:out:hist:${key}`;
   }
+  /**
+   * Output versions saved whose subscription notifications are not enqueued yet (key → version):
+   * written by the same script that saves them, cleared once notified, so a crash in between loses none.
+   */
+  outUnnotified(s: Scope): string {
+    return `${this.prefix}:${this.tag(s)}:out:unnotified`;
+  }
   /** Last-updated index (score = ms) of every resource of the scope, sources and outputs. */
   lastUpdated(s: Scope): string {
     return `${this.prefix}:${this.tag(s)}:lu`;

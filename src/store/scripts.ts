@@ -42,8 +42,10 @@ return out
 
 /**
  * Save derived outputs of one assemble run, guarded by its claim so an older run never overwrites a
- * newer one. Unchanged outputs (same fingerprint) keep their version.
- * KEYS: outHeads, outBodies, lastUpdated, assembled, historyKeyPrefix (not a real key: prefix string)
+ * newer one. Unchanged outputs (same fingerprint) keep their version. Each new version is also marked
+ * "not yet notified" (see CLEAR_NOTIFIED).
+ * KEYS: outHeads, outBodies, lastUpdated, assembled, historyKeyPrefix (not a real key: prefix string),
+ *       unnotified
  * ARGV: claim, historyLimit, then triples (key, fingerprint, body)
  * Returns {'stale'} or {'saved', changedCount, key1, v1, lu1, key2, ...} for the changed outputs.
  */
@@ -77,10 +79,27 @@ for i = 3, #ARGV, 3 do
     redis.call('HSET', KEYS[1], key, cjson.encode({ v = v, lu = now, fp = fp }))
     redis.call('HSET', KEYS[2], key, body)
     redis.call('ZADD', KEYS[3], now, key)
+    redis.call('HSET', KEYS[6], key, v)
     table.insert(changed, key)
     table.insert(changed, v)
     table.insert(changed, now)
   end
 end
 return {'saved', #changed / 3, unpack(changed)}
+`;
+
+/**
+ * Unmark output versions whose subscription notifications were enqueued, each only if it is still the
+ * marked version (a newer one saved meanwhile stays marked for its own run).
+ * KEYS: unnotified   ARGV: pairs (key, version)   Returns how many were unmarked.
+ */
+export const CLEAR_NOTIFIED = `
+local n = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+    n = n + 1
+  end
+end
+return n
 `;

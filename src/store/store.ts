@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Resource } from '@medplum/fhirtypes';
 import type { ClinicalEvent } from '../domain/events';
 import { Keys, locatorKey, scopeOf, type Scope } from './keys';
-import { SAVE_EVENTS, SAVE_OUTPUTS } from './scripts';
+import { CLEAR_NOTIFIED, SAVE_EVENTS, SAVE_OUTPUTS } from './scripts';
 import { APPLY_ENTRIES } from './apply-script';
 import { randomUUID } from 'node:crypto';
 
@@ -75,6 +75,7 @@ interface ScriptedPipeline {
 interface ScriptedRedis extends Redis {
   bbApplyEntries(numKeys: number, ...args: string[]): Promise<string>;
   bbSaveOutputs(...args: string[]): Promise<Array<string | number>>;
+  bbClearNotified(key: string, ...pairs: string[]): Promise<number>;
 }
 
 /** A stored header + body as the resource a reader sees, with our version and last-updated. */
@@ -108,7 +109,8 @@ export class Store {
     if (!('bbApplyEntries' in redis)) {
       redis.defineCommand('bbApplyEntries', { lua: APPLY_ENTRIES });
       redis.defineCommand('bbSaveEvents', { numberOfKeys: 2, lua: SAVE_EVENTS });
-      redis.defineCommand('bbSaveOutputs', { numberOfKeys: 5, lua: SAVE_OUTPUTS });
+      redis.defineCommand('bbSaveOutputs', { numberOfKeys: 6, lua: SAVE_OUTPUTS });
+      redis.defineCommand('bbClearNotified', { numberOfKeys: 1, lua: CLEAR_NOTIFIED });
     }
     this.r = redis as ScriptedRedis;
   }
@@ -298,6 +300,7 @@ export class Store {
       this.keys.lastUpdated(s),
       this.keys.assembled(s),
       this.keys.outHistory(s, ''),
+      this.keys.outUnnotified(s),
       ...argv,
     );
     if (res[0] === 'stale') return null;
@@ -305,6 +308,18 @@ export class Store {
     for (let i = 2; i < res.length; i += 3)
       changed.push({ key: String(res[i]), versionId: String(res[i + 1]) });
     return changed;
+  }
+
+  /** Output versions saved but not yet notified to subscribers (key → version), see saveOutputs. */
+  async unnotifiedOutputs(patient: string): Promise<Map<string, string>> {
+    return new Map(Object.entries(await this.r.hgetall(this.keys.outUnnotified({ patient }))));
+  }
+
+  /** Unmarks notified output versions (each only while it is still the marked version). */
+  async markNotified(patient: string, versions: Array<{ key: string; versionId: string }>): Promise<void> {
+    if (!versions.length) return;
+    const pairs = versions.flatMap((v) => [v.key, v.versionId]);
+    await this.r.bbClearNotified(this.keys.outUnnotified({ patient }), ...pairs);
   }
 
   // ---- read and scan (search, export) --------------------------------------------------------

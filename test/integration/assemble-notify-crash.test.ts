@@ -1,0 +1,143 @@
+/**
+ * An assemble run that dies between saving a patient's outputs and enqueueing their subscription
+ * notifications (a worker SIGKILL, a Redis blip) must not lose them: the save marks each new output
+ * version "not yet notified" in the same script, and the next run notifies what is marked — once.
+ * Real Redis and BullMQ queue; the crash is an `onSaved` that throws after the save.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Queue, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { loadClinical, type Clinical } from '../../src/clinical';
+import { afterAssemble } from '../../src/deliver/after-assemble';
+import { DestinationRegistry } from '../../src/deliver/registry';
+import { parsePayload } from '../../src/ingest/entries';
+import { namespaceEntries } from '../../src/ingest/namespace';
+import { createLogger } from '../../src/logger';
+import { Metrics } from '../../src/ops/metrics';
+import { processAssemble, type AssembleDeps } from '../../src/queue/processors/assemble';
+import { SAMPLES_DIR } from '../../src/samples';
+import { DeliveryStore } from '../../src/store/deliveries';
+import { Store } from '../../src/store/store';
+import { SubscriptionStore } from '../../src/store/subscriptions';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
+
+const SOURCE = 'hospa';
+let redis: Redis;
+let prefix: string;
+let store: Store;
+let deliverQueue: Queue;
+let clinical: Clinical;
+let patient: string;
+
+beforeAll(async () => {
+  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  prefix = uniquePrefix('notify-crash');
+  store = new Store(redis, prefix);
+  deliverQueue = new Queue('deliver', { connection: redis, prefix: store.keys.queuePrefix() });
+  clinical = loadClinical();
+  // One seed patient stored with its mapped events, as the ingest worker leaves it.
+  const bundle = JSON.parse(readFileSync(join(SAMPLES_DIR, 'seed-000.json'), 'utf8')) as Bundle;
+  const prepared = namespaceEntries(parsePayload(bundle).entries, SOURCE).prepared;
+  const byRef = new Map<string, Resource>(prepared.map((p) => [p.key, p.resource]));
+  const saves = [];
+  for (const p of prepared) {
+    const applied = await store.upsertSource(p);
+    const events = clinical.map(p.resource, SOURCE, (ref) => byRef.get(ref)).events;
+    saves.push({ patient: p.patient, key: p.key, versionId: applied.versionId, events });
+  }
+  await store.saveEventsMany(saves);
+  patient = prepared.find((p) => p.resource.resourceType === 'Patient')!.patient!;
+  const subscriptions = new SubscriptionStore(redis, prefix);
+  for (const [id, criteria] of [
+    ['courses', 'MedicationStatement'],
+    ['flags', 'DetectedIssue'],
+  ])
+    await subscriptions.put({
+      source: SOURCE,
+      resource: {
+        resourceType: 'Subscription',
+        id,
+        status: 'active',
+        reason: 'test',
+        criteria,
+        channel: { type: 'rest-hook', endpoint: 'http://127.0.0.1:9/hook' },
+      },
+    });
+}, 60_000);
+afterAll(async () => {
+  await deliverQueue.close();
+  await deletePrefix(redis, prefix);
+  await redis.quit();
+});
+
+function deps(onSaved: AssembleDeps['onSaved']): AssembleDeps {
+  return {
+    store,
+    derive: clinical.derive,
+    assertValid: clinical.assertValid,
+    log: createLogger('silent'),
+    metrics: new Metrics(),
+    onSaved,
+  };
+}
+
+async function notifyJobs(): Promise<string[]> {
+  const jobs = await deliverQueue.getJobs(['waiting', 'delayed', 'prioritized']);
+  return jobs
+    .filter((j) => j.name === 'notify')
+    .map((j) => `${j.data.subscription} ${j.data.key}@${j.data.versionId}`)
+    .sort();
+}
+
+test('a run that crashed after saving is notified by the next run, exactly once', async () => {
+  const job = { id: 'a1', data: { patient } } as Job<{ patient: string }>;
+  const onSaved = afterAssemble({
+    store,
+    deliverQueue,
+    destinations: new DestinationRegistry(new DeliveryStore(redis, prefix), [], new Set()),
+    subscriptions: new SubscriptionStore(redis, prefix),
+    softwareVersion: 'test',
+  });
+
+  // 1. The run saves its outputs, then dies before anything is notified.
+  const crash = new Error('process killed after the save');
+  await expect(
+    processAssemble(
+      job,
+      deps(() => Promise.reject(crash)),
+    ),
+  ).rejects.toBe(crash);
+  const saved = [...(await store.currentOutputs(patient)).values()];
+  expect(saved.length).toBeGreaterThan(1);
+  expect(await notifyJobs()).toEqual([]);
+  expect((await store.unnotifiedOutputs(patient)).size).toBe(saved.length);
+
+  // 2. The retry finds every output unchanged — and still notifies each saved version.
+  const retry = await processAssemble(job, deps(onSaved));
+  expect(retry.changed).toBe(0);
+  const expected = saved
+    .map((o) => {
+      const sub = o.resource.resourceType === 'MedicationStatement' ? 'courses' : 'flags';
+      return `${sub} ${o.key}@${o.versionId}`;
+    })
+    .sort();
+  expect(await notifyJobs()).toEqual(expected);
+  expect((await store.unnotifiedOutputs(patient)).size).toBe(0);
+
+  // 3. Later runs notify nothing again.
+  await processAssemble(job, deps(onSaved));
+  expect(await notifyJobs()).toEqual(expected);
+});
+
+test('a marked version superseded by a newer save is left to the run that saved the newer one', async () => {
+  const [key, versionId] = [...(await store.currentOutputs(patient)).entries()].map(
+    ([k, o]) => [k, o.versionId] as const,
+  )[0];
+  await redis.hset(store.keys.outUnnotified({ patient }), key, String(Number(versionId) + 1));
+  await store.markNotified(patient, [{ key, versionId }]);
+  // Unmarking the older version leaves the newer mark in place.
+  expect(await store.unnotifiedOutputs(patient)).toEqual(new Map([[key, String(Number(versionId) + 1)]]));
+  await redis.hdel(store.keys.outUnnotified({ patient }), key);
+});
