@@ -33,6 +33,16 @@ export interface ParsedPayload {
 
 const ACCEPTED_BUNDLES = new Set(['transaction', 'batch', 'collection', 'message']);
 
+export const SUBSCRIPTION_NOT_INGESTED =
+  'Subscriptions are created with POST /fhir/Subscription and removed with DELETE; they are not updated in place or sent in a Bundle';
+
+/** A resource the server manages through its own endpoint: never stored as a sender's data. */
+function managedElsewhere(resource: Resource, at: string): OperationOutcomeIssue | undefined {
+  return resource.resourceType === 'Subscription'
+    ? issue('not-supported', SUBSCRIPTION_NOT_INGESTED, `${at}.resourceType`)
+    : undefined;
+}
+
 /** Checks of a single resource that apply everywhere: a known resourceType, a valid id. */
 export function resourceShapeIssues(resource: unknown, at: string): OperationOutcomeIssue[] {
   if (resource === null || typeof resource !== 'object' || Array.isArray(resource)) {
@@ -106,6 +116,8 @@ export function parsePayload(body: unknown): ParsedPayload {
   if (shape.length) throw new FhirError(400, shape);
   const resource = body as Resource;
   if (resource.resourceType !== 'Bundle') {
+    const managed = managedElsewhere(resource, resource.resourceType);
+    if (managed) throw new FhirError(400, managed);
     return {
       kind: 'single',
       entries: [{ index: 0, method: resource.id ? 'PUT' : 'POST', localId: resource.id, resource }],
@@ -137,6 +149,8 @@ export function parsePayload(body: unknown): ParsedPayload {
     }
     const shapeIssues = resourceShapeIssues(entry.resource, `${at}.resource`);
     if (shapeIssues.length) return entryIssues.set(index, shapeIssues);
+    const managed = managedElsewhere(entry.resource, `${at}.resource`);
+    if (managed) return fail(managed);
     if (kind === 'transaction' || kind === 'batch') {
       const r = fromRequest(entry, index, at);
       return 'resource' in r ? entries.push(r) : fail(r);

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle } from '@medplum/fhirtypes';
-import { startHarness, TOKENS, type Harness } from '../helpers/harness';
+import { startHarness, TOKENS, transaction, type Harness } from '../helpers/harness';
 import { PAYLOAD_CONTENT_EXTENSION } from '../../src/deliver/notify';
 
 interface Hit {
@@ -194,4 +194,37 @@ test('deleted subscriptions are gone and notified no more', async () => {
   );
   const list = await h.request('GET', '/fhir/Subscription', { token: TOKENS.hospA });
   expect(list.body.entry.map((e: any) => e.resource.id)).not.toContain(res.body.id);
+});
+
+test('a Subscription is never ingested as data: PUT and PATCH are 405, a Bundle entry is refused', async () => {
+  const sub = { ...subscription('DetectedIssue', '/put'), id: 'put-1' };
+  for (const method of ['PUT', 'PATCH']) {
+    const res = await h.request(method, '/fhir/Subscription/put-1', { token: TOKENS.hospA, body: sub });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, DELETE');
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(res.body.issue[0].diagnostics).toMatch(/POST \/fhir\/Subscription/);
+  }
+  const patient = { resourceType: 'Patient', id: 'sub-batch-p' };
+  const batch = await h.request('POST', '/fhir', {
+    token: TOKENS.hospA,
+    body: transaction([patient as never, sub as never], 'batch'),
+  });
+  expect(batch.status).toBe(200);
+  expect(batch.body.entry[0].response.status).toMatch(/^20[01]/);
+  expect(batch.body.entry[1].response.status).toMatch(/^400/);
+  expect(batch.body.entry[1].response.outcome.issue[0]).toMatchObject({
+    code: 'not-supported',
+    expression: ['Bundle.entry[1].resource.resourceType'],
+  });
+  const tx = await h.request('POST', '/fhir', {
+    token: TOKENS.hospA,
+    body: transaction([{ ...patient, id: 'sub-tx-p' } as never, sub as never]),
+  });
+  expect(tx.status).toBe(400);
+  expect(tx.body.resourceType).toBe('OperationOutcome');
+  // Nothing of the refused entries, nor of the refused transaction, is stored or subscribed.
+  for (const path of ['/fhir/Subscription/put-1', '/fhir/Patient/sub-tx-p'])
+    expect((await h.request('GET', path, { token: TOKENS.hospA })).status).toBe(404);
+  expect((await h.request('GET', '/fhir/Patient/sub-batch-p', { token: TOKENS.hospA })).status).toBe(200);
 });

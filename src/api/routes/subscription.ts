@@ -10,11 +10,12 @@ import type { Subscription } from '@medplum/fhirtypes';
 import { assertAllowedUrl, DestinationError } from '../../deliver/destinations';
 import { parseCriteria } from '../../deliver/subscription-criteria';
 import { FhirError, issue } from '../../fhir/outcome';
+import { SUBSCRIPTION_NOT_INGESTED } from '../../ingest/entries';
 import type { Queues } from '../../queue/queues';
 import type { SubscriptionStore } from '../../store/subscriptions';
 import { requireScope, sourceOf } from '../auth';
 import { baseUrl } from '../base-url';
-import { FHIR_JSON } from '../fhir-json';
+import { FHIR_JSON, sendOutcome } from '../fhir-json';
 import { addResourceCapability, type Capabilities } from './metadata';
 
 const HEADER = /^[A-Za-z0-9-]{1,64}:[ \t]?[^\r\n]{0,1000}$/;
@@ -107,4 +108,20 @@ export async function subscriptionRoutes(
     await deps.subscriptions.remove(req.params.id);
     return reply.code(204).send();
   });
+  // Without this route the generic PUT /fhir/:type/:id would store a Subscription as sender data and
+  // answer 201 for a subscription that never notifies.
+  for (const method of ['PUT', 'PATCH'] as const) {
+    app.route({
+      method,
+      url: '/fhir/Subscription/:id',
+      onRequest: requireScope('read'),
+      handler: async (_req, reply) => {
+        reply.header('Allow', 'GET, DELETE');
+        return sendOutcome(
+          reply,
+          new FhirError(405, issue('not-supported', SUBSCRIPTION_NOT_INGESTED, 'Subscription')),
+        );
+      },
+    });
+  }
 }
