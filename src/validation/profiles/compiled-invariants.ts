@@ -25,6 +25,7 @@ import {
   type InternalTypeSchema,
   type TypedValue,
 } from '@medplum/core';
+import { jsonKeysOf } from './element-keys';
 
 /** How to read one property of one type: its element and each type's JSON key, in the element's order. */
 interface Navigation {
@@ -55,9 +56,8 @@ function navigationOf(schema: InternalTypeSchema, name: string): Navigation | nu
 }
 
 function buildNavigation(element: InternalSchemaElement): Navigation | null {
-  const last = element.path.substring(element.path.lastIndexOf('.') + 1);
   const types = (element.type ?? []).map((t) => t.code);
-  const keys = types.map((t) => last.replace('[x]', capitalize(t)));
+  const keys = jsonKeysOf(element);
   // A key every object inherits (`valueOf`…) would be found where the JSON has none: let Medplum read it.
   if (keys.some((k) => k in Object.prototype || `_${k}` in Object.prototype)) return null;
   const underscored = keys.map((k) => `_${k}`);

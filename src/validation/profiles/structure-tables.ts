@@ -8,7 +8,6 @@
  */
 import {
   arrayify,
-  capitalize,
   getNestedProperty,
   matchDiscriminant,
   type Constraint,
@@ -17,6 +16,7 @@ import {
   type SlicingRules,
   type TypedValue,
 } from '@medplum/core';
+import { jsonKeysOf } from './element-keys';
 
 /** Invariants @medplum/core's validator never evaluates (its `skippedConstraintKeys`). */
 const MEDPLUM_SKIPS = new Set(['ele-1', 'dom-3', 'org-1', 'sdf-19']);
@@ -92,12 +92,11 @@ function urlSlices(element: InternalSchemaElement): Slot['slices'] {
 }
 
 function slotOf(name: string, element: InternalSchemaElement): Slot {
-  const last = element.path.substring(element.path.lastIndexOf('.') + 1);
   const codes = element.type.map((t) => t.code);
   return {
     name,
     element,
-    keys: codes.map((code) => last.replace('[x]', capitalize(code))),
+    keys: jsonKeysOf(element),
     // As Medplum's getTypedPropertyValue: a backbone element is typed by the element's first type.
     types: codes.map((code) => (code === 'Element' || code === 'BackboneElement' ? codes[0] : code)),
     constraints: medplumChecks(element.constraints),
