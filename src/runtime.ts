@@ -136,15 +136,7 @@ export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<Fasti
       maxArrayLength: rt.cfg.maxArrayLength,
       maxStringLength: rt.cfg.maxStringLength,
     },
-    httpLimits: {
-      headersTimeoutMs: rt.cfg.headersTimeoutMs,
-      requestTimeoutMs: rt.cfg.requestTimeoutMs,
-      keepAliveTimeoutMs: rt.cfg.keepAliveTimeoutMs,
-      maxRequestsPerSocket: rt.cfg.maxRequestsPerSocket,
-      maxConnections: rt.cfg.maxConnections,
-      maxHeaderBytes: rt.cfg.maxHeaderBytes,
-      maxEventLoopDelayMs: rt.cfg.maxEventLoopDelayMs,
-    },
+    httpLimits: rt.cfg, // Config extends HttpLimits: the limits under their own names
     rejects: rt.rejects,
     version: VERSION,
     publicBaseUrl: rt.cfg.publicBaseUrl,

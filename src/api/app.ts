@@ -96,7 +96,11 @@ export interface ApiDeps {
 }
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
-  const httpLimits = { ...DEFAULT_HTTP_LIMITS, ...deps.httpLimits };
+  // Only the limits themselves are read (the runtime hands over its whole config, which extends HttpLimits).
+  const given: Partial<HttpLimits> = deps.httpLimits ?? {};
+  const httpLimits = Object.fromEntries(
+    Object.entries(DEFAULT_HTTP_LIMITS).map(([k, d]) => [k, given[k as keyof HttpLimits] ?? d]),
+  ) as unknown as HttpLimits;
   const app: FastifyInstance = Fastify({
     ...serverOptions(httpLimits, deps.log),
     loggerInstance: deps.log as FastifyBaseLogger,
