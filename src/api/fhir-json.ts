@@ -101,6 +101,18 @@ function formatParamRefused(url: string): boolean {
   );
 }
 
+const rawBodies = new WeakMap<FastifyRequest, string>();
+
+/**
+ * The JSON text `req.body` was parsed from (after the edge checks), so ingest records the payload as
+ * received instead of serialising the parsed body again (in a profile of the API under ingest load,
+ * that serialisation was its largest step of its own). Parsing the text again gives the same value:
+ * the parser refuses `__proto__` and `constructor` keys.
+ */
+export function rawJsonOf(req: FastifyRequest): string | undefined {
+  return rawBodies.get(req);
+}
+
 async function fhirJson(app: FastifyInstance, opts: FhirJsonOptions): Promise<void> {
   // 406 before anything else (auth included): XML and other formats are not produced here.
   app.addHook('onRequest', async (req, reply) => {
@@ -139,6 +151,7 @@ async function fhirJson(app: FastifyInstance, opts: FhirJsonOptions): Promise<vo
         }
         const breach = findLimitBreach(value, limits);
         if (breach) return done(limitError(breach));
+        rawBodies.set(req, body as string);
         done(null, value);
       });
     },

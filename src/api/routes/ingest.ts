@@ -22,7 +22,7 @@ import type { PayloadLog } from '../../store/payloads';
 import type { RejectLog } from '../../store/reject-log';
 import type { Store } from '../../store/store';
 import { requireScope, sourceOf } from '../auth';
-import { FHIR_JSON } from '../fhir-json';
+import { FHIR_JSON, rawJsonOf } from '../fhir-json';
 import { baseUrl } from '../base-url';
 import { wantsAsync } from '../prefer';
 
@@ -109,7 +109,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     await deps.payloads.record({
       id,
       source,
-      body: JSON.stringify(body),
+      // As received when the body is the request's own (a PUT sets the id from the URL: serialised).
+      body: (body === req.body ? rawJsonOf(req) : undefined) ?? JSON.stringify(body),
       conditions,
       receivedAt: Date.now(),
     });
