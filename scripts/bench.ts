@@ -6,7 +6,8 @@
  *   validate   raw @medplum/core validateResource on one core, on the Synthea-shaped resources
  *   e2e        HTTP ingest → validate → store → map → assemble, end to end (drained), on a
  *              Synthea-shaped workload (no blinatumomab) and on seed-shaped patients (courses, flags)
- *   latency    POST → course saved, p50/p99, with patients posted at half the measured maximum rate
+ *   latency    POST → course saved, p50/p99 at half the measured maximum rate, after 20 warm-up patients
+ *              (the slowest of those reported apart)
  *   rss        peak resident memory of each process (VmHWM), and of the all-in-one process
  *   start-up   spawn → API ready, spawn → every worker process connected
  *   domain     the pure domain against a JSON round trip; input/output validation per call
@@ -312,8 +313,12 @@ async function endToEnd(bundles: Bundle[], workerProcesses: number) {
   };
 }
 
-/** POST → course saved, one patient at a time at `perSec`, sync answers (the sender's view + assemble). */
-async function latency(bundles: Bundle[], perSec: number, workerProcesses: number) {
+/**
+ * POST → course saved, one patient at a time at `perSec`, sync answers (the sender's view + assemble).
+ * The first `warmUp` patients after the start are reported apart (their slowest): they meet code the
+ * processes have not compiled yet (BullMQ, ioredis, the HTTP path), which no steady load does.
+ */
+async function latency(bundles: Bundle[], perSec: number, workerProcesses: number, warmUp: number) {
   const b = await startBench(workerProcesses);
   const samples: number[] = [];
   const gap = 1000 / perSec;
@@ -328,22 +333,26 @@ async function latency(bundles: Bundle[], perSec: number, workerProcesses: numbe
         const start = performance.now();
         const res = await postBundle(b, bundle, false);
         if (res.status !== 200) throw new Error(`latency bundle: HTTP ${res.status}`);
+        await res.arrayBuffer();
         const patient = `bench.${bundle.entry![0].resource!.id}`;
+        // The output keys only (no bodies): the probe must not load the system it measures.
+        const heads = b.store.keys.outHeads({ patient });
         for (;;) {
-          const outs = await b.store.currentOutputs(patient);
-          if ([...outs.values()].some((o) => o.resource.resourceType === 'MedicationStatement')) break;
+          const keys = await b.store.redis.hkeys(heads);
+          if (keys.some((k) => k.startsWith('MedicationStatement/'))) break;
           await new Promise((r) => setTimeout(r, 2));
         }
-        samples.push(performance.now() - start);
+        samples[i] = performance.now() - start;
       })(),
     );
   }
   await Promise.all(runs);
   const rss = await b.peakRss();
   await b.close();
-  samples.sort((x, y) => x - y);
-  const pct = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))];
-  return { p50: pct(0.5), p99: pct(0.99), rss };
+  const first = samples.slice(0, warmUp);
+  const steady = samples.slice(warmUp).sort((x, y) => x - y);
+  const pct = (q: number) => steady[Math.min(steady.length - 1, Math.floor(q * steady.length))];
+  return { p50: pct(0.5), p99: pct(0.99), firstMax: Math.max(...first), measured: steady.length, rss };
 }
 
 /** Single-core rate of `check` on the given resources (after a warm-up on the first 200). */
@@ -453,11 +462,13 @@ async function main(): Promise<void> {
   line('  CPU per entry: the process / - / Redis', cpuLine(one.cpuPerEntry));
 
   const half = se.patientsPerSec / 2;
-  const lat = await latency(seedBundles(Math.min(PATIENTS, 40), 'l'), half, procs);
+  const warmUp = 20;
+  const lat = await latency(seedBundles(warmUp + 100, 'l'), half, procs, warmUp);
   keepPeak(lat.rss);
   console.log(`\nLatency at half the maximum rate (${fmt(half, 1)} patients/s, sync POST)`);
-  line('POST → course saved, p50', `${fmt(lat.p50)} ms`);
+  line(`POST → course saved, p50 (${lat.measured} patients after ${warmUp})`, `${fmt(lat.p50)} ms`);
   line('POST → course saved, p99 (target < 250 ms)', `${fmt(lat.p99)} ms`);
+  line(`the first ${warmUp} patients after the start, slowest`, `${fmt(lat.firstMax)} ms`);
   console.log('\nStart-up (spawn → ready, the Synthea-shaped run)');
   line('API process answers /readyz 200', `${fmt(sy.apiReadyMs)} ms`);
   line(`every worker process connected (${procs})`, `${fmt(sy.allReadyMs)} ms`);
