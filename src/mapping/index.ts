@@ -16,6 +16,7 @@ import { errorResult, ignored, issue, Unmappable } from './result';
 import type { MappingContext, MappingResult } from './types';
 
 export { loadMappings, MappingDataError, CONCEPT_SYSTEM } from './load';
+export { referencesToResolve } from './references';
 export { CONCEPT_IDS } from './types';
 export type { MappingContext, MappingResult, MappingSet, MappingStatus, ConceptId } from './types';
 

@@ -3,6 +3,27 @@ import type { Reference, Resource } from '@medplum/fhirtypes';
 import type { MappingContext } from './types';
 
 /**
+ * The one element of each type a mapper resolves through `ctx.resolve` (the administered Medication,
+ * the Observation's Specimen). The ingest worker fetches exactly these references before mapping;
+ * the mapping tests fail if a mapper asks `resolve` for any other.
+ */
+const RESOLVED_ELEMENT: Record<string, string> = {
+  MedicationAdministration: 'medicationReference',
+  MedicationRequest: 'medicationReference',
+  Observation: 'specimen',
+};
+
+/** The references (as written, not contained) a mapper may pass to `ctx.resolve` for `resource`. */
+export function referencesToResolve(resource: Resource): string[] {
+  const type = resource?.resourceType;
+  if (typeof type !== 'string' || !Object.hasOwn(RESOLVED_ELEMENT, type)) return [];
+  const ref = (resource as unknown as Record<string, { reference?: unknown } | undefined>)[
+    RESOLVED_ELEMENT[type]
+  ]?.reference;
+  return typeof ref === 'string' && !ref.startsWith('#') ? [ref] : [];
+}
+
+/**
  * The referenced resource of the expected type, or undefined. `ref` may be one Reference or an array
  * (Observation.specimen is single, but a malformed resource may carry anything).
  */

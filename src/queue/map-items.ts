@@ -7,6 +7,7 @@
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import type { ClinicalEvent } from '../domain/events';
 import { belongsTo } from '../identity';
+import { referencesToResolve } from '../mapping/references';
 import type { MapItem } from '../ingest/accept';
 import type { Logger } from '../logger';
 import type { Metrics } from '../ops/metrics';
@@ -49,20 +50,13 @@ export interface MapSummary {
 /** Reference types resolved from the store before mapping (the mapper itself stays synchronous). */
 const RESOLVABLE = new Set(['Medication', 'Substance', 'Specimen']);
 
-/** The sender's own (namespaced) references to resolvable types, outside `contained`. */
-function collectReferences(node: unknown, source: string, out: Set<string>): void {
-  if (Array.isArray(node)) node.forEach((n) => collectReferences(n, source, out));
-  else if (node && typeof node === 'object') {
-    for (const [k, v] of Object.entries(node)) {
-      if (k === 'contained') continue;
-      if (k === 'reference' && typeof v === 'string') {
-        const slash = v.indexOf('/');
-        const id = v.slice(slash + 1);
-        if (slash > 0 && RESOLVABLE.has(v.slice(0, slash)) && !id.includes('/') && belongsTo(id, source)) {
-          out.add(v);
-        }
-      } else collectReferences(v, source, out);
-    }
+/** The sender's own (namespaced) references a mapper may resolve (mapping/references.ts). */
+function collectReferences(resource: Resource, source: string, out: Set<string>): void {
+  for (const ref of referencesToResolve(resource)) {
+    const slash = ref.indexOf('/');
+    const id = ref.slice(slash + 1);
+    if (slash > 0 && RESOLVABLE.has(ref.slice(0, slash)) && !id.includes('/') && belongsTo(id, source))
+      out.add(ref);
   }
 }
 

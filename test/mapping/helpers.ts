@@ -2,7 +2,13 @@
 import { join } from 'node:path';
 import type { CodeableConcept, Coding, Resource } from '@medplum/fhirtypes';
 import type { ClinicalEvent } from '../../src/domain/events';
-import { loadMappings, mapResource, type MappingContext, type MappingResult } from '../../src/mapping';
+import {
+  loadMappings,
+  mapResource,
+  referencesToResolve,
+  type MappingContext,
+  type MappingResult,
+} from '../../src/mapping';
 
 export const REPO = join(__dirname, '..', '..');
 export const MAPPINGS_DIR = join(REPO, 'mappings');
@@ -22,8 +28,30 @@ export function ctx(extra: Partial<MappingContext> = {}): MappingContext {
   return { source: 'test-hospital', mappings, ...extra };
 }
 
+/**
+ * `resolve` as the ingest worker provides it: it fetched only `referencesToResolve(resource)`, so a
+ * mapper asking for any other reference would find nothing there. Each such request is recorded in
+ * `unlisted` (a throw would be caught by mapResource and only turn into an error status).
+ */
+export function workerResolve(
+  resource: Resource,
+  resolve: MappingContext['resolve'],
+  unlisted: string[],
+): MappingContext['resolve'] {
+  if (!resolve) return undefined;
+  const fetched = referencesToResolve(resource);
+  return (ref) => {
+    if (!fetched.includes(ref)) unlisted.push(`${resource.resourceType}/${resource.id} → ${ref}`);
+    return resolve(ref);
+  };
+}
+
 export function map(resource: unknown, extra: Partial<MappingContext> = {}): MappingResult {
-  return mapResource(resource as Resource, ctx(extra));
+  const unlisted: string[] = [];
+  const r = resource as Resource;
+  const result = mapResource(r, ctx({ ...extra, resolve: workerResolve(r, extra.resolve, unlisted) }));
+  expect(unlisted).toEqual([]);
+  return result;
 }
 
 export const cc = (system: string, code: string, display?: string): CodeableConcept => ({

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import type { Resource } from '@medplum/fhirtypes';
 import { mapResource, MAPPED_RESOURCE_TYPES } from '../../src/mapping';
-import { mappings } from './helpers';
+import { mappings, workerResolve } from './helpers';
 
 const knownCodings = [...mappings.codings.keys()].map((k) => {
   const i = k.lastIndexOf('|');
@@ -204,9 +204,12 @@ const STATUSES = ['mapped', 'ignored', 'retracted', 'error'];
 it('mapResource never throws, always answers a valid result, and is deterministic', () => {
   fc.assert(
     fc.property(resourceArb, junk, (r, resolved) => {
-      const ctx = { source: 'example-hospital', mappings, resolve: () => resolved as Resource };
+      const unlisted: string[] = [];
+      const resolve = workerResolve(r as unknown as Resource, () => resolved as Resource, unlisted);
+      const ctx = { source: 'example-hospital', mappings, resolve };
       const a = mapResource(r as unknown as Resource, ctx);
       const b = mapResource(r as unknown as Resource, ctx);
+      expect(unlisted).toEqual([]);
       expect(STATUSES).toContain(a.status);
       if (a.status !== 'mapped') expect(a.events).toEqual([]);
       if (a.status === 'error') expect(a.issues[0]?.severity).toBe('error');

@@ -1,0 +1,74 @@
+/**
+ * Mapping that needs another stored resource: blinatumomab charted as `medicationReference` to a
+ * Medication the hospital sent in an earlier Bundle. The ingest worker fetches the referenced
+ * Medication from the store before mapping, so the course and its flags are exactly those of the same
+ * patient charted with `medicationCodeableConcept`.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Bundle, MedicationAdministration } from '@medplum/fhirtypes';
+import { SAMPLES_DIR } from '../../src/samples';
+import { startHarness, TOKENS, type Harness } from '../helpers/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness('resolved-refs');
+}, 60_000);
+afterAll(() => h.close());
+
+const seed = () => JSON.parse(readFileSync(join(SAMPLES_DIR, 'seed-000.json'), 'utf8')) as Bundle;
+const patientId = seed().entry!.find((e) => e.resource?.resourceType === 'Patient')!.resource!.id!;
+
+async function outputs(token: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const type of ['MedicationStatement', 'DetectedIssue']) {
+    const res = await h.request('GET', `/fhir/${type}?patient=${patientId}`, { token });
+    expect(res.status).toBe(200);
+    for (const e of res.body.entry ?? []) {
+      const r = e.resource;
+      // What the course and the flag say, without ids and dates of processing.
+      out.push(`${type} ${r.status} ${JSON.stringify(r.code ?? r.medicationCodeableConcept)}`);
+    }
+  }
+  return out.sort();
+}
+
+test('a Medication stored earlier resolves for administrations that reference it', async () => {
+  // Source hospb: as charted, the drug coded on each administration.
+  expect((await h.request('POST', '/fhir', { token: TOKENS.hospB, body: seed() })).status).toBe(200);
+
+  // Source hospa: the Medication first, in a Bundle of its own; then administrations referencing it.
+  const medication = {
+    resourceType: 'Medication',
+    id: 'blin-bag',
+    code: {
+      coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '1597258' }],
+    },
+  };
+  const first = await h.request('POST', '/fhir', {
+    token: TOKENS.hospA,
+    body: {
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [{ resource: medication, request: { method: 'PUT', url: 'Medication/blin-bag' } }],
+    },
+  });
+  expect(first.body.entry[0].response.status).toMatch(/^201/);
+  const referencing = seed();
+  let administrations = 0;
+  for (const e of referencing.entry ?? []) {
+    const ma = e.resource as MedicationAdministration;
+    if (ma.resourceType !== 'MedicationAdministration' || !ma.medicationCodeableConcept) continue;
+    delete ma.medicationCodeableConcept;
+    ma.medicationReference = { reference: 'Medication/blin-bag' };
+    administrations++;
+  }
+  expect(administrations).toBeGreaterThan(5);
+  expect((await h.request('POST', '/fhir', { token: TOKENS.hospA, body: referencing })).status).toBe(200);
+  await h.idle(60_000);
+
+  const coded = await outputs(TOKENS.hospB);
+  expect(coded.some((o) => o.startsWith('MedicationStatement'))).toBe(true);
+  expect(coded.some((o) => o.startsWith('DetectedIssue'))).toBe(true);
+  expect(await outputs(TOKENS.hospA)).toEqual(coded);
+}, 120_000);
