@@ -99,6 +99,7 @@ export async function mapItems(source: string, items: MapItem[], deps: MapDeps):
   });
 
   const patients = new Set<string>();
+  const tally = new Map<string, number>();
   const saves: Array<{ patient?: string; key: string; versionId: string; events: ClinicalEvent[] | null }> =
     [];
   for (let n = 0; n < work.length; n++) {
@@ -118,10 +119,16 @@ export async function mapItems(source: string, items: MapItem[], deps: MapDeps):
       continue;
     }
     summary[out.status]++;
-    deps.metrics.mappedResources.inc({ source, resource_type: resource.resourceType, outcome: out.status });
+    const counted = `${resource.resourceType} ${out.status}`;
+    tally.set(counted, (tally.get(counted) ?? 0) + 1);
     saves.push({ ...item, events: out.status === 'mapped' ? out.events : null });
     if (item.patient) patients.add(item.patient);
     for (const e of out.events) patients.add(e.patient);
+  }
+  // One counter update per type and outcome, not per resource (labels are hashed on every update).
+  for (const [counted, n] of tally) {
+    const [resourceType, outcome] = counted.split(' ');
+    deps.metrics.mappedResources.inc({ source, resource_type: resourceType, outcome }, n);
   }
   const written = await deps.store.saveEventsMany(saves);
   summary.stale += written.filter((w) => !w).length;
