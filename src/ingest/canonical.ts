@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Objects with at most this many keys sort them by insertion (FHIR elements have a few each). */
 const SMALL = 16;
@@ -46,7 +46,7 @@ function sortedKeys(obj: object): string[] {
 }
 
 export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex'); // the one-shot form: half the cost of createHash per call
 }
 
 /**
