@@ -1,5 +1,10 @@
 import fc from 'fast-check';
-import { namespaceEntries, patientOf, SOURCE_TAG_SYSTEM } from '../../src/ingest/namespace';
+import {
+  copyWithReferences,
+  namespaceEntries,
+  patientOf,
+  SOURCE_TAG_SYSTEM,
+} from '../../src/ingest/namespace';
 import { fingerprint, stableStringify } from '../../src/ingest/canonical';
 import { jsonDepth } from '../../src/ingest/json-limits';
 import { belongsTo, localIdOf, namespacedId, sourceOf } from '../../src/identity';
@@ -96,6 +101,51 @@ describe('namespacing', () => {
     expect(localIdOf(id)).toBe('x.y');
     expect(belongsTo(id, 'hospa')).toBe(true);
     expect(belongsTo(id, 'hosp')).toBe(false);
+  });
+});
+
+describe('copyWithReferences', () => {
+  test('a copy equal to a JSON round trip, sharing no object with its input (property)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const unresolved: unknown[] = [];
+        const copy = copyWithReferences(
+          value,
+          () => undefined,
+          (s) => unresolved.push(s),
+        );
+        expect(JSON.stringify(copy)).toBe(JSON.stringify(value));
+        expect(copy).toEqual(JSON.parse(JSON.stringify(value)));
+        expect(unresolved).toEqual([]);
+        const shared = (a: unknown, b: unknown): boolean =>
+          a !== null &&
+          typeof a === 'object' &&
+          (a === b || Object.keys(a).some((k) => shared((a as never)[k], (b as never)[k])));
+        expect(shared(copy, value)).toBe(false);
+      }),
+    );
+  });
+
+  test('references outside contained are rewritten; an unresolved one is reported by its path', () => {
+    const input = {
+      subject: { reference: 'Patient/p' },
+      note: [{ authorReference: { reference: 'urn:uuid:gone' } }],
+      contained: [{ resourceType: 'Patient', link: [{ other: { reference: 'Patient/p' } }] }],
+      undefinedMember: undefined,
+    };
+    const paths: Array<Array<string | number>> = [];
+    const copy = copyWithReferences(
+      input,
+      (ref) => (ref === 'Patient/p' ? 'Patient/src.p' : ref.startsWith('urn:') ? null : undefined),
+      (steps) => paths.push(steps),
+    );
+    expect(copy).toEqual({
+      subject: { reference: 'Patient/src.p' },
+      note: [{ authorReference: { reference: 'urn:uuid:gone' } }],
+      contained: [{ resourceType: 'Patient', link: [{ other: { reference: 'Patient/p' } }] }],
+    });
+    expect(paths).toEqual([['note', 0, 'authorReference', 'reference']]);
+    expect(input.subject.reference).toBe('Patient/p'); // the input is not modified
   });
 });
 
