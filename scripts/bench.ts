@@ -416,23 +416,29 @@ async function main(): Promise<void> {
   const synthea = Array.from({ length: SYNTHEA_PATIENTS }, (_, i) => syntheaPatient(i, SYNTHEA_ENCOUNTERS));
   const syntheaResources = synthea.flatMap((x) => (x.entry ?? []).map((e) => e.resource as Resource));
 
-  console.log('Baselines');
-  const floor = await baselinePipeline();
-  line(`floor: BullMQ two-stage no-op pipeline (${PIPELINE_JOBS} jobs)`, `${fmt(floor)} pipelines/s`);
-  const validate = validateRate(syntheaResources, validateResource);
-  line(
-    `raw validateResource, one core (${syntheaResources.length} resources)`,
-    `${fmt(validate)} resources/s`,
-  );
-
   const procs = Number(process.env.BENCH_WORKER_PROCESSES ?? cpus().length);
   const rssLines = new Map<string, number>();
   const keepPeak = (list: Array<{ role: string; bytes: number }>) => {
     for (const p of list) rssLines.set(p.role, Math.max(rssLines.get(p.role) ?? 0, p.bytes));
   };
-  console.log(`\nEnd to end (HTTP → processed; npm start: API process + ${procs} worker processes)`);
+  // Shared machines drift: the baselines are measured before and again after the Synthea-shaped run,
+  // and every ratio is taken against the higher of the two (the harder target).
+  const floors = [await baselinePipeline()];
+  const validates = [validateRate(syntheaResources, validateResource)];
   const sy = await endToEnd(synthea, procs);
   keepPeak(sy.rss);
+  floors.push(await baselinePipeline());
+  validates.push(validateRate(syntheaResources, validateResource));
+  const [floor, validate] = [Math.max(...floors), Math.max(...validates)];
+  const both = (xs: number[]) => xs.map((x) => fmt(x)).join(' / ');
+  console.log('Baselines (before / after the Synthea-shaped run; ratios use the higher)');
+  line(`floor: BullMQ two-stage no-op pipeline (${PIPELINE_JOBS} jobs)`, `${both(floors)} pipelines/s`);
+  line(
+    `raw validateResource, one core (${syntheaResources.length} resources)`,
+    `${both(validates)} resources/s`,
+  );
+
+  console.log(`\nEnd to end (HTTP → processed; npm start: API process + ${procs} worker processes)`);
   line(
     `Synthea-shaped: ${SYNTHEA_PATIENTS} patients, ${sy.entries} entries (no blinatumomab)`,
     `${fmt(sy.entriesPerSec)} entries/s`,
