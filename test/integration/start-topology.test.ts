@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { freePort } from '../../src/ops/embedded-redis';
 import { Store } from '../../src/store/store';
+import { WORKER_V8_FLAGS } from '../../src/worker-processes';
 import { CHILD_TOKEN, exited, spawnBitebridge, waitFor } from '../helpers/processes';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import { seedBundles } from '../helpers/synthetic';
@@ -83,6 +84,11 @@ async function courseOf(patient: string): Promise<boolean> {
 test('the API process forks the worker processes and runs no worker itself', async () => {
   const kids = childrenOf(main.pid!);
   expect(kids).toHaveLength(2);
+  // Forked with the worker's V8 flags (a larger young generation: src/worker-processes.ts).
+  for (const k of kids)
+    expect(readFileSync(`/proc/${k}/cmdline`, 'utf8').split('\0')).toEqual(
+      expect.arrayContaining(WORKER_V8_FLAGS),
+    );
   // Each BullMQ worker is one connection; two processes run one ingest worker each, the API none.
   expect(await ingest.getWorkers()).toHaveLength(2);
 });
