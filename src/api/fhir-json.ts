@@ -107,7 +107,8 @@ const rawBodies = new WeakMap<FastifyRequest, string>();
  * The JSON text `req.body` was parsed from (after the edge checks), so ingest records the payload as
  * received instead of serialising the parsed body again (in a profile of the API under ingest load,
  * that serialisation was its largest step of its own). Parsing the text again gives the same value:
- * the parser refuses `__proto__` and `constructor` keys.
+ * the parser refuses `__proto__` and `constructor.prototype` keys, and a leading byte order mark,
+ * which it skips but JSON.parse does not, is dropped here.
  */
 export function rawJsonOf(req: FastifyRequest): string | undefined {
   return rawBodies.get(req);
@@ -151,7 +152,8 @@ async function fhirJson(app: FastifyInstance, opts: FhirJsonOptions): Promise<vo
         }
         const breach = findLimitBreach(value, limits);
         if (breach) return done(limitError(breach));
-        rawBodies.set(req, body as string);
+        const text = body as string;
+        rawBodies.set(req, text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
         done(null, value);
       });
     },

@@ -31,6 +31,23 @@ test('malformed JSON → 400', async () => {
   expectOutcome(await post('{"resourceType": "Bundle", '), 400, 'structure');
 });
 
+test('a body starting with a byte order mark is read like any other, and processed', async () => {
+  const bundle = {
+    resourceType: 'Bundle',
+    type: 'batch',
+    entry: [
+      {
+        resource: { resourceType: 'Patient', id: 'bom-1' },
+        request: { method: 'PUT', url: 'Patient/bom-1' },
+      },
+    ],
+  };
+  const res = await post(`\uFEFF${JSON.stringify(bundle)}`);
+  expect(res.status).toBe(200);
+  expect(res.body.entry[0].response.status).toMatch(/^201/);
+  expect((await h.request('GET', '/fhir/Patient/bom-1', { token: TOKENS.hospA })).status).toBe(200);
+});
+
 test('text/plain → 415', async () => {
   expectOutcome(await post('hello', { 'content-type': 'text/plain' }), 415, 'not-supported');
 });

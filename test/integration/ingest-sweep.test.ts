@@ -77,3 +77,14 @@ test('a resource whose mapping throws is dead-lettered alone and replayed when m
   const head = await h.rt.store.getSources([{ key: 'Patient/hospa.sw-bad', patient: 'hospa.sw-bad' }]);
   expect(head[0]?.versionId).toBe('1');
 });
+
+test('a recorded payload that is not JSON fails for good with a 400 answer, not retried forever', async () => {
+  const id = 'i-corrupt-1';
+  await h.rt.payloads.record({ id, source: 'hospa', body: '{"resourceType": "Bund', receivedAt: Date.now() });
+  const job = { id, data: { payloadId: id } } as any;
+  await expect(processAccept(job, deps(h.rt.clinical.map))).rejects.toThrow(/rejected with 400/);
+  expect(await h.rt.payloads.isPending(id)).toBe(false);
+  const status = await h.request('GET', `/fhir/_async/${id}`, { token: TOKENS.hospA });
+  expect(status.status).toBe(400);
+  expect(status.body.issue[0]).toMatchObject({ severity: 'error', code: 'structure' });
+});

@@ -11,7 +11,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { acceptPayload, type AcceptResult, type EntryValidator, type MapItem } from '../../ingest/accept';
-import { FhirError } from '../../fhir/outcome';
+import { FhirError, issue } from '../../fhir/outcome';
 import type { PayloadLog } from '../../store/payloads';
 import { mapItems, type MapDeps, type MapSummary } from '../map-items';
 import type { RejectLog } from '../../store/reject-log';
@@ -65,7 +65,7 @@ export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): 
   }
   let result: AcceptJobResult;
   try {
-    const accepted = await acceptPayload(JSON.parse(payload.body) as unknown, payload.source, {
+    const accepted = await acceptPayload(recordedJson(payload.body), payload.source, {
       store: deps.store,
       validate: deps.validate,
       payloadId: id,
@@ -89,6 +89,22 @@ export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): 
     'payload processed',
   );
   return finished(result);
+}
+
+/**
+ * The recorded payload, parsed. The API recorded only text it had parsed, so a failure here means a
+ * payload that can never be processed: it is answered 400 (and the job fails for good) instead of being
+ * retried forever as if Redis had failed.
+ */
+function recordedJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new FhirError(
+      400,
+      issue('structure', 'The recorded payload is not valid JSON: nothing was stored'),
+    );
+  }
 }
 
 function finished(r: AcceptJobResult): AcceptJobReturn {
