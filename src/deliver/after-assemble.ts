@@ -83,14 +83,16 @@ export function afterAssemble(deps: AfterAssembleDeps): (saved: OutputsSaved) =>
 }
 
 /**
- * One notify job per new output version and matching active subscription of the patient's source.
- * "New" is what the save script marked not yet notified: this run's versions, and any a run that
- * crashed between saving and here left marked. A marked version this run does not hold as current
- * was superseded by a later run's save, which notifies for it. Job ids dedupe a repeat.
+ * One notify job per new output version and matching active subscription of the patient's source:
+ * each version this run saved, and each version the save script marked not yet notified that this run
+ * holds as current (a run that died between saving and here left it marked). A marked version this run
+ * does not hold is left marked for a run that does (a later run saved it, or this run read the outputs
+ * before it was saved; a retry of that job then holds it). Job ids dedupe a repeat; a crash between
+ * enqueueing and unmarking can repeat a notification (at least once).
  */
 async function notifySubscribers(deps: AfterAssembleDeps, saved: OutputsSaved): Promise<void> {
   const marked = await deps.store.unnotifiedOutputs(saved.patient);
-  if (!marked.size) return;
+  if (!marked.size && !saved.changed.length) return;
   // Each output as this run holds it: saved now, or stored before (unchanged, or withdrawn earlier).
   const now = new Map<string, { versionId?: string; resource: Resource }>();
   for (const [key, c] of saved.current) now.set(key, c);
@@ -100,14 +102,16 @@ async function notifySubscribers(deps: AfterAssembleDeps, saved: OutputsSaved): 
       versionId: newVersion.get(o.key) ?? saved.current.get(o.key)?.versionId,
       resource: o.resource,
     });
-  const due = [...marked].flatMap(([key, versionId]) => {
+  const due = new Map<string, { key: string; versionId: string; resource: Resource }>();
+  for (const [key, versionId] of [...newVersion, ...marked]) {
     const held = now.get(key);
-    return held?.versionId === versionId ? [{ key, versionId, resource: held.resource }] : [];
-  });
+    if (held?.versionId === versionId)
+      due.set(`${key}@${versionId}`, { key, versionId, resource: held.resource });
+  }
   const subs = ((await deps.subscriptions?.all()) ?? []).filter(
     (s) => s.resource.status === 'active' && belongsTo(saved.patient, s.source),
   );
-  for (const { key, versionId, resource } of due) {
+  for (const { key, versionId, resource } of due.values()) {
     for (const s of subs) {
       if (!criteriaMatch(s.resource.criteria, resource)) continue;
       await deps.deliverQueue.add(
@@ -117,5 +121,5 @@ async function notifySubscribers(deps: AfterAssembleDeps, saved: OutputsSaved): 
       );
     }
   }
-  await deps.store.markNotified(saved.patient, due);
+  await deps.store.markNotified(saved.patient, [...due.values()]);
 }

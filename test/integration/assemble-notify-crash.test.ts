@@ -141,3 +141,30 @@ test('a marked version superseded by a newer save is left to the run that saved 
   expect(await store.unnotifiedOutputs(patient)).toEqual(new Map([[key, String(Number(versionId) + 1)]]));
   await redis.hdel(store.keys.outUnnotified({ patient }), key);
 });
+
+test('a version this run saved is notified even when a later save has moved the mark on', async () => {
+  const [key, stored] = [...(await store.currentOutputs(patient)).entries()].find(
+    ([, o]) => o.resource.resourceType === 'DetectedIssue',
+  )!;
+  const mine = String(Number(stored.versionId) + 1);
+  const later = String(Number(stored.versionId) + 2);
+  await redis.hset(store.keys.outUnnotified({ patient }), key, later);
+  const onSaved = afterAssemble({
+    store,
+    deliverQueue,
+    destinations: new DestinationRegistry(new DeliveryStore(redis, prefix), [], new Set()),
+    subscriptions: new SubscriptionStore(redis, prefix),
+    softwareVersion: 'test',
+  });
+  await onSaved({
+    patient,
+    outputs: [{ key, fingerprint: 'x', resource: stored.resource }],
+    changed: [{ key, versionId: mine }],
+    current: new Map([[key, stored]]),
+    events: [],
+  });
+  expect(await notifyJobs()).toContain(`flags ${key}@${mine}`);
+  // The later version stays marked for the run that saved it.
+  expect((await store.unnotifiedOutputs(patient)).get(key)).toBe(later);
+  await redis.hdel(store.keys.outUnnotified({ patient }), key);
+});
