@@ -12,8 +12,8 @@ import type { Logger } from './logger';
  * V8 flags of a worker process. Validation, namespacing and mapping allocate many short-lived
  * objects per entry; with V8's default young generation they outlive scavenges and get promoted.
  * Measured (`npm run bench`'s Synthea-shaped run, alternating runs on one machine): worker CPU per
- * entry 121–127 µs → 96–111 µs, peak RSS unchanged (~360 MB). A size set in NODE_OPTIONS or on
- * the command line wins.
+ * entry 121–127 µs → 96–111 µs, peak RSS unchanged (~360 MB). A maximum set in NODE_OPTIONS or on
+ * the parent's command line wins.
  */
 export const WORKER_V8_FLAGS = ['--max-semi-space-size=64'];
 
@@ -21,7 +21,10 @@ export function workerExecArgv(
   execArgv: readonly string[] = process.execArgv,
   nodeOptions = process.env.NODE_OPTIONS ?? '',
 ): string[] {
-  const given = [...execArgv, nodeOptions].some((a) => a.includes('semi-space-size'));
+  // V8 reads `--max-semi-space-size` and `--max_semi_space_size` alike.
+  const given = [...execArgv, ...nodeOptions.split(/\s+/)].some((a) =>
+    a.replaceAll('_', '-').startsWith('--max-semi-space-size'),
+  );
   return given ? [...execArgv] : [...execArgv, ...WORKER_V8_FLAGS];
 }
 
