@@ -149,9 +149,10 @@ export function parsePayload(body: unknown): ParsedPayload {
     }
     const shapeIssues = resourceShapeIssues(entry.resource, `${at}.resource`);
     if (shapeIssues.length) return entryIssues.set(index, shapeIssues);
+    // Only what would be stored is refused: a message's context entries are not stored anyway.
     const managed = managedElsewhere(entry.resource, `${at}.resource`);
-    if (managed) return fail(managed);
     if (kind === 'transaction' || kind === 'batch') {
+      if (managed) return fail(managed);
       const r = fromRequest(entry, index, at);
       return 'resource' in r ? entries.push(r) : fail(r);
     }
@@ -162,6 +163,7 @@ export function parsePayload(body: unknown): ParsedPayload {
         (entry.fullUrl && focus.has(entry.fullUrl)) || (res.id && focus.has(`${res.resourceType}/${res.id}`));
       if (!isFocus) return; // non-focus message content is context only (documented)
     }
+    if (managed) return fail(managed);
     entries.push({
       index,
       method: res.id ? 'PUT' : 'POST',

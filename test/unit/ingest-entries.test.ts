@@ -118,6 +118,39 @@ describe('parsePayload', () => {
     ]);
   });
 
+  test('a Subscription is refused where it would be stored, not as context of a message', () => {
+    const sub = { resourceType: 'Subscription', id: 's1', status: 'requested' };
+    const header = {
+      resourceType: 'MessageHeader',
+      eventCoding: { code: 'x' },
+      source: { endpoint: 'x' },
+      focus: [{ reference: 'Patient/p1' }, { reference: 'Subscription/focus' }],
+    };
+    const message = parsePayload({
+      resourceType: 'Bundle',
+      type: 'message',
+      entry: [header, patient, sub, { ...sub, id: 'focus' }].map((resource) => ({ resource })),
+    });
+    expect(message.entries.map((e) => e.localId)).toEqual(['p1']);
+    expect([...message.entryIssues.keys()]).toEqual([3]);
+    for (const type of ['batch', 'collection'] as const) {
+      const p = parsePayload({
+        resourceType: 'Bundle',
+        type,
+        entry: [patient, sub].map((resource) => ({
+          resource,
+          request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` },
+        })),
+      });
+      expect(p.entries.map((e) => e.localId)).toEqual(['p1']);
+      expect(p.entryIssues.get(1)?.[0]).toMatchObject({
+        code: 'not-supported',
+        expression: ['Bundle.entry[1].resource.resourceType'],
+      });
+    }
+    expect(issuesOf(() => parsePayload(sub))[0].code).toBe('not-supported');
+  });
+
   test('a collection Bundle upserts every resource', () => {
     const p = parsePayload({
       resourceType: 'Bundle',
