@@ -83,6 +83,17 @@ function deps(onSaved: AssembleDeps['onSaved']): AssembleDeps {
   };
 }
 
+/** What the assemble worker runs after a save (Provenance, pushes, notifications), on this suite's Redis. */
+function notifying() {
+  return afterAssemble({
+    store,
+    deliverQueue,
+    destinations: new DestinationRegistry(new DeliveryStore(redis, prefix), [], new Set()),
+    subscriptions: new SubscriptionStore(redis, prefix),
+    softwareVersion: 'test',
+  });
+}
+
 async function notifyJobs(): Promise<string[]> {
   const jobs = await deliverQueue.getJobs(['waiting', 'delayed', 'prioritized']);
   return jobs
@@ -93,13 +104,7 @@ async function notifyJobs(): Promise<string[]> {
 
 test('a run that crashed after saving is notified by the next run, exactly once', async () => {
   const job = { id: 'a1', data: { patient } } as Job<{ patient: string }>;
-  const onSaved = afterAssemble({
-    store,
-    deliverQueue,
-    destinations: new DestinationRegistry(new DeliveryStore(redis, prefix), [], new Set()),
-    subscriptions: new SubscriptionStore(redis, prefix),
-    softwareVersion: 'test',
-  });
+  const onSaved = notifying();
 
   // 1. The run saves its outputs, then dies before anything is notified.
   const crash = new Error('process killed after the save');
@@ -149,13 +154,7 @@ test('a version this run saved is notified even when a later save has moved the 
   const mine = String(Number(stored.versionId) + 1);
   const later = String(Number(stored.versionId) + 2);
   await redis.hset(store.keys.outUnnotified({ patient }), key, later);
-  const onSaved = afterAssemble({
-    store,
-    deliverQueue,
-    destinations: new DestinationRegistry(new DeliveryStore(redis, prefix), [], new Set()),
-    subscriptions: new SubscriptionStore(redis, prefix),
-    softwareVersion: 'test',
-  });
+  const onSaved = notifying();
   await onSaved({
     patient,
     outputs: [{ key, fingerprint: 'x', resource: stored.resource }],
