@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { Course, CourseFlag, FlagCode, ResponseAssessment } from '../../src/domain/course';
 import { formatSummary, summarize } from '../../src/domain/summary';
 import { cd19, course, cycle, marrow, notAssessed } from './flags/builders';
@@ -123,6 +124,51 @@ describe('summarize', () => {
     );
     expect(s2.cd19NegativeAmongEvaluableRelapses).toEqual({ numerator: 1, denominator: 1, rate: 1 });
     expect(s2.cd19DimAmongEvaluableRelapses).toEqual({ numerator: 0, denominator: 1, rate: 0 });
+  });
+
+  it('a registry of k copies of the cohort, in any order, counts every figure k times', () => {
+    // Guards the per-patient and per-course indexes: a lookup keyed wrongly would mix copies or
+    // depend on input order.
+    const copy = (k: number) => {
+      const tag = (id: string) => `${id}~${k}`;
+      return {
+        courses: courses.map((c) => ({ ...c, id: tag(c.id), patient: tag(c.patient) })),
+        flags: flags.map((f) => ({ ...f, patient: tag(f.patient), courseId: f.courseId && tag(f.courseId) })),
+        events: [{ ...cd19AtP5Relapse, patient: tag(cd19AtP5Relapse.patient) }],
+      };
+    };
+    const shuffled = <T>(items: T[], keys: number[]) =>
+      items
+        .map((item, i) => ({ item, key: keys[i % keys.length] }))
+        .sort((a, b) => a.key - b.key)
+        .map((x) => x.item);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(fc.integer(), { minLength: 1 }), (k, keys) => {
+        const copies = Array.from({ length: k }, (_, i) => copy(i));
+        const big = summarize(
+          shuffled(
+            copies.flatMap((c) => c.courses),
+            keys,
+          ),
+          shuffled(
+            copies.flatMap((c) => c.flags),
+            keys.slice().reverse(),
+          ),
+          copies.flatMap((c) => c.events),
+        );
+        for (const [key, value] of Object.entries(s)) {
+          const got = big[key as keyof typeof big];
+          if (typeof value === 'number') expect(got).toBe(value * k);
+          else
+            expect(got).toEqual({
+              ...value,
+              numerator: value.numerator * k,
+              denominator: value.denominator * k,
+            });
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('formats a text table: every figure with n/N, its denominator, definition and study name', () => {
