@@ -62,6 +62,8 @@ export interface Config extends HttpLimits {
   validateThreads: number;
   validateIdleMs: number;
   validateMaxQueue: number;
+  /** The UI pages are drawn in a one-thread pool: page requests waiting for it before 503. */
+  uiPagesMaxQueue: number;
   exportDir: string;
   exportTtlSeconds: number;
   publicBaseUrl?: string;
@@ -142,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     validateThreads: Math.max(1, int('VALIDATE_THREADS', 1)),
     validateIdleMs: int('VALIDATE_IDLE_MS', 30_000),
     validateMaxQueue: int('VALIDATE_MAX_QUEUE', 16),
+    uiPagesMaxQueue: int('UI_PAGES_MAX_QUEUE', 8),
     exportDir: s('EXPORT_DIR') ?? 'var/exports',
     exportTtlSeconds: int('EXPORT_TTL_SECONDS', 3600),
     publicBaseUrl: s('PUBLIC_BASE_URL'),

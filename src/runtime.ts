@@ -129,6 +129,7 @@ export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<Fasti
       idleMs: rt.cfg.validateIdleMs,
       maxQueue: rt.cfg.validateMaxQueue,
     },
+    uiPages: { maxQueue: rt.cfg.uiPagesMaxQueue },
     bodyLimit: rt.cfg.bodyLimit,
     depthLimit: rt.cfg.jsonDepthLimit,
     jsonLimits: {

@@ -35,7 +35,9 @@ import { notAllowedRoutes } from './routes/not-allowed';
 import { validateRoutes } from './routes/validate';
 import { INGEST_CAPABILITY } from './routes/ingest-capability';
 import { loadFhirDefinitions } from '../validation/fhir-definitions';
-import { ValidationPool, type ValidationPoolOptions } from '../validation/validation-pool';
+import { validationPool as startValidationPool } from '../validation/validation-pool';
+import { renderPool } from '../ui/render-pool';
+import type { ThreadPoolOptions } from '../thread-pool';
 import { readRoutes } from './routes/read';
 import { storedResourceTypes } from '../search/resource-types';
 import { searchRoutes } from './routes/search';
@@ -73,7 +75,9 @@ export interface ApiDeps {
   syncWaitMs: number;
   metrics: Metrics;
   /** The `$validate` worker-thread pool (defaults: 1 thread, 30 s idle exit, 16 queued). */
-  validation?: Partial<ValidationPoolOptions>;
+  validation?: Partial<ThreadPoolOptions>;
+  /** The UI pages' worker-thread pool (defaults: 1 thread, 30 s idle exit, 8 queued). */
+  uiPages?: Partial<ThreadPoolOptions>;
   bodyLimit: number;
   depthLimit: number;
   /** Entries, array and string bounds (defaults in json-limits.ts). */
@@ -154,7 +158,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   for (const type of storedResourceTypes()) {
     addResourceCapability(caps, type, INGEST_CAPABILITY);
   }
-  const validationPool = new ValidationPool({ threads: 1, idleMs: 30_000, maxQueue: 16, ...deps.validation });
+  const validationPool = startValidationPool({
+    threads: 1,
+    idleMs: 30_000,
+    maxQueue: 16,
+    ...deps.validation,
+  });
   app.addHook('onClose', () => validationPool.close());
   app.decorate('validationPool', validationPool);
   await validateRoutes(loadFhirDefinitions(), validationPool)(app, caps);
@@ -176,8 +185,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       queues: deps.queues,
       caps,
     });
+  const pages = renderPool({ threads: 1, idleMs: 30_000, maxQueue: 8, ...deps.uiPages });
+  app.addHook('onClose', () => pages.close());
+  app.decorate('uiRenderPool', pages);
   await app.register(uiRoutes, {
     prefix: '/ui',
+    pages,
     store: deps.store,
     tokens: deps.tokens,
     sessions,

@@ -12,8 +12,8 @@ export interface CohortInput {
   source: string;
   courses: CourseView[];
   flags: FlagView[];
-  /** Link of a patient's lane, if it should have one. */
-  patientHref?: (patient: string) => string | undefined;
+  /** Lanes link to `<linkBase>/ui/patients/<id>` ('' on the site itself); absent: lanes are not links. */
+  linkBase?: string;
   /** Sources an admin may switch to (empty: no chooser). */
   sources?: string[];
   /** Lanes drawn at most; figures always count everyone. */
@@ -37,7 +37,9 @@ export function cohortBody(input: CohortInput): string {
   const swimmer = layoutSwimmer(
     input.courses.filter((c) => shown.has(c.patient)),
     input.flags.filter((f) => shown.has(f.patient)),
-    input.patientHref,
+    input.linkBase === undefined
+      ? undefined
+      : (p) => `${input.linkBase}/ui/patients/${encodeURIComponent(p)}`,
   );
   const chooser =
     input.sources && input.sources.length > 1

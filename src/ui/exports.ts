@@ -42,9 +42,7 @@ export async function cohortHtml(store: Store, source: string, linkBase?: string
     source,
     ...data,
     standalone: true,
-    ...(base !== undefined
-      ? { patientHref: (p: string) => `${base}/ui/patients/${encodeURIComponent(p)}` }
-      : {}),
+    linkBase: base,
   });
   return {
     html: page.html,

@@ -7,17 +7,20 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { digest, type TokenRegistry } from '../auth/tokens';
 import { SOURCE_ID } from '../identity';
 import type { Store } from '../store/store';
-import { cohortPage } from './cohort-page';
+import { ThreadPoolBusy } from '../thread-pool';
 import { listSources, loadCohort, loadPatient, resolvePatient } from './data';
 import { esc } from './format';
 import { renderPage, signedInNav, type Page } from './page';
+import type { RenderPool } from './render-pool';
+import type { RenderTask } from './render-thread';
 import { cookieGrant, sessionCookie, type Sessions } from './session';
-import { timelinePage } from './timeline-page';
 
 export interface UiDeps {
   store: Store;
   tokens: TokenRegistry;
   sessions: Sessions;
+  /** Where the timeline and cohort pages are drawn: off the API's event loop. */
+  pages: RenderPool;
   /** PUBLIC_BASE_URL when set: decides the cookie's Secure flag behind a TLS proxy. */
   publicBaseUrl?: string;
 }
@@ -38,6 +41,17 @@ function send(reply: FastifyReply, page: Page, status = 200): FastifyReply {
 function message(reply: FastifyReply, status: number, heading: string, text: string): FastifyReply {
   const body = `<p>${esc(text)}</p><p><a href="/ui/cohort">Cohort</a></p>`;
   return send(reply, renderPage({ title: heading, heading, body, nav: signedInNav([]) }), status);
+}
+
+/** A page drawn in the pool; when its queue is full, 503 with Retry-After (nothing waits unbounded). */
+async function sendRendered(reply: FastifyReply, pages: RenderPool, task: RenderTask): Promise<FastifyReply> {
+  try {
+    return send(reply, await pages.run(task));
+  } catch (err) {
+    if (!(err instanceof ThreadPoolBusy)) throw err;
+    reply.header('Retry-After', '2');
+    return message(reply, 503, 'Busy', 'Too many pages are being drawn right now; try again in a moment.');
+  }
 }
 
 /** Only a path of this UI: never another host, never `//evil`. */
@@ -160,7 +174,7 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps): Promise<void
       return message(reply, 404, 'Not found', `No patient ${req.params.id} is known to source ${source}.`);
     const data = await loadPatient(deps.store, source, patient);
     req.log.info({ patient, courses: data.courses.length, flags: data.flags.length }, 'ui timeline');
-    return send(reply, timelinePage({ ...data, fhirBase: '' }));
+    return sendRendered(reply, deps.pages, { page: 'timeline', input: { ...data, fhirBase: '' } });
   });
 
   app.get<{ Querystring: { source?: string } }>('/cohort', { onRequest: signedIn }, async (req, reply) => {
@@ -176,19 +190,20 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps): Promise<void
     const data = await loadCohort(deps.store, source);
     const own = source === grant.source;
     req.log.info({ source, courses: data.courses.length, flags: data.flags.length }, 'ui cohort');
-    return send(
-      reply,
-      cohortPage({
+    const sources = admin ? [...new Set([grant.source, ...(await listSources(deps.store))])].sort() : [];
+    return sendRendered(reply, deps.pages, {
+      page: 'cohort',
+      input: {
         source,
         ...data,
-        patientHref: own ? (p) => `/ui/patients/${encodeURIComponent(p)}` : undefined,
-        sources: admin ? [...new Set([grant.source, ...(await listSources(deps.store))])].sort() : [],
+        linkBase: own ? '' : undefined,
+        sources,
         ...(own
           ? {}
           : {
               note: 'Timelines (and their FHIR evidence links) open only for your own source: lanes here are not links.',
             }),
-      }),
-    );
+      },
+    });
   });
 }

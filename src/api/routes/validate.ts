@@ -5,7 +5,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { FhirError, issue } from '../../fhir/outcome';
-import { ValidationPoolBusy, type ValidationPool } from '../../validation/validation-pool';
+import { ThreadPoolBusy } from '../../thread-pool';
+import type { ValidationPool } from '../../validation/validation-pool';
 import { requireScope } from '../auth';
 import { FHIR_JSON } from '../fhir-json';
 import { addResourceCapability, type Capabilities } from './metadata';
@@ -21,9 +22,9 @@ export function validateRoutes(types: Iterable<string>, pool: ValidationPool) {
         throw new FhirError(400, issue('structure', 'Expected a FHIR resource or Parameters body'));
       }
       try {
-        return await pool.validate({ body, resourceType, profileUrl });
+        return await pool.run({ body, resourceType, profileUrl });
       } catch (err) {
-        if (!(err instanceof ValidationPoolBusy)) throw err;
+        if (!(err instanceof ThreadPoolBusy)) throw err;
         throw new FhirError(
           503,
           issue('transient', 'Too many $validate requests in progress; retry shortly'),
