@@ -11,12 +11,13 @@
  *   rss        peak resident memory of each process (VmHWM), and of the all-in-one process
  *   start-up   spawn → API ready, spawn → every worker process connected
  *   domain     the pure domain against a JSON round trip; input/output validation per call
+ *   cohort     the cohort page of a large registry against a JSON round trip of its views
  *
  * bitebridge runs as `npm start` does (compiled, `dist/`): an API process and worker processes.
  * Needs Redis (REDIS_URL, default 127.0.0.1:6379); uses its own random key prefix and removes it.
  * Options (env): BENCH_PATIENTS (seed-shaped, default 60), BENCH_SYNTHEA_PATIENTS (default 60),
  * BENCH_SYNTHEA_ENCOUNTERS (per patient, default 100), BENCH_PIPELINE_JOBS (default 3000),
- * BENCH_WORKER_PROCESSES (default: one per core).
+ * BENCH_WORKER_PROCESSES (default: one per core), BENCH_COHORT_PATIENTS (the cohort page, default 2000).
  */
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -41,12 +42,14 @@ import { benchOutputValidation, type BeforeAfter } from './bench-output-validati
 import { deletePrefix, uniquePrefix } from '../test/helpers/redis';
 import { seedBundles } from '../test/helpers/synthetic';
 import { syntheaPatient } from './bench-workloads';
+import { benchCohortPage } from './bench-cohort';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PATIENTS = Number(process.env.BENCH_PATIENTS ?? 60);
 const SYNTHEA_PATIENTS = Number(process.env.BENCH_SYNTHEA_PATIENTS ?? 60);
 const SYNTHEA_ENCOUNTERS = Number(process.env.BENCH_SYNTHEA_ENCOUNTERS ?? 100);
 const PIPELINE_JOBS = Number(process.env.BENCH_PIPELINE_JOBS ?? 3000);
+const COHORT_PATIENTS = Number(process.env.BENCH_COHORT_PATIENTS ?? 2000);
 const TOKEN = 'bench-token-0000000000000001';
 const ROOT = join(__dirname, '..');
 
@@ -487,6 +490,14 @@ async function main(): Promise<void> {
   line("baseline: JSON round trip of each patient's events", `${fmt(d.baselinePerSec)} patients/s`);
   line('map + assemble + flag + render', `${fmt(d.patientsPerSec)} patients/s`);
   line('ratio: domain / baseline', `${fmt(d.patientsPerSec / d.baselinePerSec, 3)}`);
+
+  const c = benchCohortPage(COHORT_PATIENTS);
+  line(
+    `cohort page: ${fmt(c.patients)} patients, ${fmt(c.courses)} courses, ${fmt(c.flags)} flags`,
+    `${fmt(c.pageMs)} ms (on the pages thread)`,
+  );
+  line('  baseline: JSON round trip of its course and flag views', `${fmt(c.baselineMs)} ms`);
+  line('  ratio: page / baseline', fmt(c.pageMs / c.baselineMs, 1));
 
   console.log('\nValidation (one core)');
   // What the ingest worker runs per entry: Medplum's structure validation plus our JSON Schema, rules
