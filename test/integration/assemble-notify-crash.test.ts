@@ -4,24 +4,19 @@
  * version "not yet notified" in the same script, and the next run notifies what is marked — once.
  * Real Redis and BullMQ queue; the crash is an `onSaved` that throws after the save.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { loadClinical, type Clinical } from '../../src/clinical';
 import { afterAssemble } from '../../src/deliver/after-assemble';
 import { DestinationRegistry } from '../../src/deliver/registry';
-import { parsePayload } from '../../src/ingest/entries';
-import { namespaceEntries } from '../../src/ingest/namespace';
 import { createLogger } from '../../src/logger';
 import { Metrics } from '../../src/ops/metrics';
 import { processAssemble, type AssembleDeps } from '../../src/queue/processors/assemble';
-import { SAMPLES_DIR } from '../../src/samples';
 import { DeliveryStore } from '../../src/store/deliveries';
 import { Store } from '../../src/store/store';
 import { SubscriptionStore } from '../../src/store/subscriptions';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
+import { storeSamplePatient } from '../helpers/stored-patient';
 
 const SOURCE = 'hospa';
 let redis: Redis;
@@ -38,17 +33,7 @@ beforeAll(async () => {
   deliverQueue = new Queue('deliver', { connection: redis, prefix: store.keys.queuePrefix() });
   clinical = loadClinical();
   // One seed patient stored with its mapped events, as the ingest worker leaves it.
-  const bundle = JSON.parse(readFileSync(join(SAMPLES_DIR, 'seed-000.json'), 'utf8')) as Bundle;
-  const prepared = namespaceEntries(parsePayload(bundle).entries, SOURCE).prepared;
-  const byRef = new Map<string, Resource>(prepared.map((p) => [p.key, p.resource]));
-  const saves = [];
-  for (const p of prepared) {
-    const applied = await store.upsertSource(p);
-    const events = clinical.map(p.resource, SOURCE, (ref) => byRef.get(ref)).events;
-    saves.push({ patient: p.patient, key: p.key, versionId: applied.versionId, events });
-  }
-  await store.saveEventsMany(saves);
-  patient = prepared.find((p) => p.resource.resourceType === 'Patient')!.patient!;
+  patient = await storeSamplePatient(store, clinical, SOURCE, 'seed-000.json');
   const subscriptions = new SubscriptionStore(redis, prefix);
   for (const [id, criteria] of [
     ['courses', 'MedicationStatement'],
