@@ -14,7 +14,7 @@ import type { ClinicalEvent } from '../domain/events';
 import { sha256 } from '../ingest/canonical';
 import { belongsTo } from '../identity';
 import { buildProvenance } from '../provenance/build';
-import { saveProvenance } from '../store/provenance';
+import { saveProvenances } from '../store/provenance';
 import type { OutputToSave, Store, StoredResource } from '../store/store';
 import type { SubscriptionStore } from '../store/subscriptions';
 import type { DestinationRegistry } from './registry';
@@ -64,10 +64,14 @@ export function afterAssemble(deps: AfterAssembleDeps): (saved: OutputsSaved) =>
       });
     }
     // An unchanged output's Provenance was written with the events that produced it: only a missing
-    // one (a run that crashed after saving) is written now. One round trip tells which are missing.
+    // one (a run that crashed after saving) is written now. One round trip tells which are missing,
+    // one more writes them all.
     const located = await deps.store.locateMany(provenance.map((p) => `Provenance/${p.resource.id}`));
-    for (const [i, p] of provenance.entries())
-      if (p.isNew || located[i] === null) await saveProvenance(deps.store, saved.patient, p.resource);
+    await saveProvenances(
+      deps.store,
+      saved.patient,
+      provenance.filter((p, i) => p.isNew || located[i] === null).map((p) => p.resource),
+    );
     await notifySubscribers(deps, saved);
     if (!versions.length) return;
     const state = sha256(versions.sort().join(',')).slice(0, 16);

@@ -10,13 +10,13 @@ import type { Provenance } from '@medplum/fhirtypes';
 import { fingerprint } from '../ingest/canonical';
 import type { Store } from './store';
 
-export async function saveProvenance(store: Store, patient: string, p: Provenance): Promise<string> {
-  const { recorded: _recorded, ...stable } = p;
-  const res = await store.upsertSource({
-    key: `Provenance/${p.id}`,
-    patient,
-    resource: p,
-    fingerprint: fingerprint(stable),
-  });
-  return res.outcome;
+/** Saves Provenances of one patient's outputs in one round trip; answers each one's outcome. */
+export async function saveProvenances(store: Store, patient: string, list: Provenance[]): Promise<string[]> {
+  const applied = await store.upsertSources(
+    list.map((p) => {
+      const { recorded: _recorded, ...stable } = p;
+      return { key: `Provenance/${p.id}`, patient, resource: p, fingerprint: fingerprint(stable) };
+    }),
+  );
+  return applied.map((a) => a.outcome);
 }

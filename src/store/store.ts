@@ -96,6 +96,14 @@ export function withMeta(body: string, h: StoredHeader): Resource {
   return r;
 }
 
+export interface SourceToUpsert {
+  key: string;
+  patient?: string;
+  resource: Resource;
+  fingerprint: string;
+  clientVersionId?: string;
+}
+
 export class Store {
   readonly keys: Keys;
   private readonly r: ScriptedRedis;
@@ -157,16 +165,16 @@ export class Store {
   }
 
   /** One resource, applied alone (tests and tools); the API path goes through `applyEntries`. */
-  async upsertSource(p: {
-    key: string;
-    patient?: string;
-    resource: Resource;
-    fingerprint: string;
-    clientVersionId?: string;
-  }): Promise<AppliedEntry> {
-    const body = JSON.stringify(p.resource);
-    const [r] = await this.applyEntries(`direct-${randomUUID()}`, 'batch', [{ ...p, body }], 60);
+  async upsertSource(p: SourceToUpsert): Promise<AppliedEntry> {
+    const [r] = await this.upsertSources([p]);
     return r;
+  }
+
+  /** Resources the workers derive (Provenance), applied as one batch: one round trip for any number. */
+  async upsertSources(list: SourceToUpsert[]): Promise<AppliedEntry[]> {
+    if (!list.length) return [];
+    const entries = list.map((p) => ({ ...p, body: JSON.stringify(p.resource) }));
+    return this.applyEntries(`direct-${randomUUID()}`, 'batch', entries, 60);
   }
 
   /** Current stored versions of many source resources, in one round trip. */
