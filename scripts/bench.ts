@@ -5,7 +5,8 @@
  *   floor      BullMQ two-stage no-op pipeline (job in queue 1 → its processor adds a job to queue 2)
  *   validate   raw @medplum/core validateResource on one core, on the Synthea-shaped resources
  *   e2e        HTTP ingest → validate → store → map → assemble, end to end (drained), on a
- *              Synthea-shaped workload (no blinatumomab) and on seed-shaped patients (courses, flags)
+ *              Synthea-shaped workload (no blinatumomab) and on seed-shaped patients (courses, flags);
+ *              /healthz answer time under that load against the same processes idle
  *   latency    POST → course saved, p50/p99 at half the measured maximum rate, after 20 warm-up patients
  *              (the slowest of those reported apart)
  *   rss        peak resident memory of each process (VmHWM), and of the all-in-one process
@@ -262,11 +263,44 @@ async function drained(b: Bench): Promise<void> {
   }
 }
 
-/** Posts every bundle (4 concurrent senders, respond-async), then waits until all is processed. */
+/** GET /healthz every 50 ms until stopped: its latencies (ms), sorted. */
+function probeHealth(b: Bench): { stop(): Promise<number[]> } {
+  const base = b.url.replace(/\/fhir$/, '');
+  const samples: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const t = performance.now();
+      const res = await fetch(`${base}/healthz`);
+      await res.arrayBuffer();
+      samples.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return samples.sort((x, y) => x - y);
+    },
+  };
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN;
+
+/**
+ * Posts every bundle (4 concurrent senders, respond-async), then waits until all is processed.
+ * /healthz is probed meanwhile (its answer time under full load), and for a second before (idle).
+ */
 async function endToEnd(bundles: Bundle[], workerProcesses: number) {
   const b = await startBench(workerProcesses);
   const entries = bundles.reduce((n, x) => n + (x.entry?.length ?? 0), 0);
+  const idleProbe = probeHealth(b);
+  await new Promise((r) => setTimeout(r, 1000));
+  const healthIdle = await idleProbe.stop();
   const cpu0 = await b.cpu();
+  const loadProbe = probeHealth(b);
   const t0 = performance.now();
   let next = 0;
   let shed = 0;
@@ -288,6 +322,7 @@ async function endToEnd(bundles: Bundle[], workerProcesses: number) {
   const acked = performance.now();
   await drained(b);
   const seconds = (performance.now() - t0) / 1000;
+  const healthLoaded = await loadProbe.stop();
   const cpu1 = await b.cpu();
   const perEntryUs = (k: keyof typeof cpu0) => ((cpu1[k] - cpu0[k]) / entries) * 1e6;
   const cpuPerEntry = { api: perEntryUs('api'), workers: perEntryUs('workers'), redis: perEntryUs('redis') };
@@ -310,6 +345,11 @@ async function endToEnd(bundles: Bundle[], workerProcesses: number) {
     courses,
     shed,
     cpuPerEntry,
+    /** /healthz answer time (ms): p50 and p99 idle, then under the load. */
+    health: {
+      idle: [percentile(healthIdle, 0.5), percentile(healthIdle, 0.99)],
+      loaded: [percentile(healthLoaded, 0.5), percentile(healthLoaded, 0.99), healthLoaded.length],
+    },
     rss,
     apiReadyMs: b.apiReadyMs,
     allReadyMs: b.allReadyMs,
@@ -354,8 +394,13 @@ async function latency(bundles: Bundle[], perSec: number, workerProcesses: numbe
   await b.close();
   const first = samples.slice(0, warmUp);
   const steady = samples.slice(warmUp).sort((x, y) => x - y);
-  const pct = (q: number) => steady[Math.min(steady.length - 1, Math.floor(q * steady.length))];
-  return { p50: pct(0.5), p99: pct(0.99), firstMax: Math.max(...first), measured: steady.length, rss };
+  return {
+    p50: percentile(steady, 0.5),
+    p99: percentile(steady, 0.99),
+    firstMax: Math.max(...first),
+    measured: steady.length,
+    rss,
+  };
 }
 
 /** Single-core rate of `check` on the given resources (after a warm-up on the first 200). */
@@ -450,6 +495,14 @@ async function main(): Promise<void> {
   line('  ratio: e2e / raw validate (target ≥ 1.0)', fmt(sy.entriesPerSec / validate, 2));
   line('  ratio: e2e / floor (target ≥ 2)', fmt(sy.entriesPerSec / floor, 2));
   if (sy.shed) line('  503 answers (load shedding), sent again', String(sy.shed));
+  line(
+    `  /healthz p50 / p99 under this load (${sy.health.loaded[2]} probes)`,
+    `${fmt(sy.health.loaded[0], 1)} / ${fmt(sy.health.loaded[1], 1)} ms`,
+  );
+  line(
+    '  baseline: /healthz p50 / p99 idle, same processes',
+    `${fmt(sy.health.idle[0], 1)} / ${fmt(sy.health.idle[1], 1)} ms`,
+  );
   const cpuLine = (c: typeof sy.cpuPerEntry) => `${fmt(c.api)} / ${fmt(c.workers)} / ${fmt(c.redis)} µs`;
   line('  CPU per entry: API / worker processes / Redis', cpuLine(sy.cpuPerEntry));
   const se = await endToEnd(seeds, procs);
