@@ -53,6 +53,8 @@ export interface Config extends HttpLimits {
    * workers inside the API process instead (one process for everything: small set-ups, development).
    */
   workerProcesses: number;
+  /** Forked worker processes run this many nice steps below the API process (0: same priority). */
+  workerNice: number;
   /**
    * Rounds of the sample patients through the clinical core when a process first loads it, before
    * its workers take jobs (src/clinical-warm-up.ts); 0 skips the warm-up.
@@ -91,6 +93,11 @@ function int(name: string, def: number): number {
   if (raw === undefined || raw === '') return def;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+function niceSteps(n: number): number {
+  if (n > 19) throw new Error(`WORKER_NICE must be 0–19 (nice steps), got ${n}`);
   return n;
 }
 
@@ -140,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sweepIntervalMs: int('SWEEP_INTERVAL_MS', 5000),
     pendingAlertSeconds: positiveInt('PENDING_ALERT_SECONDS', DEFAULT_PENDING_ALERT_SECONDS),
     workerProcesses: int('WORKER_PROCESSES', availableParallelism()),
+    workerNice: niceSteps(int('WORKER_NICE', 10)),
     warmUpRounds: int('WARM_UP_ROUNDS', 3),
     validateThreads: Math.max(1, int('VALIDATE_THREADS', 1)),
     validateIdleMs: int('VALIDATE_IDLE_MS', 30_000),

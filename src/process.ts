@@ -76,6 +76,7 @@ export async function runProcess(plan: ProcessPlan): Promise<Runtime | undefined
         // the children use this process's Redis, also when it is a private one started here
         { REDIS_URL: rt.redis.url, REDIS_EMBEDDED: 'never', KEY_PREFIX: cfg.keyPrefix },
         log,
+        cfg.workerNice,
       );
       rt.closers.unshift(() => forked.stop());
     }

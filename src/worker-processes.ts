@@ -6,6 +6,7 @@
  * on shutdown each child gets SIGTERM and its own graceful stop.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { getPriority, setPriority } from 'node:os';
 import type { Logger } from './logger';
 
 /**
@@ -32,11 +33,26 @@ export interface WorkerProcesses {
   stop(): Promise<void>;
 }
 
+/**
+ * Worker processes run `nice` steps below the API process (capped at 19). On a machine where they
+ * share the cores with the API, the API's short tasks (acknowledging a payload, /healthz, reads) then
+ * run before the workers' batch work: measured with `npm run bench`'s Synthea-shaped load on 2
+ * cores, /healthz p50 4–6 → 2–2.6 ms and p99 43–47 → 25–32 ms, throughput unchanged.
+ */
+function lowerPriority(pid: number, nice: number, log: Logger): void {
+  try {
+    setPriority(pid, Math.min(19, getPriority() + nice));
+  } catch (err) {
+    log.warn({ pid, err: (err as Error).message }, 'could not lower the worker process priority');
+  }
+}
+
 export function startWorkerProcesses(
   count: number,
   entry: string,
   env: Record<string, string>,
   log: Logger,
+  nice = 0,
 ): WorkerProcesses {
   const children = new Set<ChildProcess>();
   let stopping = false;
@@ -47,6 +63,7 @@ export function startWorkerProcesses(
       stdio: 'inherit',
     });
     children.add(child);
+    if (child.pid !== undefined && nice > 0) lowerPriority(child.pid, nice, log);
     child.on('exit', (code, signal) => {
       children.delete(child);
       if (stopping) return;

@@ -4,6 +4,7 @@
  * that dies is replaced and nothing acknowledged is lost; SIGTERM stops the children too.
  */
 import { readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
@@ -89,6 +90,8 @@ test('the API process forks the worker processes and runs no worker itself', asy
     expect(readFileSync(`/proc/${k}/cmdline`, 'utf8').split('\0')).toEqual(
       expect.arrayContaining(WORKER_V8_FLAGS),
     );
+  // Below the API's priority (WORKER_NICE, default 10 steps): the API's short tasks go first.
+  for (const k of kids) expect(getPriority(k)).toBe(Math.min(19, getPriority(main.pid!) + 10));
   // Each BullMQ worker is one connection; two processes run one ingest worker each, the API none.
   expect(await ingest.getWorkers()).toHaveLength(2);
 });
@@ -112,6 +115,8 @@ test('a worker process killed is replaced; what was acknowledged meanwhile is pr
     180_000,
     200,
   );
+  for (const k of childrenOf(main.pid!))
+    expect(getPriority(k)).toBe(Math.min(19, getPriority(main.pid!) + 10));
   for (const b of bundles) {
     const patient = b.entry![0].resource!.id!;
     await waitFor(`the course of ${patient}`, () => courseOf(patient), 180_000, 100);

@@ -1,4 +1,5 @@
-/** The V8 flags `npm start` forks its worker processes with (src/worker-processes.ts). */
+/** How `npm start` forks its worker processes (src/worker-processes.ts): V8 flags and priority. */
+import { loadConfig } from '../../src/config';
 import { WORKER_V8_FLAGS, workerExecArgv } from '../../src/worker-processes';
 
 test('the worker flags are added to the parent’s own node flags', () => {
@@ -16,4 +17,24 @@ test('other semi-space settings do not replace the maximum', () => {
     '--min-semi-space-size=4',
     ...WORKER_V8_FLAGS,
   ]);
+});
+
+describe('WORKER_NICE', () => {
+  const saved = process.env.WORKER_NICE;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.WORKER_NICE;
+    else process.env.WORKER_NICE = saved;
+  });
+
+  test('defaults to 10 steps below the API; 0 keeps the same priority', () => {
+    delete process.env.WORKER_NICE;
+    expect(loadConfig().workerNice).toBe(10);
+    process.env.WORKER_NICE = '0';
+    expect(loadConfig().workerNice).toBe(0);
+  });
+
+  test.each(['20', '-1', 'low'])('refuses %p', (v) => {
+    process.env.WORKER_NICE = v;
+    expect(() => loadConfig()).toThrow(/WORKER_NICE/);
+  });
 });
