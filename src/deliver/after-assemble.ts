@@ -75,14 +75,14 @@ export function afterAssemble(deps: AfterAssembleDeps): (saved: OutputsSaved) =>
     await notifySubscribers(deps, saved);
     if (!versions.length) return;
     const state = sha256(versions.sort().join(',')).slice(0, 16);
-    for (const d of await deps.destinations.all()) {
-      if (!belongsTo(saved.patient, d.source)) continue;
-      await deps.deliverQueue.add(
-        'push',
-        { destination: d.id, patient: saved.patient },
-        { jobId: `push~${d.id}~${saved.patient}~${state}` },
-      );
-    }
+    const pushes = (await deps.destinations.all())
+      .filter((d) => belongsTo(saved.patient, d.source))
+      .map((d) => ({
+        name: 'push',
+        data: { destination: d.id, patient: saved.patient },
+        opts: { jobId: `push~${d.id}~${saved.patient}~${state}` },
+      }));
+    if (pushes.length) await deps.deliverQueue.addBulk(pushes);
   };
 }
 
@@ -115,15 +115,16 @@ async function notifySubscribers(deps: AfterAssembleDeps, saved: OutputsSaved): 
   const subs = ((await deps.subscriptions?.all()) ?? []).filter(
     (s) => s.resource.status === 'active' && belongsTo(saved.patient, s.source),
   );
-  for (const { key, versionId, resource } of due.values()) {
-    for (const s of subs) {
-      if (!criteriaMatch(s.resource.criteria, resource)) continue;
-      await deps.deliverQueue.add(
-        'notify',
-        { subscription: s.resource.id, patient: saved.patient, key, versionId },
-        { jobId: `notify~${s.resource.id}~${key.replace('/', '~')}~${versionId}` },
-      );
-    }
-  }
+  const notifications = [...due.values()].flatMap(({ key, versionId, resource }) =>
+    subs
+      .filter((s) => criteriaMatch(s.resource.criteria, resource))
+      .map((s) => ({
+        name: 'notify',
+        data: { subscription: s.resource.id, patient: saved.patient, key, versionId },
+        opts: { jobId: `notify~${s.resource.id}~${key.replace('/', '~')}~${versionId}` },
+      })),
+  );
+  // One round trip for all of them (BullMQ skips a job id it already holds, as `add` does).
+  if (notifications.length) await deps.deliverQueue.addBulk(notifications);
   await deps.store.markNotified(saved.patient, [...due.values()]);
 }
