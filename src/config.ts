@@ -48,6 +48,8 @@ export interface Config extends HttpLimits {
   sweepIntervalMs: number;
   /** A payload still pending after this many seconds raises the `pending-stale` alert (/alerts). */
   pendingAlertSeconds: number;
+  /** Ingest answers 503 once Redis used memory reaches this fraction of its maxmemory (ops/storage-guard.ts). */
+  ingestMemoryHighWater: number;
   /**
    * `npm start`: worker processes forked to run every queue (default: one per core). 0 runs the
    * workers inside the API process instead (one process for everything: small set-ups, development).
@@ -93,6 +95,16 @@ function int(name: string, def: number): number {
   if (raw === undefined || raw === '') return def;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+/** A fraction in (0, 1]. */
+function fraction(name: string, def: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > 1)
+    throw new Error(`${name} must be a fraction in (0, 1], got "${raw}"`);
   return n;
 }
 
@@ -146,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     syncWaitMs: int('SYNC_WAIT_MS', 20_000),
     sweepIntervalMs: int('SWEEP_INTERVAL_MS', 5000),
     pendingAlertSeconds: positiveInt('PENDING_ALERT_SECONDS', DEFAULT_PENDING_ALERT_SECONDS),
+    ingestMemoryHighWater: fraction('INGEST_MEMORY_HIGH_WATER', 0.8),
     workerProcesses: int('WORKER_PROCESSES', availableParallelism()),
     workerNice: niceSteps(int('WORKER_NICE', 10)),
     warmUpRounds: int('WARM_UP_ROUNDS', 3),

@@ -58,7 +58,7 @@ export async function runProcess(plan: ProcessPlan): Promise<Runtime | undefined
         redis: rt.conn,
         queues: rt.queues,
         metrics: rt.metrics,
-        ingest: new IngestHealth(rt.conn, rt.store.keys, rt.queues, cfg.pendingAlertSeconds),
+        ingest: new IngestHealth(rt.conn, rt.store.keys, rt.queues, cfg.pendingAlertSeconds, rt.storage),
         isClosing: () => rt.closing,
         serveMetrics: cfg.metricsPort === undefined,
         metricsToken: cfg.metricsToken,

@@ -65,6 +65,16 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 
+/**
+ * Redis refused a write because it reached maxmemory (noeviction): `OOM …`, or a MULTI discarded for
+ * it (`EXECABORT`, with the OOM among its previous errors). Nothing of that command or MULTI was written.
+ */
+export function isRedisFull(err: Error): boolean {
+  const oom = (e: unknown) =>
+    typeof (e as Error)?.message === 'string' && (e as Error).message.startsWith('OOM ');
+  return oom(err) || ((err as { previousErrors?: unknown[] }).previousErrors ?? []).some(oom);
+}
+
 /** ioredis gave up on a command or lost its connection: Redis is down or unreachable, not a bug. */
 export function isRedisUnavailable(err: Error): boolean {
   return (

@@ -24,6 +24,7 @@ import { Store } from './store/store';
 import { PayloadLog } from './store/payloads';
 import { DeadLetters } from './store/dead-letters';
 import { registerIngestGauges } from './queue/ingest-gauges';
+import { StorageGuard } from './ops/storage-guard';
 
 export const VERSION = '0.1.0';
 
@@ -36,6 +37,8 @@ export interface Runtime {
   /** The ingest log (accepted payloads, pending index) and the dead letters. */
   payloads: PayloadLog;
   deadLetters: DeadLetters;
+  /** Redis memory against its maxmemory: ingest stops at the high-water mark. */
+  storage: StorageGuard;
   queues: Queues;
   metrics: Metrics;
   rejects: RejectLog;
@@ -63,9 +66,10 @@ export async function createRuntime(overrides: Partial<Config> = {}, log?: Logge
   const queues = new Queues(conn, store.keys.queuePrefix(), cfg);
   const payloads = new PayloadLog(conn, store.keys);
   const deadLetters = new DeadLetters(conn, store.keys);
+  const storage = new StorageGuard(conn, cfg.ingestMemoryHighWater);
   const metrics = new Metrics(queues);
   let clinical: Clinical | undefined;
-  registerIngestGauges(metrics, payloads, deadLetters);
+  registerIngestGauges(metrics, payloads, deadLetters, storage);
   return {
     cfg,
     log: logger,
@@ -74,6 +78,7 @@ export async function createRuntime(overrides: Partial<Config> = {}, log?: Logge
     store,
     payloads,
     deadLetters,
+    storage,
     queues,
     metrics,
     rejects: new RejectLog(conn, cfg.keyPrefix, {
@@ -120,6 +125,7 @@ export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<Fasti
     store: rt.store,
     queues: rt.queues,
     payloads: rt.payloads,
+    storage: rt.storage,
     pendingAlertSeconds: rt.cfg.pendingAlertSeconds,
     ingestEvents,
     syncWaitMs: rt.cfg.syncWaitMs,

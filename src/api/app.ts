@@ -28,6 +28,7 @@ import type { RejectLog } from '../store/reject-log';
 import { adminRoutes } from './routes/admin';
 import { adminIngestRoutes } from './routes/admin-ingest';
 import { asyncStatusRoutes } from './routes/async-status';
+import type { StorageGuard } from '../ops/storage-guard';
 import { ingestRoutes } from './routes/ingest';
 import { addResourceCapability, metadataRoutes, newCapabilities, type Capabilities } from './routes/metadata';
 import { opsRoutes } from './routes/ops';
@@ -70,6 +71,8 @@ export interface ApiDeps {
   deadLetters?: DeadLetters;
   /** A payload pending longer than this raises the `pending-stale` alert (PENDING_ALERT_SECONDS). */
   pendingAlertSeconds?: number;
+  /** Redis memory against its maxmemory: ingest answers 503 at the high-water mark. */
+  storage?: StorageGuard;
   /** Completion events of the ingest queue, for synchronous ingest answers. */
   ingestEvents?: QueueEvents;
   syncWaitMs: number;
@@ -137,7 +140,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     }
   });
 
-  const health = new IngestHealth(deps.store.redis, deps.store.keys, deps.queues, deps.pendingAlertSeconds);
+  const health = new IngestHealth(
+    deps.store.redis,
+    deps.store.keys,
+    deps.queues,
+    deps.pendingAlertSeconds,
+    deps.storage,
+  );
   await app.register(opsRoutes, {
     redis: deps.store.redis,
     queues: deps.queues,

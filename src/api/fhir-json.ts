@@ -8,7 +8,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { FhirError, issue } from '../fhir/outcome';
 import { DEFAULT_JSON_LIMITS, findLimitBreach, limitError, type JsonLimits } from '../ingest/json-limits';
-import { isRedisUnavailable } from '../redis';
+import { isRedisFull, isRedisUnavailable } from '../redis';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
@@ -41,6 +41,12 @@ export function toFhirError(err: FastifyError | Error): FhirError {
     return new FhirError(
       503,
       issue('transient', 'Storage is temporarily unavailable; nothing was accepted. Retry later.'),
+    );
+  }
+  if (isRedisFull(err)) {
+    return new FhirError(
+      503,
+      issue('transient', 'Storage is full (Redis maxmemory); nothing was accepted. Retry later.'),
     );
   }
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {

@@ -8,12 +8,15 @@
  * would not map a dead letter, it would only refuse new payloads):
  * - `dead-letters`: resources whose mapping failed are parked (the sweep replays them with backoff);
  * - `pending-stale`: acknowledged payloads older than PENDING_ALERT_SECONDS are not processed yet;
- * - `failed-jobs`: a queue other than `ingest` holds failed jobs (see ALERTING_QUEUES).
+ * - `failed-jobs`: a queue other than `ingest` holds failed jobs (see ALERTING_QUEUES);
+ * - `storage-high-water`: Redis used memory reached INGEST_MEMORY_HIGH_WATER of its maxmemory, so new
+ *   payloads are refused with 503 until processing or an operator frees memory (storage-guard.ts).
  */
 import type { Redis } from 'ioredis';
 import { QUEUE_NAMES, type QueueName } from '../queue/names';
 import type { Queues } from '../queue/queues';
 import type { Keys } from '../store/keys';
+import { aboveHighWater, type StorageGuard, type StorageLevel } from './storage-guard';
 
 export const DEFAULT_PENDING_ALERT_SECONDS = 300;
 
@@ -37,9 +40,11 @@ export interface IngestFigures {
   oldestDeadLetterSeconds: number | null;
   /** Jobs in each queue's failed set (kept JOB_KEEP_FAILED_SECONDS unless replayed or cleaned). */
   failedJobs: Record<QueueName, number>;
+  /** Redis memory against its maxmemory (absent where no guard is configured). */
+  storage?: StorageLevel;
 }
 
-export type AlertName = 'dead-letters' | 'pending-stale' | 'failed-jobs';
+export type AlertName = 'dead-letters' | 'pending-stale' | 'failed-jobs' | 'storage-high-water';
 
 export interface IngestAlert {
   alert: AlertName;
@@ -83,6 +88,16 @@ export function alertsOf(f: IngestFigures, pendingAlertSeconds: number): IngestA
       thresholdSeconds: pendingAlertSeconds,
     });
   }
+  if (f.storage && aboveHighWater(f.storage)) {
+    const mb = (b: number) => Math.round(b / 1024 / 1024);
+    alerts.push({
+      alert: 'storage-high-water',
+      summary:
+        `Redis uses ${mb(f.storage.usedBytes)} of ${mb(f.storage.maxBytes)} MB (ingest stops at ` +
+        `${Math.round(f.storage.highWater * 100)}%): new payloads are refused with 503`,
+      count: 1,
+    });
+  }
   for (const queue of ALERTING_QUEUES) {
     const n = f.failedJobs[queue];
     if (n > 0) {
@@ -103,6 +118,7 @@ export class IngestHealth {
     private readonly keys: Keys,
     private readonly queues: Queues,
     readonly pendingAlertSeconds = DEFAULT_PENDING_ALERT_SECONDS,
+    private readonly storage?: StorageGuard,
   ) {}
 
   async figures(now = Date.now()): Promise<IngestFigures> {
@@ -115,7 +131,7 @@ export class IngestHealth {
       .hlen(this.keys.deadLetters())
       .zrange(this.keys.deadLettersSince(), '0', '0', 'WITHSCORES');
     for (const name of QUEUE_NAMES) pipe.zcard(this.queues.get(name).toKey('failed'));
-    const replies = (await pipe.exec()) ?? [];
+    const [replies, storage] = await Promise.all([pipe.exec().then((r) => r ?? []), this.storage?.level()]);
     const values = replies.map(([err, v]) => {
       if (err) throw err;
       return v;
@@ -132,6 +148,7 @@ export class IngestHealth {
       deadLetters: Number(values[3]),
       oldestDeadLetterSeconds: oldestAge(values[4], now),
       failedJobs,
+      ...(storage ? { storage } : {}),
     };
   }
 

@@ -2,14 +2,32 @@
  * Ingest-log gauges, read from Redis at scrape time (any process reports the global figures):
  * payloads acknowledged but not yet processed, and dead-lettered resources, with the age of the
  * oldest of each (0 when there is none): alert on a dead letter at all, and on an oldest pending age
- * above PENDING_ALERT_SECONDS, as /alerts does (ops/ingest-health.ts).
+ * above PENDING_ALERT_SECONDS, as /alerts does (ops/ingest-health.ts); and Redis memory against the
+ * maxmemory that ingest stops short of (ops/storage-guard.ts).
  */
 import { Gauge } from 'prom-client';
 import type { Metrics } from '../ops/metrics';
 import type { DeadLetters } from '../store/dead-letters';
 import type { PayloadLog } from '../store/payloads';
+import type { StorageGuard } from '../ops/storage-guard';
 
-export function registerIngestGauges(metrics: Metrics, payloads: PayloadLog, deadLetters: DeadLetters): void {
+export function registerIngestGauges(
+  metrics: Metrics,
+  payloads: PayloadLog,
+  deadLetters: DeadLetters,
+  storage?: StorageGuard,
+): void {
+  if (storage) {
+    new Gauge({
+      name: 'bitebridge_redis_memory_used_ratio',
+      help: 'Redis used memory / maxmemory (0: no maxmemory); ingest answers 503 at INGEST_MEMORY_HIGH_WATER',
+      registers: [metrics.registry],
+      async collect() {
+        const l = await storage.level();
+        this.set(l.maxBytes > 0 ? l.usedBytes / l.maxBytes : 0);
+      },
+    });
+  }
   new Gauge({
     name: 'bitebridge_ingest_pending_payloads',
     help: 'Acknowledged payloads not yet fully processed (queued, running, or waiting for a backoff retry)',

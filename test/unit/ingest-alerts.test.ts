@@ -1,4 +1,4 @@
-/** Which ingest figures raise which alert, and the PENDING_ALERT_SECONDS setting. */
+/** Which ingest figures raise which alert (backlog, dead letters, failed jobs, storage), and PENDING_ALERT_SECONDS. */
 import { loadConfig } from '../../src/config';
 import { alertsOf, type IngestFigures } from '../../src/ops/ingest-health';
 
@@ -36,6 +36,19 @@ test('dead letters, stale payloads and failed jobs outside ingest each raise the
     ['failed-jobs', 'deliver', 2],
   ]);
   expect(alerts[1]).toMatchObject({ oldestSeconds: 900, thresholdSeconds: 300 });
+});
+
+test('Redis memory at the high-water mark of its maxmemory raises storage-high-water; below it or unbounded, nothing', () => {
+  const MB = 1024 * 1024;
+  const at = (usedBytes: number, maxBytes: number) =>
+    alertsOf({ ...clean, storage: { usedBytes, maxBytes, highWater: 0.8 } }, 300);
+  expect(at(799 * MB, 1000 * MB)).toEqual([]);
+  expect(at(5000 * MB, 0)).toEqual([]); // no maxmemory: nothing to stay below
+  const [alert] = at(800 * MB, 1000 * MB);
+  expect(alert).toMatchObject({ alert: 'storage-high-water', count: 1 });
+  expect(alert.summary).toBe(
+    'Redis uses 800 of 1000 MB (ingest stops at 80%): new payloads are refused with 503',
+  );
 });
 
 describe('PENDING_ALERT_SECONDS', () => {

@@ -16,6 +16,7 @@ import type { RawConditions } from '../../ingest/conditions';
 import { parsePayload } from '../../ingest/entries';
 import { FhirError, issue } from '../../fhir/outcome';
 import type { Metrics } from '../../ops/metrics';
+import { aboveHighWater, type StorageGuard, type StorageLevel } from '../../ops/storage-guard';
 import type { AcceptJobResult } from '../../queue/processors/ingest';
 import type { Queues } from '../../queue/queues';
 import type { PayloadLog } from '../../store/payloads';
@@ -35,6 +36,8 @@ export interface IngestRouteDeps {
   syncWaitMs: number;
   metrics: Metrics;
   rejects?: RejectLog;
+  /** Redis memory against its maxmemory: new payloads are refused at the high-water mark. */
+  storage?: StorageGuard;
 }
 
 export function responseBundle(result: Omit<AcceptResult, 'toMap'>): Bundle {
@@ -74,6 +77,19 @@ function accepted(reply: FastifyReply, req: FastifyRequest, id: string, text: st
     });
 }
 
+/** 503 at the storage high-water mark: the workers keep the rest of Redis to drain the backlog. */
+function storageFull(l: StorageLevel): FhirError {
+  const pct = (x: number) => `${Math.round(x * 100)}%`;
+  return new FhirError(
+    503,
+    issue(
+      'transient',
+      `Storage is ${pct(l.usedBytes / l.maxBytes)} full (ingest stops at ${pct(l.highWater)} of Redis maxmemory): ` +
+        'nothing was accepted. Acknowledged payloads are still being processed; retry later.',
+    ),
+  );
+}
+
 export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps): Promise<void> {
   const auth = { onRequest: requireScope('ingest') };
 
@@ -104,6 +120,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
         issue('processing', 'Transaction rejected: no entry of this Bundle was stored.'),
       ]);
     }
+    const level = await deps.storage?.level();
+    if (level && aboveHighWater(level)) throw storageFull(level);
     const id = `i-${randomUUID()}`;
     const conditions = parsed.kind === 'single' ? headerConditions(req) : undefined;
     await deps.payloads.record({
