@@ -7,18 +7,17 @@
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadClinical, type Clinical } from '../../src/clinical';
-import { afterAssemble } from '../../src/deliver/after-assemble';
 import type { Destination } from '../../src/deliver/destinations';
-import { DestinationRegistry } from '../../src/deliver/registry';
-import { createLogger } from '../../src/logger';
-import { Metrics } from '../../src/ops/metrics';
 import { provenanceId } from '../../src/provenance/build';
 import { processAssemble } from '../../src/queue/processors/assemble';
-import { DeliveryStore } from '../../src/store/deliveries';
 import { Store } from '../../src/store/store';
-import { SubscriptionStore } from '../../src/store/subscriptions';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
-import { storeSamplePatient } from '../helpers/stored-patient';
+import {
+  afterAssembleOn,
+  assembleDeps,
+  storeSamplePatient,
+  subscribeCoursesAndFlags,
+} from '../helpers/assemble-setup';
 
 const SOURCE = 'hospa';
 let redis: Redis;
@@ -43,22 +42,7 @@ beforeAll(async () => {
   store = new Store(redis, prefix);
   deliverQueue = new Queue('deliver', { connection: redis, prefix: store.keys.queuePrefix() });
   clinical = loadClinical();
-  const subscriptions = new SubscriptionStore(redis, prefix);
-  for (const [id, criteria] of [
-    ['courses', 'MedicationStatement'],
-    ['flags', 'DetectedIssue'],
-  ])
-    await subscriptions.put({
-      source: SOURCE,
-      resource: {
-        resourceType: 'Subscription',
-        id,
-        status: 'active',
-        reason: 'test',
-        criteria,
-        channel: { type: 'rest-hook', endpoint: 'http://127.0.0.1:9/hook' },
-      },
-    });
+  await subscribeCoursesAndFlags(redis, prefix, SOURCE);
 }, 60_000);
 afterAll(async () => {
   await deliverQueue.close();
@@ -80,20 +64,10 @@ async function assembleRecordingCalls(patient: string): Promise<Calls> {
   const bulk = jest.spyOn(deliverQueue, 'addBulk');
   const add = jest.spyOn(deliverQueue, 'add');
   try {
-    await processAssemble({ id: `a-${patient}`, data: { patient } } as Job<{ patient: string }>, {
-      store,
-      derive: clinical.derive,
-      assertValid: clinical.assertValid,
-      log: createLogger('silent'),
-      metrics: new Metrics(),
-      onSaved: afterAssemble({
-        store,
-        deliverQueue,
-        destinations: new DestinationRegistry(new DeliveryStore(redis, prefix), destinations, new Set()),
-        subscriptions: new SubscriptionStore(redis, prefix),
-        softwareVersion: 'test',
-      }),
-    });
+    await processAssemble(
+      { id: `a-${patient}`, data: { patient } } as Job<{ patient: string }>,
+      assembleDeps(store, clinical, afterAssembleOn(redis, prefix, store, deliverQueue, destinations)),
+    );
     return {
       provenanceWrites: apply.mock.calls
         .map(([, , entries]) => entries)

@@ -7,16 +7,15 @@
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadClinical, type Clinical } from '../../src/clinical';
-import { afterAssemble } from '../../src/deliver/after-assemble';
-import { DestinationRegistry } from '../../src/deliver/registry';
-import { createLogger } from '../../src/logger';
-import { Metrics } from '../../src/ops/metrics';
 import { processAssemble, type AssembleDeps } from '../../src/queue/processors/assemble';
-import { DeliveryStore } from '../../src/store/deliveries';
 import { Store } from '../../src/store/store';
-import { SubscriptionStore } from '../../src/store/subscriptions';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
-import { storeSamplePatient } from '../helpers/stored-patient';
+import {
+  afterAssembleOn,
+  assembleDeps,
+  storeSamplePatient,
+  subscribeCoursesAndFlags,
+} from '../helpers/assemble-setup';
 
 const SOURCE = 'hospa';
 let redis: Redis;
@@ -34,22 +33,7 @@ beforeAll(async () => {
   clinical = loadClinical();
   // One seed patient stored with its mapped events, as the ingest worker leaves it.
   patient = await storeSamplePatient(store, clinical, SOURCE, 'seed-000.json');
-  const subscriptions = new SubscriptionStore(redis, prefix);
-  for (const [id, criteria] of [
-    ['courses', 'MedicationStatement'],
-    ['flags', 'DetectedIssue'],
-  ])
-    await subscriptions.put({
-      source: SOURCE,
-      resource: {
-        resourceType: 'Subscription',
-        id,
-        status: 'active',
-        reason: 'test',
-        criteria,
-        channel: { type: 'rest-hook', endpoint: 'http://127.0.0.1:9/hook' },
-      },
-    });
+  await subscribeCoursesAndFlags(redis, prefix, SOURCE);
 }, 60_000);
 afterAll(async () => {
   await deliverQueue.close();
@@ -57,27 +41,10 @@ afterAll(async () => {
   await redis.quit();
 });
 
-function deps(onSaved: AssembleDeps['onSaved']): AssembleDeps {
-  return {
-    store,
-    derive: clinical.derive,
-    assertValid: clinical.assertValid,
-    log: createLogger('silent'),
-    metrics: new Metrics(),
-    onSaved,
-  };
-}
+const deps = (onSaved: AssembleDeps['onSaved']) => assembleDeps(store, clinical, onSaved);
 
 /** What the assemble worker runs after a save (Provenance, pushes, notifications), on this suite's Redis. */
-function notifying() {
-  return afterAssemble({
-    store,
-    deliverQueue,
-    destinations: new DestinationRegistry(new DeliveryStore(redis, prefix), [], new Set()),
-    subscriptions: new SubscriptionStore(redis, prefix),
-    softwareVersion: 'test',
-  });
-}
+const notifying = () => afterAssembleOn(redis, prefix, store, deliverQueue);
 
 async function notifyJobs(): Promise<string[]> {
   const jobs = await deliverQueue.getJobs(['waiting', 'delayed', 'prioritized']);
