@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import type { Clinical } from '../../src/clinical';
+import { loadClinical, type Clinical } from '../../src/clinical';
 import { afterAssemble } from '../../src/deliver/after-assemble';
 import type { Destination } from '../../src/deliver/destinations';
 import { DestinationRegistry } from '../../src/deliver/registry';
@@ -19,13 +19,42 @@ import { Metrics } from '../../src/ops/metrics';
 import type { AssembleDeps } from '../../src/queue/processors/assemble';
 import { SAMPLES_DIR } from '../../src/samples';
 import { DeliveryStore } from '../../src/store/deliveries';
-import type { Store } from '../../src/store/store';
+import { Store } from '../../src/store/store';
 import { SubscriptionStore } from '../../src/store/subscriptions';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './redis';
+
+/** A suite's own Redis prefix with its store, deliver queue and the clinical core. */
+export interface AssembleSuite {
+  redis: Redis;
+  prefix: string;
+  store: Store;
+  deliverQueue: Queue;
+  clinical: Clinical;
+  close(): Promise<void>;
+}
+
+export async function openAssembleSuite(name: string): Promise<AssembleSuite> {
+  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  const prefix = uniquePrefix(name);
+  const store = new Store(redis, prefix);
+  const deliverQueue = new Queue('deliver', { connection: redis, prefix: store.keys.queuePrefix() });
+  return {
+    redis,
+    prefix,
+    store,
+    deliverQueue,
+    clinical: loadClinical(),
+    async close() {
+      await deliverQueue.close();
+      await deletePrefix(redis, prefix);
+      await redis.quit();
+    },
+  };
+}
 
 /** Stores the sample `file` under `source`, one resource at a time, then its events; answers the patient id. */
 export async function storeSamplePatient(
-  store: Store,
-  clinical: Clinical,
+  { store, clinical }: AssembleSuite,
   source: string,
   file: string,
 ): Promise<string> {
@@ -43,7 +72,10 @@ export async function storeSamplePatient(
 }
 
 /** Two active rest-hook subscriptions of `source`: `courses` (MedicationStatement) and `flags` (DetectedIssue). */
-export async function subscribeCoursesAndFlags(redis: Redis, prefix: string, source: string): Promise<void> {
+export async function subscribeCoursesAndFlags(
+  { redis, prefix }: AssembleSuite,
+  source: string,
+): Promise<void> {
   const subscriptions = new SubscriptionStore(redis, prefix);
   for (const [id, criteria] of [
     ['courses', 'MedicationStatement'],
@@ -64,10 +96,7 @@ export async function subscribeCoursesAndFlags(redis: Redis, prefix: string, sou
 
 /** What the assemble worker runs after a save (Provenance, pushes, notifications), on this Redis prefix. */
 export function afterAssembleOn(
-  redis: Redis,
-  prefix: string,
-  store: Store,
-  deliverQueue: Queue,
+  { redis, prefix, store, deliverQueue }: AssembleSuite,
   destinations: Destination[] = [],
 ): NonNullable<AssembleDeps['onSaved']> {
   return afterAssemble({
@@ -81,8 +110,7 @@ export function afterAssembleOn(
 
 /** The assemble processor's dependencies, with `onSaved` as given. */
 export function assembleDeps(
-  store: Store,
-  clinical: Clinical,
+  { store, clinical }: AssembleSuite,
   onSaved: AssembleDeps['onSaved'],
 ): AssembleDeps {
   return {

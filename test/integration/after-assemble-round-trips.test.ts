@@ -4,15 +4,13 @@
  * call and the destination pushes in one more, whatever their number; a re-run that finds everything
  * in place writes nothing and enqueues nothing new. Real Redis and BullMQ queue.
  */
-import { Queue, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
-import { loadClinical, type Clinical } from '../../src/clinical';
+import type { Job } from 'bullmq';
 import type { Destination } from '../../src/deliver/destinations';
 import { provenanceId } from '../../src/provenance/build';
 import { processAssemble } from '../../src/queue/processors/assemble';
-import { Store } from '../../src/store/store';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import {
+  openAssembleSuite,
+  type AssembleSuite,
   afterAssembleOn,
   assembleDeps,
   storeSamplePatient,
@@ -20,11 +18,7 @@ import {
 } from '../helpers/assemble-setup';
 
 const SOURCE = 'hospa';
-let redis: Redis;
-let prefix: string;
-let store: Store;
-let deliverQueue: Queue;
-let clinical: Clinical;
+let s: AssembleSuite;
 
 const destinations: Destination[] = ['reg-a', 'reg-b'].map((id) => ({
   id,
@@ -37,18 +31,10 @@ const destinations: Destination[] = ['reg-a', 'reg-b'].map((id) => ({
 }));
 
 beforeAll(async () => {
-  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-  prefix = uniquePrefix('after-assemble-trips');
-  store = new Store(redis, prefix);
-  deliverQueue = new Queue('deliver', { connection: redis, prefix: store.keys.queuePrefix() });
-  clinical = loadClinical();
-  await subscribeCoursesAndFlags(redis, prefix, SOURCE);
+  s = await openAssembleSuite('after-assemble-trips');
+  await subscribeCoursesAndFlags(s, SOURCE);
 }, 60_000);
-afterAll(async () => {
-  await deliverQueue.close();
-  await deletePrefix(redis, prefix);
-  await redis.quit();
-});
+afterAll(() => s.close());
 
 interface Calls {
   /** Entries of each store call that wrote Provenance. */
@@ -60,13 +46,13 @@ interface Calls {
 
 /** Runs one assemble of the patient, recording the after-assemble step's store and queue calls. */
 async function assembleRecordingCalls(patient: string): Promise<Calls> {
-  const apply = jest.spyOn(store, 'applyEntries');
-  const bulk = jest.spyOn(deliverQueue, 'addBulk');
-  const add = jest.spyOn(deliverQueue, 'add');
+  const apply = jest.spyOn(s.store, 'applyEntries');
+  const bulk = jest.spyOn(s.deliverQueue, 'addBulk');
+  const add = jest.spyOn(s.deliverQueue, 'add');
   try {
     await processAssemble(
       { id: `a-${patient}`, data: { patient } } as Job<{ patient: string }>,
-      assembleDeps(store, clinical, afterAssembleOn(redis, prefix, store, deliverQueue, destinations)),
+      assembleDeps(s, afterAssembleOn(s, destinations)),
     );
     return {
       provenanceWrites: apply.mock.calls
@@ -90,22 +76,22 @@ async function assembleRecordingCalls(patient: string): Promise<Calls> {
 test.each(['seed-000.json', 'seed-001.json'])(
   '%s: one Provenance write, one notify enqueue, one push enqueue; nothing new when all is in place',
   async (file) => {
-    const patient = await storeSamplePatient(store, clinical, SOURCE, file);
+    const patient = await storeSamplePatient(s, SOURCE, file);
     const calls = await assembleRecordingCalls(patient);
-    const outputs = [...(await store.currentOutputs(patient))];
+    const outputs = [...(await s.store.currentOutputs(patient))];
     const subscribed = outputs.filter(([key]) => /^(MedicationStatement|DetectedIssue)\//.test(key));
     expect(outputs.length).toBeGreaterThan(1);
     expect(calls.provenanceWrites).toEqual([outputs.length]);
     expect(calls.enqueued).toEqual([{ notify: subscribed.length }, { push: destinations.length }]);
     expect(calls.singleAdds).toBe(0);
     const provenance = outputs.map(([key, o]) => `Provenance/${provenanceId(patient, key, o.versionId)}`);
-    expect(await store.locateMany(provenance)).toEqual(provenance.map(() => patient));
+    expect(await s.store.locateMany(provenance)).toEqual(provenance.map(() => patient));
 
     // A re-run writes nothing and notifies nothing; its pushes carry the same job ids (the same output
     // versions), which the queue already holds: still one push job per destination.
     const again = await assembleRecordingCalls(patient);
     expect(again).toEqual({ provenanceWrites: [], enqueued: [{ push: destinations.length }], singleAdds: 0 });
-    const queued = await deliverQueue.getJobs(['waiting', 'delayed', 'prioritized']);
+    const queued = await s.deliverQueue.getJobs(['waiting', 'delayed', 'prioritized']);
     expect(queued.filter((j) => j.name === 'push' && j.data.patient === patient)).toHaveLength(
       destinations.length,
     );

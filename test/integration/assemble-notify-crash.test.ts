@@ -4,13 +4,11 @@
  * version "not yet notified" in the same script, and the next run notifies what is marked — once.
  * Real Redis and BullMQ queue; the crash is an `onSaved` that throws after the save.
  */
-import { Queue, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
-import { loadClinical, type Clinical } from '../../src/clinical';
+import type { Job } from 'bullmq';
 import { processAssemble, type AssembleDeps } from '../../src/queue/processors/assemble';
-import { Store } from '../../src/store/store';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import {
+  openAssembleSuite,
+  type AssembleSuite,
   afterAssembleOn,
   assembleDeps,
   storeSamplePatient,
@@ -18,36 +16,24 @@ import {
 } from '../helpers/assemble-setup';
 
 const SOURCE = 'hospa';
-let redis: Redis;
-let prefix: string;
-let store: Store;
-let deliverQueue: Queue;
-let clinical: Clinical;
+let s: AssembleSuite;
 let patient: string;
 
 beforeAll(async () => {
-  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-  prefix = uniquePrefix('notify-crash');
-  store = new Store(redis, prefix);
-  deliverQueue = new Queue('deliver', { connection: redis, prefix: store.keys.queuePrefix() });
-  clinical = loadClinical();
+  s = await openAssembleSuite('notify-crash');
   // One seed patient stored with its mapped events, as the ingest worker leaves it.
-  patient = await storeSamplePatient(store, clinical, SOURCE, 'seed-000.json');
-  await subscribeCoursesAndFlags(redis, prefix, SOURCE);
+  patient = await storeSamplePatient(s, SOURCE, 'seed-000.json');
+  await subscribeCoursesAndFlags(s, SOURCE);
 }, 60_000);
-afterAll(async () => {
-  await deliverQueue.close();
-  await deletePrefix(redis, prefix);
-  await redis.quit();
-});
+afterAll(() => s.close());
 
-const deps = (onSaved: AssembleDeps['onSaved']) => assembleDeps(store, clinical, onSaved);
+const deps = (onSaved: AssembleDeps['onSaved']) => assembleDeps(s, onSaved);
 
 /** What the assemble worker runs after a save (Provenance, pushes, notifications), on this suite's Redis. */
-const notifying = () => afterAssembleOn(redis, prefix, store, deliverQueue);
+const notifying = () => afterAssembleOn(s);
 
 async function notifyJobs(): Promise<string[]> {
-  const jobs = await deliverQueue.getJobs(['waiting', 'delayed', 'prioritized']);
+  const jobs = await s.deliverQueue.getJobs(['waiting', 'delayed', 'prioritized']);
   return jobs
     .filter((j) => j.name === 'notify')
     .map((j) => `${j.data.subscription} ${j.data.key}@${j.data.versionId}`)
@@ -66,10 +52,10 @@ test('a run that crashed after saving is notified by the next run, exactly once'
       deps(() => Promise.reject(crash)),
     ),
   ).rejects.toBe(crash);
-  const saved = [...(await store.currentOutputs(patient)).values()];
+  const saved = [...(await s.store.currentOutputs(patient)).values()];
   expect(saved.length).toBeGreaterThan(1);
   expect(await notifyJobs()).toEqual([]);
-  expect((await store.unnotifiedOutputs(patient)).size).toBe(saved.length);
+  expect((await s.store.unnotifiedOutputs(patient)).size).toBe(saved.length);
 
   // 2. The retry finds every output unchanged — and still notifies each saved version.
   const retry = await processAssemble(job, deps(onSaved));
@@ -81,7 +67,7 @@ test('a run that crashed after saving is notified by the next run, exactly once'
     })
     .sort();
   expect(await notifyJobs()).toEqual(expected);
-  expect((await store.unnotifiedOutputs(patient)).size).toBe(0);
+  expect((await s.store.unnotifiedOutputs(patient)).size).toBe(0);
 
   // 3. Later runs notify nothing again.
   await processAssemble(job, deps(onSaved));
@@ -89,23 +75,23 @@ test('a run that crashed after saving is notified by the next run, exactly once'
 });
 
 test('a marked version superseded by a newer save is left to the run that saved the newer one', async () => {
-  const [key, versionId] = [...(await store.currentOutputs(patient)).entries()].map(
+  const [key, versionId] = [...(await s.store.currentOutputs(patient)).entries()].map(
     ([k, o]) => [k, o.versionId] as const,
   )[0];
-  await redis.hset(store.keys.outUnnotified({ patient }), key, String(Number(versionId) + 1));
-  await store.markNotified(patient, [{ key, versionId }]);
+  await s.redis.hset(s.store.keys.outUnnotified({ patient }), key, String(Number(versionId) + 1));
+  await s.store.markNotified(patient, [{ key, versionId }]);
   // Unmarking the older version leaves the newer mark in place.
-  expect(await store.unnotifiedOutputs(patient)).toEqual(new Map([[key, String(Number(versionId) + 1)]]));
-  await redis.hdel(store.keys.outUnnotified({ patient }), key);
+  expect(await s.store.unnotifiedOutputs(patient)).toEqual(new Map([[key, String(Number(versionId) + 1)]]));
+  await s.redis.hdel(s.store.keys.outUnnotified({ patient }), key);
 });
 
 test('a version this run saved is notified even when a later save has moved the mark on', async () => {
-  const [key, stored] = [...(await store.currentOutputs(patient)).entries()].find(
+  const [key, stored] = [...(await s.store.currentOutputs(patient)).entries()].find(
     ([, o]) => o.resource.resourceType === 'DetectedIssue',
   )!;
   const mine = String(Number(stored.versionId) + 1);
   const later = String(Number(stored.versionId) + 2);
-  await redis.hset(store.keys.outUnnotified({ patient }), key, later);
+  await s.redis.hset(s.store.keys.outUnnotified({ patient }), key, later);
   const onSaved = notifying();
   await onSaved({
     patient,
@@ -116,6 +102,6 @@ test('a version this run saved is notified even when a later save has moved the 
   });
   expect(await notifyJobs()).toContain(`flags ${key}@${mine}`);
   // The later version stays marked for the run that saved it.
-  expect((await store.unnotifiedOutputs(patient)).get(key)).toBe(later);
-  await redis.hdel(store.keys.outUnnotified({ patient }), key);
+  expect((await s.store.unnotifiedOutputs(patient)).get(key)).toBe(later);
+  await s.redis.hdel(s.store.keys.outUnnotified({ patient }), key);
 });
