@@ -8,15 +8,28 @@ import type { ClinicalEvent, EventKind, EventOf } from '../domain/events';
 import type { SourceRef } from '../domain/source-ref';
 import type { MappingResult } from './types';
 
-/** Thrown inside a mapper when a recognised concept's value cannot be normalised; caught per resource. */
+/**
+ * Thrown inside a mapper when a recognised concept's value cannot be normalised; caught per resource
+ * and turned into an issue, never logged with a stack. So none is captured: a feed whose units cannot
+ * be converted throws one per resource, and the stack was most of the cost of mapping it.
+ */
 export class Unmappable extends Error {
-  constructor(
-    readonly expression: string,
-    readonly diagnostics: string,
-    readonly code: OperationOutcomeIssue['code'] = 'value',
-  ) {
-    super(diagnostics);
+  readonly expression: string;
+  readonly diagnostics: string;
+  readonly code: OperationOutcomeIssue['code'];
+
+  constructor(expression: string, diagnostics: string, code: OperationOutcomeIssue['code'] = 'value') {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(diagnostics);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
     this.name = 'Unmappable';
+    this.expression = expression;
+    this.diagnostics = diagnostics;
+    this.code = code;
   }
 }
 
