@@ -3,8 +3,8 @@
  * it), a full Redis refuses every write: the workers could no longer store what they process, so the
  * backlog that filled it would never drain. The API therefore refuses new payloads (503 +
  * Retry-After, nothing accepted) once used memory reaches INGEST_MEMORY_HIGH_WATER of `maxmemory`,
- * leaving the rest to the workers, and /alerts says so. Without `maxmemory` there is no limit to
- * keep below, and nothing is refused.
+ * leaving the rest to the workers, and /alerts says so. Without `maxmemory` (or where INFO is not
+ * allowed) there is no limit to keep below, and nothing is refused.
  *
  * The level is read from `INFO memory` (one O(1) command) at most once per `maxAgeMs`, never per
  * request: a burst can overshoot the mark by about that long of ingest, which the headroom absorbs.
@@ -50,7 +50,14 @@ export class StorageGuard {
   }
 
   private async read(): Promise<StorageLevel> {
-    const info = await this.redis.info('memory');
+    let info = '';
+    try {
+      info = await this.redis.info('memory');
+    } catch (err) {
+      // A Redis that refuses INFO (an ACL without it, a managed service) has no level to keep below:
+      // nothing is refused for it. A connection failure is not that, and fails the request (503).
+      if ((err as Error).name !== 'ReplyError') throw err;
+    }
     const level = {
       usedBytes: infoField(info, 'used_memory'),
       maxBytes: infoField(info, 'maxmemory'),

@@ -10,6 +10,7 @@ import { toFhirError } from '../../src/api/fhir-json';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { EmbeddedRedis } from '../../src/ops/embedded-redis';
+import { aboveHighWater, StorageGuard } from '../../src/ops/storage-guard';
 import { isRedisFull } from '../../src/redis';
 import { createRuntime, startApi, stopRuntime, type Runtime } from '../../src/runtime';
 import { WORKERS } from '../../workers';
@@ -122,6 +123,21 @@ test('a write that meets a full Redis itself (between two guard readings) is a 5
   }
   expect(await rt.payloads.pendingCount()).toBe(pending);
   expect(await admin.exists(rt.store.keys.payload('i-oom'))).toBe(0);
+});
+
+test('a Redis user not allowed INFO has no level to keep below: nothing is refused for it', async () => {
+  expect(aboveHighWater(await new StorageGuard(admin, HIGH_WATER).level())).toBe(true);
+  await admin.acl('SETUSER', 'no-info', 'on', '>no-info-secret', '~*', '&*', '+@all', '-info');
+  const limited = new Redis(redis.url, { username: 'no-info', password: 'no-info-secret' });
+  try {
+    expect(await new StorageGuard(limited, HIGH_WATER).level()).toEqual({
+      usedBytes: 0,
+      maxBytes: 0,
+      highWater: HIGH_WATER,
+    });
+  } finally {
+    limited.disconnect();
+  }
 });
 
 test('a malformed INGEST_MEMORY_HIGH_WATER stops start-up with a clear message', () => {
