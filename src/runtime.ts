@@ -123,6 +123,7 @@ export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<Fasti
     tokens: tokens.registry,
     smart: new SmartTokens(rt.conn, rt.cfg.keyPrefix, loadSmartClients(rt.cfg), rt.cfg.smartTokenTtlSeconds),
     store: rt.store,
+    redisUrl: rt.redis.url,
     queues: rt.queues,
     payloads: rt.payloads,
     storage: rt.storage,

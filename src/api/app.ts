@@ -65,6 +65,8 @@ export interface ApiDeps {
   /** SMART Backend Services access tokens (issued by POST /auth/token). */
   smart?: SmartTokens;
   store: Store;
+  /** The store's Redis URL: the UI pages thread opens its own connection to it. */
+  redisUrl: string;
   queues: Queues;
   payloads: PayloadLog;
   /** Dead letters (admin ingest page); defaults to the ones on the store's Redis. */
@@ -200,6 +202,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(uiRoutes, {
     prefix: '/ui',
     pages,
+    pagesRedis: { url: deps.redisUrl, prefix: deps.store.prefix },
     store: deps.store,
     tokens: deps.tokens,
     sessions,

@@ -8,7 +8,7 @@ import { digest, type TokenRegistry } from '../auth/tokens';
 import { SOURCE_ID } from '../identity';
 import type { Store } from '../store/store';
 import { ThreadPoolBusy } from '../thread-pool';
-import { listSources, loadCohort, loadPatient, resolvePatient } from './data';
+import { listSources, loadPatient, resolvePatient } from './data';
 import { esc } from './format';
 import { renderPage, signedInNav, type Page } from './page';
 import type { RenderPool } from './render-pool';
@@ -21,6 +21,8 @@ export interface UiDeps {
   sessions: Sessions;
   /** Where the timeline and cohort pages are drawn: off the API's event loop. */
   pages: RenderPool;
+  /** The Redis (and key prefix) the pages thread reads a cohort from, over its own connection. */
+  pagesRedis: { url: string; prefix: string };
   /** PUBLIC_BASE_URL when set: decides the cookie's Secure flag behind a TLS proxy. */
   publicBaseUrl?: string;
 }
@@ -187,15 +189,14 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps): Promise<void
       return message(reply, 403, 'Forbidden', "Choosing another source needs the 'admin' scope.");
     }
     const source = asked ?? grant.source;
-    const data = await loadCohort(deps.store, source);
     const own = source === grant.source;
-    req.log.info({ source, courses: data.courses.length, flags: data.flags.length }, 'ui cohort');
+    req.log.info({ source }, 'ui cohort');
     const sources = admin ? [...new Set([grant.source, ...(await listSources(deps.store))])].sort() : [];
     return sendRendered(reply, deps.pages, {
       page: 'cohort',
       input: {
         source,
-        ...data,
+        redis: deps.pagesRedis,
         linkBase: own ? '' : undefined,
         sources,
         ...(own

@@ -29,7 +29,8 @@ test('a task runs on a worker thread and its answer comes back', async () => {
 
 test('beyond threads + maxQueue a task is refused at once; the accepted ones are answered', async () => {
   const p = pool(1, 1);
-  // The first task holds the one thread until its start-up is over; two more arrive meanwhile.
+  // The capacity check is synchronous: of three tasks handed over in one tick, the third finds the one
+  // thread and the one queue place taken.
   const results = await Promise.allSettled(['a', 'b', 'c'].map((value) => p.run({ ms: 200, value })));
   expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
   expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(ThreadPoolBusy);
