@@ -75,10 +75,14 @@ export function isRedisFull(err: Error): boolean {
   return oom(err) || ((err as { previousErrors?: unknown[] }).previousErrors ?? []).some(oom);
 }
 
-/** ioredis gave up on a command or lost its connection: Redis is down or unreachable, not a bug. */
+/**
+ * ioredis gave up on a command or lost its connection, or Redis cannot serve it yet (`LOADING` its data
+ * after a restart, `BUSY` running a slow script): Redis is down or unreachable for now, not a bug.
+ */
 export function isRedisUnavailable(err: Error): boolean {
   return (
     err.name === 'MaxRetriesPerRequestError' ||
+    (err.name === 'ReplyError' && (err.message.startsWith('LOADING ') || err.message.startsWith('BUSY '))) ||
     /Connection is closed|ECONNREFUSED|ECONNRESET|Stream isn't writeable|Reached the max retries per request/.test(
       err.message,
     )

@@ -66,7 +66,12 @@ export async function createRuntime(overrides: Partial<Config> = {}, log?: Logge
   const queues = new Queues(conn, store.keys.queuePrefix(), cfg);
   const payloads = new PayloadLog(conn, store.keys);
   const deadLetters = new DeadLetters(conn, store.keys);
-  const storage = new StorageGuard(conn, cfg.ingestMemoryHighWater);
+  const storage = new StorageGuard(conn, cfg.ingestMemoryHighWater, (err) =>
+    logger.warn(
+      { err: err.message.split('\n')[0] },
+      'Redis refuses INFO: ingest cannot stop short of maxmemory (INGEST_MEMORY_HIGH_WATER is off)',
+    ),
+  );
   const metrics = new Metrics(queues);
   let clinical: Clinical | undefined;
   registerIngestGauges(metrics, payloads, deadLetters, storage);

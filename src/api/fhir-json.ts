@@ -169,7 +169,8 @@ async function fhirJson(app: FastifyInstance, opts: FhirJsonOptions): Promise<vo
     const fe = toFhirError(err);
     if (fe.status === 503) {
       reply.header('Retry-After', '5');
-      req.log.warn({ status: 503 }, 'storage unavailable');
+      // Our own text (Redis down or full, the storage high-water mark, a full $validate queue): no PHI.
+      req.log.warn({ status: 503, reason: fe.outcome.issue[0]?.diagnostics }, 'answered 503');
     } else if (fe.status >= 500)
       req.log.error({ err: { message: err.message, code: err.code, stack: err.stack } }, 'request failed');
     else req.log.info({ status: fe.status, code: (err as FastifyError).code }, 'request rejected');

@@ -20,11 +20,11 @@ export function registerIngestGauges(
   if (storage) {
     new Gauge({
       name: 'bitebridge_redis_memory_used_ratio',
-      help: 'Redis used memory / maxmemory (0: no maxmemory); ingest answers 503 at INGEST_MEMORY_HIGH_WATER',
+      help: 'Redis used memory / maxmemory (0: no maxmemory; -1: Redis refuses INFO); ingest answers 503 at INGEST_MEMORY_HIGH_WATER',
       registers: [metrics.registry],
       async collect() {
         const l = await storage.level();
-        this.set(l.maxBytes > 0 ? l.usedBytes / l.maxBytes : 0);
+        this.set(l.infoRefused ? -1 : l.maxBytes > 0 ? l.usedBytes / l.maxBytes : 0);
       },
     });
   }

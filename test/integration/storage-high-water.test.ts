@@ -103,8 +103,10 @@ test('ingest stops at the high-water mark; what was acknowledged is all processe
 }, 400_000);
 
 test('a write that meets a full Redis itself (between two guard readings) is a 503, and writes nothing', async () => {
+  // No worker writes or frees anything meanwhile, and the limit is far below what Redis holds.
+  await Promise.all(rt.workers.map((w) => w.close()));
   const pending = await rt.payloads.pendingCount();
-  await admin.config('SET', 'maxmemory', String(await usedMemory()));
+  await admin.config('SET', 'maxmemory', '1mb');
   try {
     const err = (await rt.payloads
       .record({ id: 'i-oom', source: 'hospa', body: '{"resourceType":"Bundle"}', receivedAt: Date.now() })
@@ -125,18 +127,38 @@ test('a write that meets a full Redis itself (between two guard readings) is a 5
   expect(await admin.exists(rt.store.keys.payload('i-oom'))).toBe(0);
 });
 
-test('a Redis user not allowed INFO has no level to keep below: nothing is refused for it', async () => {
+test('a Redis user not allowed INFO has no level to keep below: nothing is refused, and it is said once', async () => {
   expect(aboveHighWater(await new StorageGuard(admin, HIGH_WATER).level())).toBe(true);
   await admin.acl('SETUSER', 'no-info', 'on', '>no-info-secret', '~*', '&*', '+@all', '-info');
-  const limited = new Redis(redis.url, { username: 'no-info', password: 'no-info-secret' });
+  const limited = new Redis(redis.url, {
+    username: 'no-info',
+    password: 'no-info-secret',
+    enableReadyCheck: false,
+  });
+  const refused = jest.fn();
   try {
-    expect(await new StorageGuard(limited, HIGH_WATER).level()).toEqual({
-      usedBytes: 0,
-      maxBytes: 0,
-      highWater: HIGH_WATER,
-    });
+    const guard = new StorageGuard(limited, HIGH_WATER, refused, 0);
+    for (let i = 0; i < 2; i++) {
+      const level = await guard.level();
+      expect(level).toMatchObject({ maxBytes: 0, infoRefused: true });
+      expect(aboveHighWater(level)).toBe(false);
+    }
+    expect(refused).toHaveBeenCalledTimes(1);
+    expect(refused.mock.calls[0][0].message).toMatch(/^NOPERM/);
   } finally {
     limited.disconnect();
+  }
+});
+
+test('under an eviction policy memory sits near maxmemory by design: nothing is refused', async () => {
+  expect(aboveHighWater(await new StorageGuard(admin, HIGH_WATER).level())).toBe(true);
+  await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+  try {
+    const level = await new StorageGuard(admin, HIGH_WATER).level();
+    expect(level.policy).toBe('allkeys-lru');
+    expect(aboveHighWater(level)).toBe(false);
+  } finally {
+    await admin.config('SET', 'maxmemory-policy', 'noeviction');
   }
 });
 

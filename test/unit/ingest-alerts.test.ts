@@ -38,12 +38,13 @@ test('dead letters, stale payloads and failed jobs outside ingest each raise the
   expect(alerts[1]).toMatchObject({ oldestSeconds: 900, thresholdSeconds: 300 });
 });
 
-test('Redis memory at the high-water mark of its maxmemory raises storage-high-water; below it or unbounded, nothing', () => {
+test('Redis memory at the high-water mark of a noeviction maxmemory raises storage-high-water; else nothing', () => {
   const MB = 1024 * 1024;
-  const at = (usedBytes: number, maxBytes: number) =>
-    alertsOf({ ...clean, storage: { usedBytes, maxBytes, highWater: 0.8 } }, 300);
+  const at = (usedBytes: number, maxBytes: number, policy = 'noeviction') =>
+    alertsOf({ ...clean, storage: { usedBytes, maxBytes, policy, highWater: 0.8 } }, 300);
   expect(at(799 * MB, 1000 * MB)).toEqual([]);
   expect(at(5000 * MB, 0)).toEqual([]); // no maxmemory: nothing to stay below
+  expect(at(990 * MB, 1000 * MB, 'allkeys-lru')).toEqual([]); // evicting: memory sits near the limit
   const [alert] = at(800 * MB, 1000 * MB);
   expect(alert).toMatchObject({ alert: 'storage-high-water', count: 1 });
   expect(alert.summary).toBe(
