@@ -16,7 +16,7 @@ import {
   stopRuntime,
   type Runtime,
 } from './runtime';
-import { startWorkerProcesses } from './worker-processes';
+import { alignThreadPriorities, startWorkerProcesses } from './worker-processes';
 
 export interface ProcessPlan {
   api: boolean;
@@ -69,6 +69,7 @@ export async function runProcess(plan: ProcessPlan): Promise<Runtime | undefined
     await startMetricsListener(rt);
     const forking = !!plan.forkWorkers && cfg.workerProcesses > 0;
     if (!forking) for (const factory of Object.values(plan.workers)) if (factory) factory(rt);
+    if (!plan.api) alignThreadPriorities(); // a forked worker (WORKER_NICE): all its threads, not only the first
     if (plan.forkWorkers && forking) {
       const forked = startWorkerProcesses(
         cfg.workerProcesses,

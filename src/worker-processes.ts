@@ -6,6 +6,7 @@
  * on shutdown each child gets SIGTERM and its own graceful stop.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import type { Logger } from './logger';
 
@@ -44,6 +45,29 @@ function lowerPriority(pid: number, nice: number, log: Logger): void {
     setPriority(pid, Math.min(19, getPriority() + nice));
   } catch (err) {
     log.warn({ pid, err: (err as Error).message }, 'could not lower the worker process priority');
+  }
+}
+
+/**
+ * Linux sets niceness per thread: threads a worker process started before its parent lowered it (V8's,
+ * libuv's) keep the old priority; later ones inherit the main thread's. Run in a worker process once
+ * it is up: every thread gets the main thread's niceness (only ever lowered, which needs no privilege).
+ * Elsewhere (no /proc) there is nothing to align.
+ */
+export function alignThreadPriorities(): void {
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return;
+  }
+  const target = getPriority();
+  for (const tid of tids.map(Number)) {
+    try {
+      if (getPriority(tid) < target) setPriority(tid, target);
+    } catch {
+      // the thread ended meanwhile
+    }
   }
 }
 
