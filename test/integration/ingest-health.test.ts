@@ -107,6 +107,13 @@ test('/readyz and /alerts report an empty backlog as ok', async () => {
       deadLetters: 0,
       oldestDeadLetterSeconds: null,
       failedJobs: { ingest: 0, assemble: 0, export: 0, deliver: 0 },
+      // Redis memory against its maxmemory, where ingest would stop (INGEST_MEMORY_HIGH_WATER).
+      storage: {
+        usedBytes: expect.any(Number),
+        maxBytes: expect.any(Number),
+        policy: expect.any(String),
+        highWater: 0.8,
+      },
       reasons: [],
     },
   });
