@@ -13,6 +13,7 @@ import { identifierTokens, parseConditions, type RawConditions } from './conditi
 import { parsePayload, type BundleKind } from './entries';
 import { namespaceEntries, type PreparedResource } from './namespace';
 import { entryResult, rollbackError, type EntryResult } from './entry-results';
+import type { MapOutcome } from '../queue/map-items';
 
 export type { EntryResult } from './entry-results';
 
@@ -25,14 +26,32 @@ export interface MapItem {
   patient?: string;
   versionId: string;
   resource?: Resource;
+  /** Its content mapped before it was stored (queue/premap.ts): the events do not cite a version yet. */
+  outcome?: MapOutcome;
 }
 
 export type EntryTally = Record<'created' | 'updated' | 'unchanged' | 'older' | 'exists' | 'invalid', number>;
+
+/** A mapping outcome without events: what a version can be stored as ingested with (see `premap`). */
+export type NoEventsStatus = 'ignored' | 'retracted' | 'error';
+
+const noEventsStatus = (o: MapOutcome | undefined): NoEventsStatus | undefined =>
+  o && o.events.length === 0 && o.status !== 'mapped' ? o.status : undefined;
+
+/** A version stored as already mapped to no events: counted with the mapped ones, never mapped again. */
+export interface PremappedItem {
+  key: string;
+  patient?: string;
+  status: NoEventsStatus;
+  /** It replaced a version whose events it removed: its patient's courses and flags are assembled again. */
+  replaced: boolean;
+}
 
 export interface AcceptResult {
   kind: BundleKind;
   entries: EntryResult[];
   toMap: MapItem[];
+  premapped: PremappedItem[];
   tally: EntryTally;
 }
 
@@ -46,6 +65,12 @@ export interface AcceptDeps {
   resultTtlSeconds: number;
   /** Per-source capped reject log (one round trip per request); default caps when absent. */
   rejects?: RejectLog;
+  /**
+   * The mapping of a resource whose mapping needs nothing else stored (undefined: map it after it is
+   * stored, as usual). A version written with no events is stored as ingested in the same script; one
+   * with events carries its outcome to the mapping step, which only stamps the version on them.
+   */
+  premap?: (resource: Resource) => MapOutcome | undefined;
 }
 
 /** Validation is the CPU-heavy step: yield between slices so lock renewals and I/O keep running. */
@@ -100,6 +125,11 @@ export async function acceptPayload(body: unknown, source: string, deps: AcceptD
   }
 
   const writable = prepared.filter((p) => !hasErrors(issues.get(p.index) ?? []));
+  const premapped = new Map<number, MapOutcome>();
+  for (const p of writable) {
+    const outcome = deps.premap?.(p.resource);
+    if (outcome) premapped.set(p.index, outcome);
+  }
   const applied = await deps.store.applyEntries(
     deps.payloadId,
     parsed.kind === 'transaction' || single ? 'tx' : 'batch',
@@ -112,12 +142,13 @@ export async function acceptPayload(body: unknown, source: string, deps: AcceptD
       conditions: conditions.get(p.index),
       identifierTokens: identifierTokens(p.resource, source),
       body: JSON.stringify(p.resource),
+      noEvents: noEventsStatus(premapped.get(p.index)) !== undefined,
     })),
     deps.resultTtlSeconds,
   );
   const failed = applied.some((a) => a.outcome === 'moved' || a.outcome === 'precondition');
   if (failed && (parsed.kind === 'transaction' || single)) throw rollbackError(writable, applied, single);
-  return collect(parsed.kind, parsed.requestCount, issues, writable, applied, parsed.entryIssues);
+  return collect(parsed.kind, parsed.requestCount, issues, writable, applied, parsed.entryIssues, premapped);
 }
 
 function collect(
@@ -127,19 +158,28 @@ function collect(
   writable: PreparedResource[],
   applied: AppliedEntry[],
   edgeIssues: Map<number, OperationOutcomeIssue[]>,
+  premapped: Map<number, MapOutcome>,
 ): AcceptResult {
   const tally: EntryTally = { created: 0, updated: 0, unchanged: 0, older: 0, exists: 0, invalid: 0 };
   const results = new Map<number, EntryResult>();
   const toMap: MapItem[] = [];
+  const stored: PremappedItem[] = [];
   writable.forEach((p, i) => {
     const a = applied[i];
     const r = entryResult(p, a, kind === 'single' ? '' : `Bundle.entry[${p.index}]`);
     results.set(p.index, { index: p.index, ...r });
     if (a.outcome in tally) tally[a.outcome as keyof EntryTally]++;
     else tally.invalid++;
-    if (a.needsIngest) {
-      const fresh = a.outcome === 'created' || a.outcome === 'updated';
+    const fresh = a.outcome === 'created' || a.outcome === 'updated';
+    // The outcome worked out before storing is this payload's content: it holds for a version written now.
+    const outcome = fresh ? premapped.get(p.index) : undefined;
+    const status = noEventsStatus(outcome);
+    if (status) {
+      // Stored as ingested by the apply script itself (a version written is never left to map).
+      stored.push({ key: p.key, patient: p.patient, status, replaced: a.outcome === 'updated' });
+    } else if (a.needsIngest) {
       toMap.push({
+        ...(outcome ? { outcome } : {}),
         key: p.key,
         patient: p.patient,
         versionId: a.versionId,
@@ -178,5 +218,5 @@ function collect(
       });
     }
   }
-  return { kind, entries, toMap, tally };
+  return { kind, entries, toMap, premapped: stored, tally };
 }

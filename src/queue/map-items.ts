@@ -8,12 +8,13 @@ import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import type { ClinicalEvent } from '../domain/events';
 import { belongsTo } from '../identity';
 import { referencesToResolve } from '../mapping/references';
-import type { MapItem } from '../ingest/accept';
+import type { MapItem, PremappedItem } from '../ingest/accept';
 import type { Logger } from '../logger';
 import type { Metrics } from '../ops/metrics';
 import type { DeadLetters } from '../store/dead-letters';
 import type { Store } from '../store/store';
 import type { Queues } from './queues';
+import { citingVersion } from './premap';
 
 export interface MapOutcome {
   events: ClinicalEvent[];
@@ -63,7 +64,16 @@ function collectReferences(resource: Resource, source: string, out: Set<string>)
 const SLICE = 50;
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export async function mapItems(source: string, items: MapItem[], deps: MapDeps): Promise<MapSummary> {
+/**
+ * `premapped`: versions the apply script already stored as mapped to no events (queue/premap.ts);
+ * they are counted here, and their patient is assembled again only when they removed earlier events.
+ */
+export async function mapItems(
+  source: string,
+  items: MapItem[],
+  deps: MapDeps,
+  premapped: PremappedItem[] = [],
+): Promise<MapSummary> {
   const summary: MapSummary = {
     mapped: 0,
     ignored: 0,
@@ -85,7 +95,7 @@ export async function mapItems(source: string, items: MapItem[], deps: MapDeps):
   }
 
   const refs = new Set<string>();
-  for (const w of work) collectReferences(w.resource, source, refs);
+  for (const w of work) if (!w.item.outcome) collectReferences(w.resource, source, refs);
   const refList = [...refs];
   const scopes = await deps.store.locateMany(refList);
   const located = refList.flatMap((key, i) =>
@@ -100,6 +110,12 @@ export async function mapItems(source: string, items: MapItem[], deps: MapDeps):
 
   const patients = new Set<string>();
   const tally = new Map<string, number>();
+  for (const p of premapped) {
+    summary[p.status]++;
+    const counted = `${p.key.slice(0, p.key.indexOf('/'))} ${p.status}`;
+    tally.set(counted, (tally.get(counted) ?? 0) + 1);
+    if (p.replaced && p.patient) patients.add(p.patient);
+  }
   const saves: Array<{ patient?: string; key: string; versionId: string; events: ClinicalEvent[] | null }> =
     [];
   for (let n = 0; n < work.length; n++) {
@@ -107,7 +123,9 @@ export async function mapItems(source: string, items: MapItem[], deps: MapDeps):
     if (n % SLICE === SLICE - 1) await yieldToLoop();
     let out: MapOutcome;
     try {
-      out = deps.map(resource, source, (ref) => resolved.get(ref));
+      out = item.outcome
+        ? citingVersion(item.outcome, item.versionId)
+        : deps.map(resource, source, (ref) => resolved.get(ref));
     } catch (err) {
       // A mapper bug on one resource: park it, map the rest; the sweep replays it with backoff.
       await deps.deadLetters.add(

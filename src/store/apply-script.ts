@@ -8,15 +8,17 @@
  * so this script needs every key on one node (standalone Redis or Sentinel). See README "Guarantees".
  *
  * KEYS: 1 locator, 2 patients set, 3 result key, 4 identifier index,
- *       then per entry 3 keys: resHeads, resBodies, lastUpdated (of the entry's scope)
+ *       then per entry 4 keys: resHeads, resBodies, lastUpdated, events (of the entry's scope)
  * ARGV: 1 result TTL seconds, 2 mode ('tx' | 'batch'),
  *       then per entry FIELDS values: key, patient ('' = none), fingerprint, sender versionId,
  *       sender lastUpdated ms ('' = none), If-Match version, If-None-Match ('*' or version),
- *       If-None-Exist token, identifier tokens ('\n'-joined), body
+ *       If-None-Exist token, identifier tokens ('\n'-joined), body, no-events ('1': the worker
+ *       mapped this content to no events, so a version written is stored as ingested and the
+ *       resource's earlier events are removed here, atomically; nothing is left to map)
  * Returns the JSON answer: [[outcome, version, lastUpdatedMs, needsIngest, contentDiffers, other], ...]
  * outcome: created | updated | unchanged | older | exists | moved | precondition | aborted
  */
-export const APPLY_FIELDS = 10;
+export const APPLY_FIELDS = 11;
 
 export const APPLY_ENTRIES = `
 local done = redis.call('GET', KEYS[3])
@@ -27,7 +29,7 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
 local function arg(i, f) return ARGV[2 + (i - 1) * F + f] end
-local function key(i, k) return KEYS[4 + (i - 1) * 3 + k] end
+local function key(i, k) return KEYS[4 + (i - 1) * 4 + k] end
 
 -- Sender order: numeric meta.versionId where both are numeric, else meta.lastUpdated, else arrival.
 local function older(h, cv, clu)
@@ -73,6 +75,11 @@ local function write(i, r)
   if arg(i, 4) ~= '' then h.cv = arg(i, 4) end
   local clu = tonumber(arg(i, 5))
   if clu then h.clu = clu end
+  if arg(i, 11) == '1' then
+    h.iv = r[2]
+    redis.call('HDEL', key(i, 4), rkey)
+    r[4] = 0
+  end
   redis.call('HSET', key(i, 1), rkey, cjson.encode(h))
   redis.call('HSET', key(i, 2), rkey, arg(i, 10))
   redis.call('ZADD', key(i, 3), now, rkey)

@@ -32,6 +32,11 @@ export interface EntryWrite {
   identifierTokens?: string[];
   /** The resource as stored (JSON), serialised once. */
   body: string;
+  /**
+   * The worker already mapped this content to no events (mapping/premap.ts): a version written is
+   * stored as ingested, and the resource's earlier events are removed in the same script.
+   */
+  noEvents?: boolean;
 }
 
 export interface AppliedEntry {
@@ -144,12 +149,12 @@ export class Store {
     const argv = [String(resultTtlSeconds), mode];
     for (const e of entries) {
       const s = scopeOf(e.patient);
-      keys.push(this.keys.resHeads(s), this.keys.resBodies(s), this.keys.lastUpdated(s));
+      keys.push(this.keys.resHeads(s), this.keys.resBodies(s), this.keys.lastUpdated(s), this.keys.events(s));
       const c = e.conditions ?? {};
       argv.push(e.key, e.patient ?? '', e.fingerprint, e.clientVersionId ?? '');
       argv.push(e.clientLastUpdatedMs === undefined ? '' : String(e.clientLastUpdatedMs));
       argv.push(c.ifMatch ?? '', c.ifNoneMatch ?? '', c.ifNoneExist ?? '');
-      argv.push((e.identifierTokens ?? []).join('\n'), e.body);
+      argv.push((e.identifierTokens ?? []).join('\n'), e.body, e.noEvents ? '1' : '');
     }
     const raw = await this.r.bbApplyEntries(keys.length, ...keys, ...argv);
     const rows = JSON.parse(raw) as unknown;

@@ -3,6 +3,7 @@
  * (the API died between its two writes) is enqueued and processed; a resource whose mapping throws is
  * parked on its own while the rest of its payload is processed, then replayed once mapping works.
  */
+import type { Resource } from '@medplum/fhirtypes';
 import { sweepOnce } from '../../src/queue/sweep';
 import { processAccept, type IngestDeps } from '../../src/queue/processors/ingest';
 import { startHarness, TOKENS, transaction, type Harness } from '../helpers/harness';
@@ -87,4 +88,67 @@ test('a recorded payload that is not JSON fails for good with a 400 answer, not 
   const status = await h.request('GET', `/fhir/_async/${id}`, { token: TOKENS.hospA });
   expect(status.status).toBe(400);
   expect(status.body.issue[0]).toMatchObject({ severity: 'error', code: 'structure' });
+});
+
+test('resources are mapped once, before storing: no events → stored as ingested; events → cite the stored version', async () => {
+  const mapped: string[] = [];
+  const map: IngestDeps['map'] = (resource, source, resolve) => {
+    mapped.push(resource.id!);
+    return h.rt.clinical.map(resource, source, resolve);
+  };
+  const patient = (id: string): Resource => ({ resourceType: 'Patient', id });
+  const encounter = (id: string, subject: string): Resource => ({
+    resourceType: 'Encounter',
+    id,
+    status: 'finished',
+    class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+    subject: { reference: `Patient/${subject}` },
+  });
+  const weight = (id: string, subject: string): Resource => ({
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] },
+    subject: { reference: `Patient/${subject}` },
+    effectiveDateTime: '2024-01-01',
+    valueQuantity: { value: 62, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
+  });
+  const run = async (id: string, resources: Resource[]) => {
+    await h.rt.payloads.record({
+      id,
+      source: 'hospa',
+      body: JSON.stringify(transaction(resources)),
+      receivedAt: Date.now(),
+    });
+    const ret = await processAccept({ id, data: { payloadId: id } } as any, deps(map));
+    return { ret, status: (await h.rt.store.getIngestStatus(id)) as any };
+  };
+  const assembling = async (p: string) =>
+    (await h.rt.queues.get('assemble').getJobs(['waiting', 'delayed', 'prioritized'])).filter(
+      (j) => j.data.patient === p,
+    ).length;
+
+  // Only resources without events: nothing left to map, and nothing of the patient to assemble.
+  const noise = await run('i-noise-1', [patient('nz1'), encounter('nz1-e', 'nz1')]);
+  expect(noise.ret).toMatchObject({ status: 200, entries: 2, mapped: 0, deadLettered: 0 });
+  expect(mapped.sort()).toEqual(['hospa.nz1', 'hospa.nz1-e']); // once each
+  expect(noise.status.map).toMatchObject({ mapped: 0, ignored: 2, error: 0, patients: [] });
+  for (const key of ['Patient/hospa.nz1', 'Encounter/hospa.nz1-e']) {
+    const head = JSON.parse(
+      (await h.rt.store.redis.hget(h.rt.store.keys.resHeads({ patient: 'hospa.nz1' }), key)) as string,
+    );
+    expect(head).toMatchObject({ v: 1, iv: 1 }); // stored as ingested: a re-send maps nothing
+  }
+  expect(await assembling('hospa.nz1')).toBe(0);
+
+  // A resource with events: mapped once too; its events cite the version stored, the patient is assembled.
+  mapped.length = 0;
+  const clinical = await run('i-weight-1', [weight('nz1-w', 'nz1')]);
+  expect(clinical.ret).toMatchObject({ status: 200, entries: 1, mapped: 1 });
+  expect(mapped).toEqual(['hospa.nz1-w']);
+  const events = await h.rt.store.loadEvents('hospa.nz1');
+  expect(events.map((e) => e.source)).toEqual([
+    { resourceType: 'Observation', id: 'hospa.nz1-w', versionId: '1' },
+  ]);
+  expect(await assembling('hospa.nz1')).toBe(1);
 });

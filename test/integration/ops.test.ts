@@ -30,6 +30,19 @@ test('/metrics exposes queue depth per state, job durations and ingest counts', 
     token: TOKENS.hospA,
     body: { resourceType: 'Patient', id: 'm2', gender: 'robot' },
   });
+  // A body weight maps to an event, so the patient is assembled.
+  await h.request('PUT', '/fhir/Observation/m1-weight', {
+    token: TOKENS.hospA,
+    body: {
+      resourceType: 'Observation',
+      id: 'm1-weight',
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] },
+      subject: { reference: 'Patient/m1' },
+      effectiveDateTime: '2024-01-01',
+      valueQuantity: { value: 62, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
+    },
+  });
   await h.idle();
   const res = await h.request('GET', '/metrics');
   expect(res.status).toBe(200);

@@ -77,3 +77,62 @@ test('no events (or a retraction) removes what an earlier version had mapped', a
 test('nothing to save answers nothing', async () => {
   expect(await store.saveEventsMany([])).toEqual([]);
 });
+
+describe('a version the worker already mapped to no events (noEvents)', () => {
+  const head = async (key: string, patient: string) =>
+    JSON.parse((await redis.hget(store.keys.resHeads({ patient }), key)) as string) as {
+      v: number;
+      iv?: number;
+    };
+  const write = (key: string, status: string, noEvents: boolean, mode: 'tx' | 'batch' = 'batch') =>
+    store.applyEntries(
+      `p-${key}-${status}-${mode}`,
+      mode,
+      [
+        {
+          key,
+          patient: 'h.n',
+          fingerprint: `${key}-${status}`,
+          body: JSON.stringify({ resourceType: 'Observation', id: key.split('/')[1], status }),
+          noEvents,
+        },
+      ],
+      60,
+    );
+
+  test('is stored as ingested and removes the earlier version’s events, in the same script', async () => {
+    const [v1] = await write('Observation/h.n1', 'final', false);
+    expect(v1).toMatchObject({ outcome: 'created', needsIngest: true }); // to be mapped, as before
+    await store.saveEventsMany([
+      { patient: 'h.n', key: 'Observation/h.n1', versionId: v1.versionId, events: [event('h.n', 'n1')] },
+    ]);
+    expect(await store.loadEvents('h.n')).toHaveLength(1);
+
+    // Corrected to entered-in-error: no events any more, stored as ingested at once.
+    const [v2] = await write('Observation/h.n1', 'entered-in-error', true);
+    expect(v2).toMatchObject({ outcome: 'updated', versionId: '2', needsIngest: false });
+    expect(await head('Observation/h.n1', 'h.n')).toMatchObject({ v: 2, iv: 2 });
+    expect(await store.loadEvents('h.n')).toEqual([]);
+  });
+
+  test('in a transaction too; an unchanged re-send writes nothing and needs nothing', async () => {
+    const [created] = await write('Observation/h.n2', 'final', true, 'tx');
+    expect(created).toMatchObject({ outcome: 'created', versionId: '1', needsIngest: false });
+    expect(await head('Observation/h.n2', 'h.n')).toMatchObject({ v: 1, iv: 1 });
+    const [again] = await store.applyEntries(
+      'p-resend',
+      'batch',
+      [
+        {
+          key: 'Observation/h.n2',
+          patient: 'h.n',
+          fingerprint: 'Observation/h.n2-final',
+          body: '{}',
+          noEvents: true,
+        },
+      ],
+      60,
+    );
+    expect(again).toMatchObject({ outcome: 'unchanged', versionId: '1', needsIngest: false });
+  });
+});

@@ -40,7 +40,7 @@ export interface IngestRouteDeps {
   storage?: StorageGuard;
 }
 
-export function responseBundle(result: Omit<AcceptResult, 'toMap'>): Bundle {
+export function responseBundle(result: Pick<AcceptResult, 'kind' | 'entries'>): Bundle {
   const entry: BundleEntry[] = result.entries.map((e) => ({
     response: {
       status: e.status,

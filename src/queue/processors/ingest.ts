@@ -11,6 +11,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { acceptPayload, type AcceptResult, type EntryValidator, type MapItem } from '../../ingest/accept';
+import { premapper } from '../premap';
 import { FhirError, issue } from '../../fhir/outcome';
 import type { PayloadLog } from '../../store/payloads';
 import { mapItems, type MapDeps, type MapSummary } from '../map-items';
@@ -40,7 +41,7 @@ export interface AcceptJobResult {
   /** The sender's source: only its tokens may read this status. */
   source: string;
   status: number;
-  accept?: Omit<AcceptResult, 'toMap'>;
+  accept?: Omit<AcceptResult, 'toMap' | 'premapped'>;
   outcome?: OperationOutcome;
   map?: MapSummary;
 }
@@ -72,11 +73,12 @@ export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): 
       conditions: payload.conditions,
       resultTtlSeconds: deps.statusTtlSeconds,
       rejects: deps.rejects,
+      premap: premapper(deps.map, payload.source),
     });
-    const map = await mapItems(payload.source, accepted.toMap, deps);
+    const map = await mapItems(payload.source, accepted.toMap, deps, accepted.premapped);
     for (const [k, n] of Object.entries(accepted.tally))
       deps.metrics.ingestEntries.inc({ source: payload.source, outcome: k }, n);
-    const { toMap: _t, ...rest } = accepted;
+    const { toMap: _t, premapped: _p, ...rest } = accepted;
     result = { source: payload.source, status: 200, accept: rest, map };
   } catch (err) {
     if (!(err instanceof FhirError)) throw err; // infrastructure failure: retried
