@@ -43,7 +43,7 @@ export interface PremappedItem {
   key: string;
   patient?: string;
   status: NoEventsStatus;
-  /** It replaced a version whose events it removed: its patient's courses and flags are assembled again. */
+  /** An update: it may have removed an earlier version's events, so its patient is assembled again. */
   replaced: boolean;
 }
 
@@ -126,9 +126,10 @@ export async function acceptPayload(body: unknown, source: string, deps: AcceptD
 
   const writable = prepared.filter((p) => !hasErrors(issues.get(p.index) ?? []));
   const premapped = new Map<number, MapOutcome>();
-  for (const p of writable) {
-    const outcome = deps.premap?.(p.resource);
-    if (outcome) premapped.set(p.index, outcome);
+  for (let n = 0; n < writable.length; n++) {
+    const outcome = deps.premap?.(writable[n].resource);
+    if (outcome) premapped.set(writable[n].index, outcome);
+    if (n % SLICE === SLICE - 1) await yieldToLoop();
   }
   const applied = await deps.store.applyEntries(
     deps.payloadId,
@@ -174,8 +175,9 @@ function collect(
     // The outcome worked out before storing is this payload's content: it holds for a version written now.
     const outcome = fresh ? premapped.get(p.index) : undefined;
     const status = noEventsStatus(outcome);
-    if (status) {
-      // Stored as ingested by the apply script itself (a version written is never left to map).
+    if (status && !a.needsIngest) {
+      // Stored as ingested by the apply script itself. Trusted only when the script says so: a re-run
+      // answered from a first run that did not flag it (an older release) still maps it below.
       stored.push({ key: p.key, patient: p.patient, status, replaced: a.outcome === 'updated' });
     } else if (a.needsIngest) {
       toMap.push({

@@ -1,7 +1,8 @@
 /**
  * Mapping stored resource versions to clinical events, batched: a constant number of Redis round
  * trips for any number of resources (fetch the versions not in hand, resolve their references, save
- * all events in one pipeline, one assemble job per touched patient). A resource whose mapping throws
+ * all events in one pipeline, one assemble job per patient whose events may have changed). Versions
+ * mapped before they were stored (queue/premap.ts) are not mapped again. A resource whose mapping throws
  * is dead-lettered on its own (the others go on) and replayed with backoff by the sweep.
  */
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';

@@ -77,7 +77,8 @@ local function write(i, r)
   if clu then h.clu = clu end
   if arg(i, 11) == '1' then
     h.iv = r[2]
-    redis.call('HDEL', key(i, 4), rkey)
+    -- a created resource has no earlier events
+    if r[1] == 'updated' then redis.call('HDEL', key(i, 4), rkey) end
     r[4] = 0
   end
   redis.call('HSET', key(i, 1), rkey, cjson.encode(h))

@@ -33,7 +33,7 @@ export interface EntryWrite {
   /** The resource as stored (JSON), serialised once. */
   body: string;
   /**
-   * The worker already mapped this content to no events (mapping/premap.ts): a version written is
+   * The worker already mapped this content to no events (queue/premap.ts): a version written is
    * stored as ingested, and the resource's earlier events are removed in the same script.
    */
   noEvents?: boolean;

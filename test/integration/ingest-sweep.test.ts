@@ -152,3 +152,59 @@ test('resources are mapped once, before storing: no events → stored as ingeste
   ]);
   expect(await assembling('hospa.nz1')).toBe(1);
 });
+
+test('a re-run answered from a first run that did not map before storing still maps (and retracts)', async () => {
+  const obs = (status: string): Resource =>
+    ({
+      resourceType: 'Observation',
+      id: 'rr-w',
+      status,
+      code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] },
+      subject: { reference: 'Patient/rr1' },
+      effectiveDateTime: '2024-01-01',
+      valueQuantity: { value: 62, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
+    }) as Resource;
+  const accept = async (id: string, resource: Resource) => {
+    await h.rt.payloads.record({
+      id,
+      source: 'hospa',
+      body: JSON.stringify(transaction([resource])),
+      receivedAt: Date.now(),
+    });
+    return processAccept({ id, data: { payloadId: id } } as any, deps(h.rt.clinical.map));
+  };
+  await accept('i-rr-1', obs('final'));
+  expect(await h.rt.store.loadEvents('hospa.rr1')).toHaveLength(1);
+
+  // An older release's first run of payload i-rr-2 stored the retraction without the no-events flag,
+  // then died before mapping; this release re-runs the payload and gets that run's cached answer.
+  const retracted = {
+    ...obs('entered-in-error'),
+    id: 'hospa.rr-w',
+    subject: { reference: 'Patient/hospa.rr1' },
+  };
+  const [first] = await h.rt.store.applyEntries(
+    'i-rr-2',
+    'tx',
+    [
+      {
+        key: 'Observation/hospa.rr-w',
+        patient: 'hospa.rr1',
+        fingerprint: 'older-release',
+        body: JSON.stringify(retracted),
+      },
+    ],
+    600,
+  );
+  expect(first).toMatchObject({ outcome: 'updated', needsIngest: true });
+  const ret = await accept('i-rr-2', obs('entered-in-error'));
+  expect(ret).toMatchObject({ status: 200, entries: 1 });
+  expect(await h.rt.store.loadEvents('hospa.rr1')).toEqual([]);
+  const head = JSON.parse(
+    (await h.rt.store.redis.hget(
+      h.rt.store.keys.resHeads({ patient: 'hospa.rr1' }),
+      'Observation/hospa.rr-w',
+    )) as string,
+  );
+  expect(head).toMatchObject({ v: 2, iv: 2 });
+});

@@ -136,3 +136,38 @@ describe('a version the worker already mapped to no events (noEvents)', () => {
     expect(again).toMatchObject({ outcome: 'unchanged', versionId: '1', needsIngest: false });
   });
 });
+
+test('noEvents on a later entry of another patient touches only that entry’s own events', async () => {
+  const entry = (key: string, patient: string, status: string, noEvents: boolean) => ({
+    key,
+    patient,
+    fingerprint: `${key}-${status}`,
+    body: JSON.stringify({ resourceType: 'Observation', id: key.split('/')[1], status }),
+    noEvents,
+  });
+  const [a1, b1] = await store.applyEntries(
+    'p-scopes-1',
+    'batch',
+    [entry('Observation/h.sa', 'h.sa', 'final', false), entry('Observation/h.sb', 'h.sb', 'final', false)],
+    60,
+  );
+  await store.saveEventsMany([
+    { patient: 'h.sa', key: 'Observation/h.sa', versionId: a1.versionId, events: [event('h.sa', 'a')] },
+    { patient: 'h.sb', key: 'Observation/h.sb', versionId: b1.versionId, events: [event('h.sb', 'b')] },
+  ]);
+  const applied = await store.applyEntries(
+    'p-scopes-2',
+    'batch',
+    [
+      entry('Observation/h.sa2', 'h.sa', 'final', false),
+      entry('Observation/h.sb', 'h.sb', 'entered-in-error', true),
+    ],
+    60,
+  );
+  expect(applied.map((a) => [a.outcome, a.needsIngest])).toEqual([
+    ['created', true],
+    ['updated', false],
+  ]);
+  expect(await store.loadEvents('h.sb')).toEqual([]);
+  expect((await store.loadEvents('h.sa')).map((e) => (e as unknown as { id: string }).id)).toEqual(['a']);
+});
