@@ -13,7 +13,7 @@ import { identifierTokens, parseConditions, type RawConditions } from './conditi
 import { parsePayload, type BundleKind } from './entries';
 import { namespaceEntries, type PreparedResource } from './namespace';
 import { entryResult, rollbackError, type EntryResult } from './entry-results';
-import type { MapOutcome } from '../queue/map-items';
+import type { MappingResult, MappingStatus } from '../mapping/types';
 
 export type { EntryResult } from './entry-results';
 
@@ -27,15 +27,15 @@ export interface MapItem {
   versionId: string;
   resource?: Resource;
   /** Its content mapped before it was stored (queue/premap.ts): the events do not cite a version yet. */
-  outcome?: MapOutcome;
+  outcome?: MappingResult;
 }
 
 export type EntryTally = Record<'created' | 'updated' | 'unchanged' | 'older' | 'exists' | 'invalid', number>;
 
 /** A mapping outcome without events: what a version can be stored as ingested with (see `premap`). */
-export type NoEventsStatus = 'ignored' | 'retracted' | 'error';
+export type NoEventsStatus = Exclude<MappingStatus, 'mapped'>;
 
-const noEventsStatus = (o: MapOutcome | undefined): NoEventsStatus | undefined =>
+const noEventsStatus = (o: MappingResult | undefined): NoEventsStatus | undefined =>
   o && o.events.length === 0 && o.status !== 'mapped' ? o.status : undefined;
 
 /** A version stored as already mapped to no events: counted with the mapped ones, never mapped again. */
@@ -70,7 +70,7 @@ export interface AcceptDeps {
    * stored, as usual). A version written with no events is stored as ingested in the same script; one
    * with events carries its outcome to the mapping step, which only stamps the version on them.
    */
-  premap?: (resource: Resource) => MapOutcome | undefined;
+  premap?: (resource: Resource) => MappingResult | undefined;
 }
 
 /** Validation is the CPU-heavy step: yield between slices so lock renewals and I/O keep running. */
@@ -125,7 +125,7 @@ export async function acceptPayload(body: unknown, source: string, deps: AcceptD
   }
 
   const writable = prepared.filter((p) => !hasErrors(issues.get(p.index) ?? []));
-  const premapped = new Map<number, MapOutcome>();
+  const premapped = new Map<number, MappingResult>();
   for (let n = 0; n < writable.length; n++) {
     const outcome = deps.premap?.(writable[n].resource);
     if (outcome) premapped.set(writable[n].index, outcome);
@@ -159,7 +159,7 @@ function collect(
   writable: PreparedResource[],
   applied: AppliedEntry[],
   edgeIssues: Map<number, OperationOutcomeIssue[]>,
-  premapped: Map<number, MapOutcome>,
+  premapped: Map<number, MappingResult>,
 ): AcceptResult {
   const tally: EntryTally = { created: 0, updated: 0, unchanged: 0, older: 0, exists: 0, invalid: 0 };
   const results = new Map<number, EntryResult>();

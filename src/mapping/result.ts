@@ -86,6 +86,18 @@ export function sourceRefOf(resource: Resource): SourceRef {
   return ref;
 }
 
+/**
+ * A resource's mapping as mapping its stored version `versionId` gives it: every event cites its source
+ * (one SourceRef per resource, sourceRefOf) at that version, which is the only thing a mapper reads of
+ * the version. For resources mapped before they are stored (queue/premap.ts).
+ */
+export function citingVersion(result: MappingResult, versionId: string): MappingResult {
+  return {
+    ...result,
+    events: result.events.map((e) => ({ ...e, source: { ...e.source, versionId } })),
+  };
+}
+
 /** A FHIR dateTime-ish string worth keeping, else undefined. */
 export function timeOf(v: unknown): string | undefined {
   return typeof v === 'string' && /^\d{4}(-\d{2}(-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?$/.test(v)

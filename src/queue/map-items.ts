@@ -5,7 +5,7 @@
  * mapped before they were stored (queue/premap.ts) are not mapped again. A resource whose mapping throws
  * is dead-lettered on its own (the others go on) and replayed with backoff by the sweep.
  */
-import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import type { Resource } from '@medplum/fhirtypes';
 import type { ClinicalEvent } from '../domain/events';
 import { belongsTo } from '../identity';
 import { referencesToResolve } from '../mapping/references';
@@ -15,13 +15,11 @@ import type { Metrics } from '../ops/metrics';
 import type { DeadLetters } from '../store/dead-letters';
 import type { Store } from '../store/store';
 import type { Queues } from './queues';
-import { citingVersion } from './premap';
+import { citingVersion } from '../mapping/result';
+import type { MappingResult } from '../mapping/types';
 
-export interface MapOutcome {
-  events: ClinicalEvent[];
-  status: 'mapped' | 'ignored' | 'retracted' | 'error';
-  issues: OperationOutcomeIssue[];
-}
+/** What mapping one resource gives (the mapping module's own result). */
+export type MapOutcome = MappingResult;
 
 /** `map(resource) → events`, with a synchronous resolver for referenced resources (Medication…). */
 export type ResourceMapper = (
@@ -111,10 +109,13 @@ export async function mapItems(
 
   const patients = new Set<string>();
   const tally = new Map<string, number>();
-  for (const p of premapped) {
-    summary[p.status]++;
-    const counted = `${p.key.slice(0, p.key.indexOf('/'))} ${p.status}`;
+  const count = (resourceType: string, status: MapOutcome['status']) => {
+    summary[status]++;
+    const counted = `${resourceType} ${status}`;
     tally.set(counted, (tally.get(counted) ?? 0) + 1);
+  };
+  for (const p of premapped) {
+    count(p.key.slice(0, p.key.indexOf('/')), p.status);
     if (p.replaced && p.patient) patients.add(p.patient);
   }
   const saves: Array<{ patient?: string; key: string; versionId: string; events: ClinicalEvent[] | null }> =
@@ -137,9 +138,7 @@ export async function mapItems(
       summary.deadLettered++;
       continue;
     }
-    summary[out.status]++;
-    const counted = `${resource.resourceType} ${out.status}`;
-    tally.set(counted, (tally.get(counted) ?? 0) + 1);
+    count(resource.resourceType, out.status);
     saves.push({ ...item, events: out.status === 'mapped' ? out.events : null });
     if (item.patient) patients.add(item.patient);
     for (const e of out.events) patients.add(e.patient);

@@ -9,17 +9,18 @@
  *   mapping the resource a second time.
  *
  * Sound because mappers read the version (meta.versionId) only to cite it as each event's source
- * (EventCollector); test/mapping/premap.test.ts checks, on every example at hand, that the outcome
+ * (EventCollector, stamped later by `citingVersion`); test/mapping/premap.test.ts checks, on every example at hand, that the outcome
  * with the version stamped equals mapping the stored version.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { referencesToResolve } from '../mapping/references';
-import type { MapOutcome, ResourceMapper } from './map-items';
+import type { MappingResult } from '../mapping/types';
+import type { ResourceMapper } from './map-items';
 
 export function premapper(
   map: ResourceMapper,
   source: string,
-): (resource: Resource) => MapOutcome | undefined {
+): (resource: Resource) => MappingResult | undefined {
   return (resource) => {
     if (referencesToResolve(resource).length) return undefined;
     try {
@@ -27,13 +28,5 @@ export function premapper(
     } catch {
       return undefined; // a mapper bug: the usual path dead-letters it after the resource is stored
     }
-  };
-}
-
-/** The outcome as mapping the stored version gives it: each event's source cites `versionId`. */
-export function citingVersion(outcome: MapOutcome, versionId: string): MapOutcome {
-  return {
-    ...outcome,
-    events: outcome.events.map((e) => ({ ...e, source: { ...e.source, versionId } })),
   };
 }
