@@ -4,12 +4,23 @@
  * invariant wherever its type occurs, on every seed output, failing example and mutation; ext-1's
  * plain-JavaScript answer agrees with the expression on every shape of extension.
  */
-import { evalFhirPathTyped, parseFhirPath, type Constraint, type TypedValue } from '@medplum/core';
+import {
+  evalFhirPathTyped,
+  getAllDataTypes,
+  parseFhirPath,
+  type Constraint,
+  type TypedValue,
+} from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import { getProfile, warmUpValidation } from '../../src/validation';
-import { compiledExpression, invariantHolds } from '../../src/validation/profiles/compiled-invariants';
+import {
+  compiledExpression,
+  HOLDS_WITHOUT,
+  invariantHolds,
+} from '../../src/validation/profiles/compiled-invariants';
 import { compiledProfile } from '../../src/validation/profiles/compiled-profiles';
 import { walkTyped } from '../../src/validation/rules/typed-walk';
+import { syntheaInputs } from './input-mutations';
 import { brokenOutputs, validOutputs, type Case } from './output-mutations';
 
 beforeAll(() => warmUpValidation(), 120_000);
@@ -124,5 +135,70 @@ describe('ext-1 in plain JavaScript', () => {
     const expected = medplumEval(EXT_1, tv, root);
     const medplumHolds = Array.isArray(expected) && expected.length === 1 && expected[0].value === true;
     expect(invariantHolds(EXT_1, tv, { resource: root, root })).toBe(medplumHolds);
+  });
+});
+
+describe('root invariants that hold without an element (HOLDS_WITHOUT)', () => {
+  /** Every (type, expression) of the R4 resource definitions that the table names. */
+  const definedAt = (expression: string): string[] =>
+    Object.values(getAllDataTypes())
+      .filter((s) => s.kind === 'resource' && s.constraints?.some((k) => k.expression === expression))
+      .map((s) => s.type);
+
+  it.each([...HOLDS_WITHOUT.keys()].map((e) => [e]))('is an R4 resource invariant: %s', (expression) => {
+    expect(definedAt(expression).length).toBeGreaterThan(0);
+  });
+
+  /** Resources with and without each named element, in every shape that matters to "absent". */
+  const resources = (): Resource[] => {
+    const base = syntheaInputs(2, 3).map((c) => c.resource as Resource);
+    const contained = { resourceType: 'Medication', id: 'm', meta: { versionId: '1' } };
+    const extras: Record<string, unknown>[] = [
+      { contained: [contained] },
+      { contained: [{ ...contained, contained: [contained] }] },
+      { contained: [{ ...contained, meta: { security: [{ code: 'R' }] } }] },
+      { _contained: [{ extension: [{ url: 'u', valueString: 'x' }] }] },
+      { dataAbsentReason: { text: 'x' } },
+      { dataAbsentReason: { text: 'x' }, valueString: 'x' },
+      { dataAbsentReason: { text: 'x' }, _valueString: { extension: [{ url: 'u', valueString: 'x' }] } },
+      {
+        valueString: 'x',
+        component: [{ code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] } }],
+      },
+      { abatementDateTime: '2020-01-01', clinicalStatus: { coding: [{ code: 'active' }] } },
+      { _abatementDateTime: { extension: [{ url: 'u', valueString: 'x' }] } },
+      { abatementString: 'gone' },
+      { abatementString: 'gone', clinicalStatus: undefined },
+      {
+        verificationStatus: {
+          coding: [
+            {
+              system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status',
+              code: 'entered-in-error',
+            },
+          ],
+        },
+      },
+      { clinicalStatus: undefined, verificationStatus: { text: 'x' } },
+    ];
+    return base.flatMap((r) => [r, ...extras.map((x) => ({ ...r, ...x }) as Resource)]);
+  };
+
+  it('answer as the evaluation does wherever they answer', () => {
+    let answered = 0;
+    const differing: string[] = [];
+    for (const r of resources()) {
+      const root: TypedValue = { type: r.resourceType, value: r };
+      for (const [expression] of HOLDS_WITHOUT) {
+        if (!definedAt(expression).includes(r.resourceType)) continue;
+        const expected = medplumEval(expression, root, root);
+        const holds = Array.isArray(expected) && expected.length === 1 && expected[0].value === true;
+        if (invariantHolds(expression, root, { resource: root, root }) !== holds)
+          differing.push(`${r.resourceType} ${JSON.stringify(r).slice(0, 120)}: ${expression}`);
+        answered++;
+      }
+    }
+    expect(differing).toEqual([]);
+    expect(answered).toBeGreaterThan(100);
   });
 });
