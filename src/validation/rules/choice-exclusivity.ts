@@ -7,12 +7,20 @@ import { issue } from '../issues';
 import { elementOf, type TypedNode } from './typed-walk';
 
 export function choiceIssues(node: TypedNode): OperationOutcomeIssue[] {
-  const seen = new Map<string, number>();
+  // Most objects hold one choice element at most: count only once a second one turns up.
+  let first: string | undefined;
+  let seen: Map<string, number> | undefined;
   for (const key of Object.keys(node.value)) {
     if (key.startsWith('_')) continue;
     const choice = elementOf(node.schema, key)?.choice;
-    if (choice !== undefined) seen.set(choice, (seen.get(choice) ?? 0) + 1);
+    if (choice === undefined) continue;
+    if (first === undefined) first = choice;
+    else {
+      seen ??= new Map([[first, 1]]);
+      seen.set(choice, (seen.get(choice) ?? 0) + 1);
+    }
   }
+  if (!seen) return [];
   return [...seen]
     .filter(([, count]) => count > 1)
     .map(([choice, count]) =>

@@ -6,7 +6,7 @@
  * constraints of element definitions and of the resource root only, so `Observation.effectivePeriod`
  * with start after end passed.
  */
-import { tryGetDataType, type TypedValue } from '@medplum/core';
+import { tryGetDataType, type InternalSchemaElement, type TypedValue } from '@medplum/core';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue } from '../issues';
 import { evaluateInvariant, isSingle } from '../profiles/compiled-invariants';
@@ -76,14 +76,27 @@ function holds(inv: Invariant, node: TypedNode): boolean {
   return result === undefined || !isSingle(result, false);
 }
 
+/** Per element definition and type: the same for every value there, so worked out once. */
+const atElement = new WeakMap<InternalSchemaElement, Map<string, Invariant[]>>();
+
+function invariantsAt(element: InternalSchemaElement, type: string): Invariant[] {
+  let byElementType = atElement.get(element);
+  if (!byElementType) atElement.set(element, (byElementType = new Map()));
+  let found = byElementType.get(type);
+  if (!found) {
+    const onElement = new Set((element.constraints ?? []).map((c) => c.key));
+    found = invariantsOf(type).filter((i) => !onElement.has(i.key));
+    const profiled = element.type.some((t) => t.code === type && t.profile?.includes(SIMPLE_QUANTITY));
+    if (profiled) found.push(...simpleQuantityInvariants());
+    byElementType.set(type, found);
+  }
+  return found;
+}
+
 export function dataTypeInvariantIssues(node: TypedNode): OperationOutcomeIssue[] {
   if (!node.element) return [];
-  const onElement = new Set((node.element.constraints ?? []).map((c) => c.key));
-  const invariants = invariantsOf(node.type).filter((i) => !onElement.has(i.key));
-  const profiled = node.element.type.some(
-    (t) => t.code === node.type && t.profile?.includes(SIMPLE_QUANTITY),
-  );
-  if (profiled) invariants.push(...simpleQuantityInvariants());
+  const invariants = invariantsAt(node.element, node.type);
+  if (invariants.length === 0) return [];
   return invariants
     .filter((inv) => !holds(inv, node))
     .map((inv) =>

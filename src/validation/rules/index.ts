@@ -33,7 +33,10 @@ export function checkFhirRules(resource: { resourceType: string }): OperationOut
   const root = resource as unknown as Record<string, unknown>;
   const out: OperationOutcomeIssue[] = jsonShapeIssues(root, resource.resourceType);
   walkTyped(root, resource.resourceType, (node) => {
-    for (const rule of NODE_RULES) out.push(...rule(node));
+    for (const rule of NODE_RULES) {
+      const found = rule(node);
+      if (found.length > 0) out.push(...found);
+    }
   });
   return uniqueIssues(out);
 }

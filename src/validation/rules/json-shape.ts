@@ -7,33 +7,62 @@ import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { safeElementName } from '../fhirpath-expression';
 import { issue } from '../issues';
 
-/** Every problem with its location, walking the JSON without recursion. */
+/** Where a value sits: its parent's place and its key or index; spelled only for an issue. */
+interface Place {
+  parent?: Place;
+  step: string | number;
+}
+
+function spell(place: Place, rootPath: string): string {
+  const steps: Array<string | number> = [];
+  for (let p: Place | undefined = place; p?.parent; p = p.parent) steps.push(p.step);
+  let out = rootPath;
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const step = steps[i];
+    out += typeof step === 'number' ? `[${step}]` : `.${safeElementName(step)}`;
+  }
+  return out;
+}
+
+/**
+ * Every problem with its location, walking the JSON without recursion. Locations are spelled only
+ * for the problems found (spelling one for every value was most of this walk's time).
+ */
 export function jsonShapeIssues(resource: unknown, rootPath: string): OperationOutcomeIssue[] {
   const out: OperationOutcomeIssue[] = [];
-  const stack: [unknown, string, boolean][] = [[resource, rootPath, false]];
+  const root: Place = { step: '' };
+  const stack: [unknown, Place, boolean][] = [[resource, root, false]];
   while (stack.length > 0) {
-    const [node, path, inPrimitiveExtensions] = stack.pop() as [unknown, string, boolean];
+    const [node, place, inPrimitiveExtensions] = stack.pop() as [unknown, Place, boolean];
     if (Array.isArray(node)) {
-      if (node.length === 0) out.push(issue('error', 'structure', 'Arrays SHALL NOT be empty', path));
-      node.forEach((item, i) => {
+      if (node.length === 0)
+        out.push(issue('error', 'structure', 'Arrays SHALL NOT be empty', spell(place, rootPath)));
+      for (let i = 0; i < node.length; i++) {
+        const item: unknown = node[i];
+        const at: Place = { parent: place, step: i };
         if (item === null && !inPrimitiveExtensions) {
           out.push(
             issue(
               'error',
               'structure',
               'null is only allowed in primitive extension arrays',
-              `${path}[${i}]`,
+              spell(at, rootPath),
             ),
           );
-        } else stack.push([item, `${path}[${i}]`, false]);
-      });
+        } else if (item !== null && typeof item === 'object') stack.push([item, at, false]);
+      }
     } else if (node !== null && typeof node === 'object') {
-      const entries = Object.entries(node);
-      if (entries.length === 0) out.push(issue('error', 'structure', 'Objects SHALL NOT be empty', path));
-      for (const [key, value] of entries) {
-        const at = `${path}.${safeElementName(key)}`;
-        if (value === null) out.push(issue('error', 'structure', 'null is not a FHIR value', at));
-        else stack.push([value, at, key.startsWith('_')]);
+      const keys = Object.keys(node);
+      if (keys.length === 0)
+        out.push(issue('error', 'structure', 'Objects SHALL NOT be empty', spell(place, rootPath)));
+      for (const key of keys) {
+        const value = (node as Record<string, unknown>)[key];
+        if (value === null) {
+          const at = spell({ parent: place, step: key }, rootPath);
+          out.push(issue('error', 'structure', 'null is not a FHIR value', at));
+        } else if (typeof value === 'object') {
+          stack.push([value, { parent: place, step: key }, key.startsWith('_')]);
+        }
       }
     }
   }
