@@ -107,18 +107,21 @@ function formatParamRefused(url: string): boolean {
   );
 }
 
-const rawBodies = new WeakMap<FastifyRequest, string>();
+const rawBodies = new WeakMap<FastifyRequest, Buffer>();
 
 /**
- * The JSON text `req.body` was parsed from (after the edge checks), so ingest records the payload as
+ * The JSON text `req.body` was parsed from, as received (UTF-8 bytes, after the edge checks), so ingest records the payload as
  * received instead of serialising the parsed body again (in a profile of the API under ingest load,
  * that serialisation was its largest step of its own). Parsing the text again gives the same value:
  * the parser refuses `__proto__` and `constructor.prototype` keys, and a leading byte order mark,
  * which it skips but JSON.parse does not, is dropped here.
  */
-export function rawJsonOf(req: FastifyRequest): string | undefined {
+export function rawJsonOf(req: FastifyRequest): Buffer | undefined {
   return rawBodies.get(req);
 }
+
+/** UTF-8's byte order mark (EF BB BF), which the parser skips. */
+const hasByteOrderMark = (b: Buffer) => b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
 
 async function fhirJson(app: FastifyInstance, opts: FhirJsonOptions): Promise<void> {
   // 406 before anything else (auth included): XML and other formats are not produced here.
@@ -139,8 +142,11 @@ async function fhirJson(app: FastifyInstance, opts: FhirJsonOptions): Promise<vo
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     ['application/json', 'application/fhir+json'],
-    { parseAs: 'string', bodyLimit: opts.bodyLimit },
+    // As bytes: the parser decodes them once, and the ingest log stores the same bytes without
+    // encoding a decoded copy back to UTF-8 (a sixth of the API's CPU under ingest load).
+    { parseAs: 'buffer', bodyLimit: opts.bodyLimit },
     (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void) => {
+      // The parser takes bytes as well as text (secure-json-parse decodes them); its type says text.
       secureParse(req, body as string, (err: Error | null, value?: unknown) => {
         if (err) {
           const proto = /prototype|__proto__|constructor/i.test(err.message);
@@ -158,8 +164,8 @@ async function fhirJson(app: FastifyInstance, opts: FhirJsonOptions): Promise<vo
         }
         const breach = findLimitBreach(value, limits);
         if (breach) return done(limitError(breach));
-        const text = body as string;
-        rawBodies.set(req, text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+        const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
+        rawBodies.set(req, hasByteOrderMark(bytes) ? bytes.subarray(3) : bytes);
         done(null, value);
       });
     },

@@ -26,8 +26,9 @@ export class PayloadLog {
     private readonly keys: Keys,
   ) {}
 
-  async record(p: RecordedPayload): Promise<void> {
-    const fields: Record<string, string> = {
+  /** `body` may be the request's own bytes (UTF-8): they are stored as they are. */
+  async record(p: Omit<RecordedPayload, 'body'> & { body: string | Buffer }): Promise<void> {
+    const fields: Record<string, string | Buffer> = {
       source: p.source,
       body: p.body,
       receivedAt: String(p.receivedAt),

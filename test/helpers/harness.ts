@@ -35,7 +35,7 @@ export interface Harness {
   request(
     method: string,
     path: string,
-    opts?: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string },
+    opts?: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string | Uint8Array },
   ): Promise<{ status: number; headers: Headers; body: any }>;
   idle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -76,7 +76,7 @@ export async function startHarness(
     async request(method, path, o = {}) {
       const headers: Record<string, string> = { ...(o.headers ?? {}) };
       if (o.token) headers.authorization = `Bearer ${o.token}`;
-      let body: string | undefined = o.raw;
+      let body: string | Uint8Array | undefined = o.raw;
       if (o.body !== undefined) {
         body = JSON.stringify(o.body);
         headers['content-type'] ??= 'application/fhir+json';

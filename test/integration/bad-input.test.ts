@@ -48,6 +48,48 @@ test('a body starting with a byte order mark is read like any other, and process
   expect((await h.request('GET', '/fhir/Patient/bom-1', { token: TOKENS.hospA })).status).toBe(200);
 });
 
+test('a body of multi-byte UTF-8 is stored as sent: the resource reads back with the same characters', async () => {
+  const family = 'Zoë Ñandú 日本語 🩸';
+  const bundle = {
+    resourceType: 'Bundle',
+    type: 'batch',
+    entry: [
+      {
+        resource: { resourceType: 'Patient', id: 'utf8-1', name: [{ family }] },
+        request: { method: 'PUT', url: 'Patient/utf8-1' },
+      },
+    ],
+  };
+  const res = await post(JSON.stringify(bundle));
+  expect(res.status).toBe(200);
+  const read = await h.request('GET', '/fhir/Patient/utf8-1', { token: TOKENS.hospA });
+  expect(read.body.name[0].family).toBe(family);
+});
+
+test('bytes that are not UTF-8 are read as U+FFFD, by the API and by the worker alike', async () => {
+  const text = JSON.stringify({
+    resourceType: 'Bundle',
+    type: 'batch',
+    entry: [
+      {
+        resource: { resourceType: 'Patient', id: 'utf8-2', name: [{ family: 'AXB' }] },
+        request: { method: 'PUT', url: 'Patient/utf8-2' },
+      },
+    ],
+  });
+  const bytes = Buffer.from(text);
+  bytes[bytes.indexOf('AXB') + 1] = 0xff; // a byte no UTF-8 sequence starts with
+  const res = await h.request('POST', '/fhir', {
+    token: TOKENS.hospA,
+    raw: bytes,
+    headers: { 'content-type': 'application/fhir+json' },
+  });
+  expect(res.status).toBe(200);
+  expect(res.body.entry[0].response.status).toMatch(/^201/);
+  const read = await h.request('GET', '/fhir/Patient/utf8-2', { token: TOKENS.hospA });
+  expect(read.body.name[0].family).toBe('A\uFFFDB');
+});
+
 test('text/plain → 415', async () => {
   expectOutcome(await post('hello', { 'content-type': 'text/plain' }), 415, 'not-supported');
 });
