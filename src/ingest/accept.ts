@@ -62,6 +62,7 @@ export interface AcceptDeps {
   payloadId: string;
   /** Conditions of a single-resource request (its HTTP headers). */
   conditions?: RawConditions;
+  /** How long the apply's answer is kept for a re-run (0: until the caller removes or expires it). */
   resultTtlSeconds: number;
   /** Per-source capped reject log (one round trip per request); default caps when absent. */
   rejects?: RejectLog;

@@ -9,7 +9,7 @@
  *
  * KEYS: 1 locator, 2 patients set, 3 result key, 4 identifier index,
  *       then per entry 4 keys: resHeads, resBodies, lastUpdated, events (of the entry's scope)
- * ARGV: 1 result TTL seconds, 2 mode ('tx' | 'batch'),
+ * ARGV: 1 result TTL seconds (0: kept until the caller removes it), 2 mode ('tx' | 'batch'),
  *       then per entry FIELDS values: key, patient ('' = none), fingerprint, sender versionId,
  *       sender lastUpdated ms ('' = none), If-Match version, If-None-Match ('*' or version),
  *       If-None-Exist token, identifier tokens ('\n'-joined), body, no-events ('1': the worker
@@ -89,6 +89,12 @@ local function write(i, r)
   for token in string.gmatch(arg(i, 9), '[^\\n]+') do redis.call('HSETNX', KEYS[4], token, rkey) end
 end
 
+-- The answer, for a re-run: kept until the payload is finished when no TTL is given (see PayloadLog.finish)
+local function keep(enc)
+  local ttl = tonumber(ARGV[1])
+  if ttl > 0 then redis.call('SET', KEYS[3], enc, 'EX', ttl) else redis.call('SET', KEYS[3], enc) end
+end
+
 local function failed(o) return o == 'moved' or o == 'precondition' end
 local out = {}
 if ARGV[2] == 'tx' then
@@ -102,7 +108,7 @@ if ARGV[2] == 'tx' then
       if not failed(out[i][1]) then out[i] = {'aborted', 0, 0, 0, 0, ''} end
     end
     local enc = cjson.encode(out)
-    redis.call('SET', KEYS[3], enc, 'EX', tonumber(ARGV[1]))
+    keep(enc)
     return enc
   end
 end
@@ -114,6 +120,6 @@ for i = 1, n do
 end
 local enc = '[]'
 if n > 0 then enc = cjson.encode(out) end
-redis.call('SET', KEYS[3], enc, 'EX', tonumber(ARGV[1]))
+keep(enc)
 return enc
 `;

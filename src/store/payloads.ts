@@ -63,11 +63,16 @@ export class PayloadLog {
     return (await this.r.hget(this.keys.payload(id), 'source')) ?? undefined;
   }
 
-  /** Final status and removal from the log, atomically: a payload is either pending or has a status. */
+  /**
+   * Final status and removal from the log, atomically: a payload is either pending or has a status.
+   * The answer of its store script (kept without expiry while the payload is pending, so a re-run
+   * however late answers as the first run did) now expires with the status.
+   */
   async finish(id: string, statusKey: string, status: unknown, ttlSeconds: number): Promise<void> {
     await this.r
       .multi()
       .set(statusKey, JSON.stringify(status), 'EX', ttlSeconds)
+      .expire(this.keys.applied(id), ttlSeconds)
       .del(this.keys.payload(id))
       .zrem(this.keys.pending(), id)
       .exec()

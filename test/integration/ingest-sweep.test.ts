@@ -208,3 +208,58 @@ test('a re-run answered from a first run that did not map before storing still m
   );
   expect(head).toMatchObject({ v: 2, iv: 2 });
 });
+
+test("a payload's store answer is kept while it is pending: a re-run however late assembles its patient", async () => {
+  const weight = (status: string): Resource =>
+    ({
+      resourceType: 'Observation',
+      id: 'late-w',
+      status,
+      code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] },
+      subject: { reference: 'Patient/late1' },
+      effectiveDateTime: '2024-01-01',
+      valueQuantity: { value: 62, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
+    }) as Resource;
+  const record = (id: string, resource: Resource) =>
+    h.rt.payloads.record({
+      id,
+      source: 'hospa',
+      body: JSON.stringify(transaction([resource])),
+      receivedAt: Date.now(),
+    });
+  await record('i-late-1', weight('final'));
+  await processAccept({ id: 'i-late-1', data: { payloadId: 'i-late-1' } } as any, deps(h.rt.clinical.map));
+  expect(await h.rt.store.loadEvents('hospa.late1')).toHaveLength(1);
+  await h.rt.queues.get('assemble').drain(true);
+
+  // First run of the retraction: stored (its events removed in the same script), then the worker died
+  // before it finished the payload, and before the assemble it queued ran (dropped here).
+  const applied = h.rt.store.keys.applied('i-late-2');
+  await record('i-late-2', weight('entered-in-error'));
+  const dying = deps(h.rt.clinical.map);
+  dying.payloads = Object.create(h.rt.payloads, {
+    finish: { value: () => Promise.reject(new Error('worker killed')) },
+  });
+  await expect(
+    processAccept({ id: 'i-late-2', data: { payloadId: 'i-late-2' } } as any, dying),
+  ).rejects.toThrow('worker killed');
+  await h.rt.queues.get('assemble').drain(true);
+  expect(await h.rt.store.loadEvents('hospa.late1')).toEqual([]);
+  // With a TTL it would expire (a day by default) while the payload waits for a worker; then the re-run
+  // would find the version unchanged and leave the patient's courses built on the removed events.
+  expect(await h.rt.store.redis.ttl(applied)).toBe(-1);
+
+  const ret = await processAccept(
+    { id: 'i-late-2', data: { payloadId: 'i-late-2' } } as any,
+    deps(h.rt.clinical.map),
+  );
+  expect(ret).toMatchObject({ status: 200, entries: 1 });
+  const jobs = await h.rt.queues.get('assemble').getJobs(['waiting', 'delayed', 'prioritized']);
+  expect(jobs.filter((j) => j.data.patient === 'hospa.late1')).toHaveLength(1);
+  const status = (await h.rt.store.getIngestStatus('i-late-2')) as any;
+  expect(status.accept.entries[0].status).toMatch(/^200/); // the first run's answer: updated
+  // Finished: the answer now expires with the status.
+  const ttl = await h.rt.store.redis.ttl(applied);
+  expect(ttl).toBeGreaterThan(0);
+  expect(ttl).toBeLessThanOrEqual(600);
+});

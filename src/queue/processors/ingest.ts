@@ -71,7 +71,7 @@ export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): 
       validate: deps.validate,
       payloadId: id,
       conditions: payload.conditions,
-      resultTtlSeconds: deps.statusTtlSeconds,
+      resultTtlSeconds: 0, // kept while the payload is pending; `finish` expires it with the status
       rejects: deps.rejects,
       premap: premapper(deps.map, payload.source),
     });
