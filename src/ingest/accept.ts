@@ -43,7 +43,7 @@ export interface PremappedItem {
   key: string;
   patient?: string;
   status: NoEventsStatus;
-  /** An update: it may have removed an earlier version's events, so its patient is assembled again. */
+  /** An update that removed an earlier version's events: its patient is assembled again. */
   replaced: boolean;
 }
 
@@ -179,7 +179,9 @@ function collect(
     if (status && !a.needsIngest) {
       // Stored as ingested by the apply script itself. Trusted only when the script says so: a re-run
       // answered from a first run that did not flag it (an older release) still maps it below.
-      stored.push({ key: p.key, patient: p.patient, status, replaced: a.outcome === 'updated' });
+      // An update of a resource that had no events changes none of its patient's: nothing to assemble.
+      const replaced = a.outcome === 'updated' && a.removedEvents !== false;
+      stored.push({ key: p.key, patient: p.patient, status, replaced });
     } else if (a.needsIngest) {
       toMap.push({
         ...(outcome ? { outcome } : {}),

@@ -15,7 +15,9 @@
  *       If-None-Exist token, identifier tokens ('\n'-joined), body, no-events ('1': the worker
  *       mapped this content to no events, so a version written is stored as ingested and the
  *       resource's earlier events are removed here, atomically; nothing is left to map)
- * Returns the JSON answer: [[outcome, version, lastUpdatedMs, needsIngest, contentDiffers, other], ...]
+ * Returns the JSON answer: [[outcome, version, lastUpdatedMs, needsIngest, contentDiffers, other,
+ * removedEvents], ...]; removedEvents (1/0) only for a version stored as ingested (no-events): whether
+ * the resource had events that this write removed.
  * outcome: created | updated | unchanged | older | exists | moved | precondition | aborted
  */
 export const APPLY_FIELDS = 11;
@@ -78,8 +80,10 @@ local function write(i, r)
   if arg(i, 11) == '1' then
     h.iv = r[2]
     -- a created resource has no earlier events
-    if r[1] == 'updated' then redis.call('HDEL', key(i, 4), rkey) end
+    local removed = 0
+    if r[1] == 'updated' then removed = redis.call('HDEL', key(i, 4), rkey) end
     r[4] = 0
+    r[7] = removed
   end
   redis.call('HSET', key(i, 1), rkey, cjson.encode(h))
   redis.call('HSET', key(i, 2), rkey, arg(i, 10))

@@ -47,6 +47,11 @@ export interface AppliedEntry {
   contentDiffers: boolean;
   /** exists: the matching key; precondition: which header; older: the stored sender versionId. */
   other: string;
+  /**
+   * A version stored as ingested (no events): whether the write removed events of an earlier version.
+   * Undefined otherwise, and in answers kept from a release that did not report it.
+   */
+  removedEvents?: boolean;
 }
 
 export interface StoredHeader {
@@ -159,13 +164,14 @@ export class Store {
     const raw = await this.r.bbApplyEntries(keys.length, ...keys, ...argv);
     const rows = JSON.parse(raw) as unknown;
     if (!Array.isArray(rows)) return []; // cjson encodes an empty table as {}
-    return (rows as Array<[ApplyOutcome, number, number, number, number, string]>).map((r) => ({
+    return (rows as Array<[ApplyOutcome, number, number, number, number, string, number?]>).map((r) => ({
       outcome: r[0],
       versionId: String(r[1]),
       lastUpdated: new Date(Number(r[2])).toISOString(),
       needsIngest: r[3] === 1,
       contentDiffers: r[4] === 1,
       other: r[5],
+      ...(r[6] === undefined ? {} : { removedEvents: r[6] === 1 }),
     }));
   }
 

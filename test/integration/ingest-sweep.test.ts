@@ -151,6 +151,19 @@ test('resources are mapped once, before storing: no events → stored as ingeste
     { resourceType: 'Observation', id: 'hospa.nz1-w', versionId: '1' },
   ]);
   expect(await assembling('hospa.nz1')).toBe(1);
+
+  // Updates without events: the Encounter never had events, so the patient's are unchanged and it is
+  // not assembled again; the weight withdrawn removes its events, so the patient is.
+  await h.rt.queues.get('assemble').drain(true);
+  const moved = await run('i-noise-2', [{ ...encounter('nz1-e', 'nz1'), status: 'cancelled' } as Resource]);
+  expect(moved.status.accept.entries[0].status).toMatch(/^200/);
+  expect(await assembling('hospa.nz1')).toBe(0);
+  const withdrawn = await run('i-weight-2', [
+    { ...weight('nz1-w', 'nz1'), status: 'entered-in-error' } as Resource,
+  ]);
+  expect(withdrawn.status.accept.entries[0].status).toMatch(/^200/);
+  expect(await h.rt.store.loadEvents('hospa.nz1')).toEqual([]);
+  expect(await assembling('hospa.nz1')).toBe(1);
 });
 
 test('a re-run answered from a first run that did not map before storing still maps (and retracts)', async () => {
