@@ -18,6 +18,9 @@ export function issue(
     : { severity, code, diagnostics, expression: [expression] };
 }
 
+/** What a check returns when it finds nothing: one shared, frozen array (checks run per element). */
+export const NO_ISSUES: readonly OperationOutcomeIssue[] = Object.freeze([]);
+
 export function isError(i: OperationOutcomeIssue): boolean {
   return i.severity === 'error' || i.severity === 'fatal';
 }

@@ -27,13 +27,19 @@ export interface ValidateOptions {
 /** Deeper than any real resource; the validators recurse, so depth is checked first (without recursion). */
 export const MAX_JSON_DEPTH = 100;
 
-function tooDeep(root: unknown): boolean {
-  const stack: [unknown, number][] = [[root, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [unknown, number];
-    if (node === null || typeof node !== 'object') continue;
-    if (depth > MAX_JSON_DEPTH) return true;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+/**
+ * Recursive, but never deeper than MAX_JSON_DEPTH + 1 calls: it stops at the limit. Allocates
+ * nothing (it runs on every resource; the version with an explicit stack of pairs allocated per value).
+ */
+function tooDeep(node: unknown, depth = 1): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  if (depth > MAX_JSON_DEPTH) return true;
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) if (tooDeep(node[i], depth + 1)) return true;
+    return false;
+  }
+  for (const key in node) {
+    if (Object.hasOwn(node, key) && tooDeep((node as Record<string, unknown>)[key], depth + 1)) return true;
   }
   return false;
 }
@@ -144,10 +150,14 @@ function validateWellFormed(resource: Resource, opts: ValidateOptions): Validati
     (i) => !isFalsePrimitiveIssue(r, i) && !isFalseInvariantIssue(r, i) && !isChoiceWarning(i),
   );
   const ajv = jsonSchemaIssues(r, jsonSchemaErrors(r), fhirPatternNames());
+  const found = baseBindingIssues(r);
+  const rules = checkFhirRules(r);
+  // Nothing found (most resources): nothing to merge.
+  if (medplum.length + ajv.length + found.length + rules.length + profileIssues.length === 0)
+    return { issues: [], rules };
   // The base binding check repeats the JSON Schema's enums where both know the binding: keep one.
   const ajvAt = new Set(ajv.flatMap((i) => i.expression ?? []));
-  const bindings = baseBindingIssues(r).filter((i) => !(i.expression ?? []).some((e) => ajvAt.has(e)));
-  const rules = checkFhirRules(r);
+  const bindings = found.filter((i) => !(i.expression ?? []).some((e) => ajvAt.has(e)));
   return {
     issues: uniqueIssues([...mergeIssues(medplum, [...ajv, ...bindings, ...rules]), ...profileIssues]),
     rules,

@@ -234,8 +234,17 @@ export const HOLDS_WITHOUT = new Map<string, readonly string[]>([
 function someAbsent(obj: unknown, names: readonly string[]): boolean {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return false;
   const keys = Object.keys(obj);
-  const isKeyOf = (name: string, k: string) => k.startsWith(name) || (k[0] === '_' && k.startsWith(name, 1));
-  return names.some((name) => !keys.some((k) => isKeyOf(name, k)));
+  for (const name of names) {
+    let present = false;
+    for (const k of keys) {
+      if (k.startsWith(name) || (k[0] === '_' && k.startsWith(name, 1))) {
+        present = true;
+        break;
+      }
+    }
+    if (!present) return true;
+  }
+  return false;
 }
 
 let extensionValueKeys: ReadonlySet<string> | undefined;

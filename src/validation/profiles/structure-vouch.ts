@@ -47,7 +47,7 @@ function primitiveValid(value: unknown, type: string): boolean {
   if (typeof value === 'string') {
     if (!value.trim() || value.length > MAX_STRING) return false;
     const pattern = validationRegexes[type] as RegExp | undefined;
-    return !pattern || pattern.exec(value) !== null;
+    return !pattern || pattern.test(value); // Medplum calls exec(): the same answer, without a match array
   }
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return false;
@@ -90,7 +90,7 @@ function slotValid(slot: Slot, type: string, value: unknown, scope: InvariantSco
   const items: unknown[] = Array.isArray(value) ? value : [value];
   if (items.length === 0 || items.length < element.min || items.length > element.max) return false;
   // null (Medplum's null check) and empty values (which Medplum reads as absent): not modelled.
-  if (items.some((item) => item === null || item === undefined || isEmpty(item))) return false;
+  for (const item of items) if (item === null || item === undefined || isEmpty(item)) return false;
   if (element.pattern || element.fixed) {
     const typed = Array.isArray(value) ? value.map((v: unknown) => ({ type, value: v })) : { type, value };
     if (element.pattern && !deepIncludes(typed, element.pattern)) return false;
@@ -102,8 +102,10 @@ function slotValid(slot: Slot, type: string, value: unknown, scope: InvariantSco
   // Contained resources and types without a schema: not modelled.
   if (!primitive && (!schema || schema.kind === 'resource' || type === 'Resource')) return false;
   for (const item of items) {
-    const typed: TypedValue = { type, value: item };
-    for (const c of slot.constraints) if (!invariantHolds(c.expression, typed, scope)) return false;
+    if (slot.constraints.length > 0) {
+      const typed: TypedValue = { type, value: item };
+      for (const c of slot.constraints) if (!invariantHolds(c.expression, typed, scope)) return false;
+    }
     if (type === 'Reference' && referenceWarns(item, element)) return false;
     if (primitive ? !primitiveValid(item, type) : !objectValid(item, schema, scope, false)) return false;
   }

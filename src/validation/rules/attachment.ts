@@ -5,15 +5,15 @@
  * does not, and the R4 example DiagnosticReport-example-pgx carries a hex digest there.
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import { issue } from '../issues';
+import { issue, NO_ISSUES } from '../issues';
 import { base64ByteLength, isSpecBase64 } from './primitive-values';
 import type { TypedNode } from './typed-walk';
 
-export function attachmentIssues(node: TypedNode): OperationOutcomeIssue[] {
-  if (node.type !== 'Attachment') return [];
+export function attachmentIssues(node: TypedNode): readonly OperationOutcomeIssue[] {
+  if (node.type !== 'Attachment') return NO_ISSUES;
   const { data, size } = node.value;
-  if (typeof data !== 'string' || typeof size !== 'number' || !isSpecBase64(data)) return [];
-  if (size === base64ByteLength(data)) return [];
+  if (typeof data !== 'string' || typeof size !== 'number' || !isSpecBase64(data)) return NO_ISSUES;
+  if (size === base64ByteLength(data)) return NO_ISSUES;
   return [
     issue(
       'error',

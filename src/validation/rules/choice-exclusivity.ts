@@ -3,10 +3,10 @@
  * `valueString` and `valueQuantity` side by side is an error. @medplum/core only warns.
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import { issue } from '../issues';
+import { issue, NO_ISSUES } from '../issues';
 import { elementOf, type TypedNode } from './typed-walk';
 
-export function choiceIssues(node: TypedNode): OperationOutcomeIssue[] {
+export function choiceIssues(node: TypedNode): readonly OperationOutcomeIssue[] {
   // Most objects hold one choice element at most: count only once a second one turns up.
   let first: string | undefined;
   let seen: Map<string, number> | undefined;
@@ -20,7 +20,7 @@ export function choiceIssues(node: TypedNode): OperationOutcomeIssue[] {
       seen.set(choice, (seen.get(choice) ?? 0) + 1);
     }
   }
-  if (!seen) return [];
+  if (!seen) return NO_ISSUES;
   return [...seen]
     .filter(([, count]) => count > 1)
     .map(([choice, count]) =>

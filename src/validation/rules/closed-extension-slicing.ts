@@ -5,7 +5,7 @@
  * constraints below a slice, so an unknown sub-extension of a cycle passed.
  */
 import type { ElementDefinition, OperationOutcomeIssue, StructureDefinition } from '@medplum/fhirtypes';
-import { issue } from '../issues';
+import { issue, NO_ISSUES } from '../issues';
 import { ourExtension } from './extensions';
 import type { TypedNode } from './typed-walk';
 
@@ -63,10 +63,10 @@ function check(
   });
 }
 
-export function closedSlicingIssues(node: TypedNode): OperationOutcomeIssue[] {
-  if (node.type !== 'Extension' || typeof node.value.url !== 'string') return [];
+export function closedSlicingIssues(node: TypedNode): readonly OperationOutcomeIssue[] {
+  if (node.type !== 'Extension' || typeof node.value.url !== 'string') return NO_ISSUES;
   const sd = ourExtension(node.value.url);
-  if (!sd) return [];
+  if (!sd) return NO_ISSUES;
   const out: OperationOutcomeIssue[] = [];
   check(sd, node.value, 'Extension', node.path, out);
   return out;

@@ -7,7 +7,7 @@
  * expanded locally are not checked.
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import { issue } from '../issues';
+import { issue, NO_ISSUES } from '../issues';
 import type { TypedNode } from './typed-walk';
 import { localExpansion, type Expansion } from './value-sets';
 
@@ -24,15 +24,15 @@ function allowed(vs: Expansion): string {
   return all.slice(0, 10).join(', ') + (all.length > 10 ? ', …' : '');
 }
 
-export function codedBindingIssues(node: TypedNode): OperationOutcomeIssue[] {
+export function codedBindingIssues(node: TypedNode): readonly OperationOutcomeIssue[] {
   const binding = node.element?.binding;
-  if (binding?.strength !== 'required' || !binding.valueSet) return [];
-  if (node.type !== 'Coding' && node.type !== 'CodeableConcept') return [];
+  if (binding?.strength !== 'required' || !binding.valueSet) return NO_ISSUES;
+  if (node.type !== 'Coding' && node.type !== 'CodeableConcept') return NO_ISSUES;
   const vs = localExpansion(binding.valueSet);
-  if (!vs) return [];
+  if (!vs) return NO_ISSUES;
   if (node.type === 'Coding') {
     const c = node.value as CodingLike;
-    if (c.code === undefined || inExpansion(c, vs)) return [];
+    if (c.code === undefined || inExpansion(c, vs)) return NO_ISSUES;
     return [
       issue(
         'error',
@@ -43,7 +43,7 @@ export function codedBindingIssues(node: TypedNode): OperationOutcomeIssue[] {
     ];
   }
   const codings = Array.isArray(node.value.coding) ? (node.value.coding as CodingLike[]) : [];
-  if (codings.some((c) => c !== null && typeof c === 'object' && inExpansion(c, vs))) return [];
+  if (codings.some((c) => c !== null && typeof c === 'object' && inExpansion(c, vs))) return NO_ISSUES;
   return [
     issue(
       'error',

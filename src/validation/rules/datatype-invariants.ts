@@ -8,7 +8,7 @@
  */
 import { tryGetDataType, type InternalSchemaElement, type TypedValue } from '@medplum/core';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import { issue } from '../issues';
+import { issue, NO_ISSUES } from '../issues';
 import { evaluateInvariant, isSingle } from '../profiles/compiled-invariants';
 import type { TypedNode } from './typed-walk';
 
@@ -93,18 +93,15 @@ function invariantsAt(element: InternalSchemaElement, type: string): Invariant[]
   return found;
 }
 
-export function dataTypeInvariantIssues(node: TypedNode): OperationOutcomeIssue[] {
-  if (!node.element) return [];
+export function dataTypeInvariantIssues(node: TypedNode): readonly OperationOutcomeIssue[] {
+  if (!node.element) return NO_ISSUES;
   const invariants = invariantsAt(node.element, node.type);
-  if (invariants.length === 0) return [];
-  return invariants
-    .filter((inv) => !holds(inv, node))
-    .map((inv) =>
-      issue(
-        'error',
-        'invariant',
-        `Constraint ${inv.key} not met: ${inv.human} (${inv.expression})`,
-        node.path,
-      ),
-    );
+  if (invariants.length === 0) return NO_ISSUES;
+  const out: OperationOutcomeIssue[] = [];
+  for (const inv of invariants) {
+    if (holds(inv, node)) continue;
+    const text = `Constraint ${inv.key} not met: ${inv.human} (${inv.expression})`;
+    out.push(issue('error', 'invariant', text, node.path));
+  }
+  return out.length > 0 ? out : NO_ISSUES;
 }

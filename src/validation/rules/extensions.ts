@@ -8,7 +8,7 @@
  */
 import { readDefinitions } from '../definition-files';
 import type { Bundle, OperationOutcomeIssue, StructureDefinition } from '@medplum/fhirtypes';
-import { issue } from '../issues';
+import { issue, NO_ISSUES } from '../issues';
 import { getProfile } from '../profiles/registry';
 import type { TypedNode } from './typed-walk';
 
@@ -48,11 +48,11 @@ export function ourExtension(url: string): StructureDefinition | undefined {
   }
 }
 
-export function extensionIssues(node: TypedNode): OperationOutcomeIssue[] {
-  if (node.type !== 'Extension' || node.parentType === 'Extension') return [];
+export function extensionIssues(node: TypedNode): readonly OperationOutcomeIssue[] {
+  if (node.type !== 'Extension' || node.parentType === 'Extension') return NO_ISSUES;
   const url = node.value.url;
   if (typeof url !== 'string' || knownExtensions().has(url) || isExampleDomain(url) || isOurExtension(url)) {
-    return [];
+    return NO_ISSUES;
   }
   return node.key === 'modifierExtension'
     ? [issue('error', 'extension', 'Unknown modifier extension: it cannot be safely ignored', node.path)]

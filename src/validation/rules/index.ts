@@ -15,7 +15,7 @@ import { jsonShapeIssues } from './json-shape';
 import { walkTyped, type TypedNode } from './typed-walk';
 import { narrativeIssues } from './xhtml';
 
-const NODE_RULES: ((node: TypedNode) => OperationOutcomeIssue[])[] = [
+const NODE_RULES: ((node: TypedNode) => readonly OperationOutcomeIssue[])[] = [
   dataTypeInvariantIssues,
   choiceIssues,
   codedBindingIssues,

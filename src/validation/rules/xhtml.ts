@@ -7,7 +7,7 @@
  * over the text. The element and attribute lists are those the HL7 validator applies.
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import { issue } from '../issues';
+import { issue, NO_ISSUES } from '../issues';
 import type { TypedNode } from './typed-walk';
 
 const XHTML_NS = 'http://www.w3.org/1999/xhtml';
@@ -145,8 +145,8 @@ export function xhtmlProblems(div: string): string[] {
   return [...new Set(problems)];
 }
 
-export function narrativeIssues(node: TypedNode): OperationOutcomeIssue[] {
-  if (node.type !== 'Narrative' || typeof node.value.div !== 'string') return [];
+export function narrativeIssues(node: TypedNode): readonly OperationOutcomeIssue[] {
+  if (node.type !== 'Narrative' || typeof node.value.div !== 'string') return NO_ISSUES;
   return xhtmlProblems(node.value.div).map((p) =>
     issue('error', 'security', `Narrative: ${p}`, `${node.path}.div`),
   );
