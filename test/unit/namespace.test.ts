@@ -162,6 +162,24 @@ describe('fingerprint', () => {
     expect(fingerprint({ ...a, gender: 'male' })).not.toBe(fingerprint(a));
   });
 
+  test('is the same across releases: stored fingerprints decide whether a re-send is unchanged', () => {
+    const stored = {
+      resourceType: 'Observation',
+      id: 'hospa.o1',
+      status: 'final',
+      meta: {
+        versionId: '3',
+        lastUpdated: '2024-01-01T00:00:00Z',
+        tag: [{ system: 'http://bitebridge.dev/fhir/sid/source', code: 'hospa' }],
+      },
+      code: { coding: [{ system: 'http://loinc.org', code: '718-7', display: 'Hemoglobin "Hb" \\ é' }] },
+      valueQuantity: { value: 12.5, unit: 'g/dL', system: 'http://unitsofmeasure.org', code: 'g/dL' },
+      subject: { reference: 'Patient/hospa.p1' },
+    };
+    // Computed by the release before the quoted-key cache.
+    expect(fingerprint(stored)).toBe('191d6d7538ef3426c747f17cd4e4abda335cb4aa03d922b02cae9d21e270036f');
+  });
+
   test('stableStringify is invariant under key permutation (property)', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (obj) => {
