@@ -39,6 +39,8 @@ export interface ObjectTable {
   slots: Slot[];
   /** JSON key → [slot, type position]; keys Medplum could read otherwise are absent. */
   byKey: Map<string, [number, number]>;
+  /** Slots whose element is required (min > 0). */
+  required: number[];
   /** Invariants on the type itself (checked by Medplum on the validated resource only). */
   constraints: Constraint[];
 }
@@ -127,6 +129,7 @@ function buildTable(schema: InternalTypeSchema): ObjectTable {
     usable: entries.every(([name]) => !name.includes('.')),
     slots,
     byKey,
+    required: slots.flatMap((slot, s) => (slot.element.min > 0 ? [s] : [])),
     constraints: medplumChecks(schema.constraints),
   };
 }

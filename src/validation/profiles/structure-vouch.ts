@@ -62,7 +62,9 @@ function primitiveValid(value: unknown, type: string): boolean {
 function referenceWarns(value: unknown, element: InternalSchemaElement): boolean {
   if (!isReference(value) || value.reference.startsWith('#')) return false;
   const ref = value.reference;
-  const type = ref.includes('?') ? ref.split('?')[0] : ref.split('/')[0];
+  // What Medplum takes for the type: before the first '?' if any, else before the first '/'.
+  const cut = ref.includes('?') ? ref.indexOf('?') : ref.indexOf('/');
+  const type = cut < 0 ? ref : ref.slice(0, cut);
   const targets = element.type.find((t) => t.code === 'Reference')?.targetProfile;
   if (!type || !targets) return false;
   for (const target of targets) {
@@ -122,19 +124,23 @@ function objectValid(
   if (!schema || !isObject(value)) return false;
   const table = tableOf(schema);
   if (!table.usable) return false;
-  const chosen: number[] = new Array<number>(table.slots.length).fill(-1);
-  for (const key of Object.keys(value)) {
+  // The slots present, found from the object's keys (an object holds a few of its type's dozens of elements).
+  const present: number[] = [];
+  const keys = Object.keys(value);
+  for (const key of keys) {
     if (isRoot && key === 'resourceType') continue;
     const hit = table.byKey.get(key);
     // Unknown key, `_name`, or a second type for one choice element (Medplum warns): decline.
-    if (!hit || chosen[hit[0]] !== -1) return false;
-    chosen[hit[0]] = hit[1];
+    if (!hit || present.includes(hit[0])) return false;
+    present.push(hit[0]);
   }
-  return table.slots.every((slot, s) => {
-    const t = chosen[s];
-    if (t === -1) return slot.element.min === 0;
-    return slotValid(slot, slot.types[t], value[slot.keys[t]], scope);
-  });
+  for (const s of table.required) if (!present.includes(s)) return false;
+  for (const key of keys) {
+    if (isRoot && key === 'resourceType') continue;
+    const [s, t] = table.byKey.get(key) as [number, number];
+    if (!slotValid(table.slots[s], table.slots[s].types[t], value[key], scope)) return false;
+  }
+  return true;
 }
 
 /** Per profile: the base type it was compared with, and whether both read every key alike. */
