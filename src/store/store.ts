@@ -152,14 +152,27 @@ export class Store {
     const keys = [locatorKey(this.prefix), this.keys.patients(), this.keys.applied(payloadId)];
     keys.push(this.keys.identifiers());
     const argv = [String(resultTtlSeconds), mode];
+    // Each scope's four keys once (a bundle is mostly one patient's), entries name theirs by position.
+    const scopes = new Map<string, number>();
     for (const e of entries) {
-      const s = scopeOf(e.patient);
-      keys.push(this.keys.resHeads(s), this.keys.resBodies(s), this.keys.lastUpdated(s), this.keys.events(s));
+      const patient = e.patient ?? '';
+      let scope = scopes.get(patient);
+      if (scope === undefined) {
+        scope = scopes.size + 1;
+        scopes.set(patient, scope);
+        const s = scopeOf(e.patient);
+        keys.push(
+          this.keys.resHeads(s),
+          this.keys.resBodies(s),
+          this.keys.lastUpdated(s),
+          this.keys.events(s),
+        );
+      }
       const c = e.conditions ?? {};
-      argv.push(e.key, e.patient ?? '', e.fingerprint, e.clientVersionId ?? '');
+      argv.push(e.key, patient, e.fingerprint, e.clientVersionId ?? '');
       argv.push(e.clientLastUpdatedMs === undefined ? '' : String(e.clientLastUpdatedMs));
       argv.push(c.ifMatch ?? '', c.ifNoneMatch ?? '', c.ifNoneExist ?? '');
-      argv.push((e.identifierTokens ?? []).join('\n'), e.body, e.noEvents ? '1' : '');
+      argv.push((e.identifierTokens ?? []).join('\n'), e.body, e.noEvents ? '1' : '', String(scope));
     }
     const raw = await this.r.bbApplyEntries(keys.length, ...keys, ...argv);
     const rows = JSON.parse(raw) as unknown;
