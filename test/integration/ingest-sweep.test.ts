@@ -3,7 +3,7 @@
  * (the API died between its two writes) is enqueued and processed; a resource whose mapping throws is
  * parked on its own while the rest of its payload is processed, then replayed once mapping works.
  */
-import type { Resource } from '@medplum/fhirtypes';
+import type { Observation, Resource } from '@medplum/fhirtypes';
 import { sweepOnce } from '../../src/queue/sweep';
 import { processAccept, type IngestDeps } from '../../src/queue/processors/ingest';
 import { startHarness, TOKENS, transaction, type Harness } from '../helpers/harness';
@@ -31,6 +31,26 @@ function deps(map: IngestDeps['map']): IngestDeps {
     statusTtlSeconds: 600,
   };
 }
+
+/** A body weight (mapped to an event) of `subject`, as a hospital sends it. */
+const weight = (id: string, subject: string, status: Observation['status'] = 'final'): Resource => ({
+  resourceType: 'Observation',
+  id,
+  status,
+  code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] },
+  subject: { reference: `Patient/${subject}` },
+  effectiveDateTime: '2024-01-01',
+  valueQuantity: { value: 62, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
+});
+
+/** Records a transaction of `resources` as the API does, as payload `id` of hospa. */
+const recordTransaction = (id: string, resources: Resource[]) =>
+  h.rt.payloads.record({
+    id,
+    source: 'hospa',
+    body: JSON.stringify(transaction(resources)),
+    receivedAt: Date.now(),
+  });
 
 test('a recorded payload whose job was never enqueued is enqueued by the sweep', async () => {
   const id = 'i-lost-1';
@@ -104,22 +124,8 @@ test('resources are mapped once, before storing: no events → stored as ingeste
     class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
     subject: { reference: `Patient/${subject}` },
   });
-  const weight = (id: string, subject: string): Resource => ({
-    resourceType: 'Observation',
-    id,
-    status: 'final',
-    code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] },
-    subject: { reference: `Patient/${subject}` },
-    effectiveDateTime: '2024-01-01',
-    valueQuantity: { value: 62, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
-  });
   const run = async (id: string, resources: Resource[]) => {
-    await h.rt.payloads.record({
-      id,
-      source: 'hospa',
-      body: JSON.stringify(transaction(resources)),
-      receivedAt: Date.now(),
-    });
+    await recordTransaction(id, resources);
     const ret = await processAccept({ id, data: { payloadId: id } } as any, deps(map));
     return { ret, status: (await h.rt.store.getIngestStatus(id)) as any };
   };
@@ -158,32 +164,16 @@ test('resources are mapped once, before storing: no events → stored as ingeste
   const moved = await run('i-noise-2', [{ ...encounter('nz1-e', 'nz1'), status: 'cancelled' } as Resource]);
   expect(moved.status.accept.entries[0].status).toMatch(/^200/);
   expect(await assembling('hospa.nz1')).toBe(0);
-  const withdrawn = await run('i-weight-2', [
-    { ...weight('nz1-w', 'nz1'), status: 'entered-in-error' } as Resource,
-  ]);
+  const withdrawn = await run('i-weight-2', [weight('nz1-w', 'nz1', 'entered-in-error')]);
   expect(withdrawn.status.accept.entries[0].status).toMatch(/^200/);
   expect(await h.rt.store.loadEvents('hospa.nz1')).toEqual([]);
   expect(await assembling('hospa.nz1')).toBe(1);
 });
 
 test('a re-run answered from a first run that did not map before storing still maps (and retracts)', async () => {
-  const obs = (status: string): Resource =>
-    ({
-      resourceType: 'Observation',
-      id: 'rr-w',
-      status,
-      code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] },
-      subject: { reference: 'Patient/rr1' },
-      effectiveDateTime: '2024-01-01',
-      valueQuantity: { value: 62, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
-    }) as Resource;
+  const obs = (status: Observation['status']) => weight('rr-w', 'rr1', status);
   const accept = async (id: string, resource: Resource) => {
-    await h.rt.payloads.record({
-      id,
-      source: 'hospa',
-      body: JSON.stringify(transaction([resource])),
-      receivedAt: Date.now(),
-    });
+    await recordTransaction(id, [resource]);
     return processAccept({ id, data: { payloadId: id } } as any, deps(h.rt.clinical.map));
   };
   await accept('i-rr-1', obs('final'));
@@ -223,24 +213,7 @@ test('a re-run answered from a first run that did not map before storing still m
 });
 
 test("a payload's store answer is kept while it is pending: a re-run however late assembles its patient", async () => {
-  const weight = (status: string): Resource =>
-    ({
-      resourceType: 'Observation',
-      id: 'late-w',
-      status,
-      code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] },
-      subject: { reference: 'Patient/late1' },
-      effectiveDateTime: '2024-01-01',
-      valueQuantity: { value: 62, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
-    }) as Resource;
-  const record = (id: string, resource: Resource) =>
-    h.rt.payloads.record({
-      id,
-      source: 'hospa',
-      body: JSON.stringify(transaction([resource])),
-      receivedAt: Date.now(),
-    });
-  await record('i-late-1', weight('final'));
+  await recordTransaction('i-late-1', [weight('late-w', 'late1')]);
   await processAccept({ id: 'i-late-1', data: { payloadId: 'i-late-1' } } as any, deps(h.rt.clinical.map));
   expect(await h.rt.store.loadEvents('hospa.late1')).toHaveLength(1);
   await h.rt.queues.get('assemble').drain(true);
@@ -248,7 +221,7 @@ test("a payload's store answer is kept while it is pending: a re-run however lat
   // First run of the retraction: stored (its events removed in the same script), then the worker died
   // before it finished the payload, and before the assemble it queued ran (dropped here).
   const applied = h.rt.store.keys.applied('i-late-2');
-  await record('i-late-2', weight('entered-in-error'));
+  await recordTransaction('i-late-2', [weight('late-w', 'late1', 'entered-in-error')]);
   const dying = deps(h.rt.clinical.map);
   dying.payloads = Object.create(h.rt.payloads, {
     finish: { value: () => Promise.reject(new Error('worker killed')) },
