@@ -195,14 +195,6 @@ export interface InvariantScope {
 const UCUM: TypedValue = { type: 'uri', value: 'http://unitsofmeasure.org' };
 
 /**
- * Invariants that hold for almost every value, answered in plain JavaScript when the answer is
- * certain (undefined: evaluate the expression). ext-1 is on every Extension element.
- */
-const DIRECT = new Map<string, (tv: TypedValue) => boolean | undefined>([
-  ['extension.exists() != value.exists()', ext1],
-]);
-
-/**
  * Root invariants that hold whenever one of the named elements is absent, answered without evaluating:
  * each is `a.….empty() or b.…` (or a conjunction of `contained.….empty()`), so with its element absent
  * the term is true. On a typical input (no `contained`, no `component`, no `dataAbsentReason`) these
@@ -228,6 +220,18 @@ export const HOLDS_WITHOUT = new Map<string, readonly string[]>([
     "verificationStatus.coding.where(system='http://terminology.hl7.org/CodeSystem/condition-ver-status' and code='entered-in-error').empty() or clinicalStatus.empty()",
     ['verificationStatus', 'clinicalStatus'],
   ], // con-5
+]);
+
+/**
+ * Invariants that hold for almost every value, answered in plain JavaScript when the answer is
+ * certain (undefined: evaluate the expression): ext-1, on every Extension element, and HOLDS_WITHOUT.
+ */
+const DIRECT = new Map<string, (tv: TypedValue) => boolean | undefined>([
+  ['extension.exists() != value.exists()', ext1],
+  ...[...HOLDS_WITHOUT].map(
+    ([expression, names]) =>
+      [expression, (tv: TypedValue) => (someAbsent(tv.value, names) ? true : undefined)] as const,
+  ),
 ]);
 
 /** True when some name in `names` has no key in `obj` (see HOLDS_WITHOUT). */
@@ -307,8 +311,6 @@ export function isSingle(result: TypedValue[], b: boolean): boolean {
  * result, `true`). False covers a failing invariant and one that cannot be evaluated alike.
  */
 export function invariantHolds(expression: string, value: TypedValue, scope: InvariantScope): boolean {
-  const without = HOLDS_WITHOUT.get(expression);
-  if (without && someAbsent(value.value, without)) return true;
   const direct = DIRECT.get(expression)?.(value);
   if (direct !== undefined) return direct;
   const result = evaluateInvariant(expression, value, scope);
