@@ -72,11 +72,13 @@ local function older(h, cv, clu)
   return false
 end
 
+local located -- the entry decided last: its key's patient in the locator (false: not located yet)
 local function decide(i)
   local rkey, patient = arg(i, 1), arg(i, 2)
   local fp, cv, clu = arg(i, 3), arg(i, 4), arg(i, 5)
   local ifMatch, ifNoneMatch, ifNoneExist = arg(i, 6), arg(i, 7), arg(i, 8)
   local at = read(KEYS[1], rkey)
+  located = at
   if at and at ~= patient then return {'moved', 0, 0, 0, 0, ''} end
   if ifNoneExist ~= '' then
     local found = read(KEYS[4], ifNoneExist)
@@ -128,7 +130,7 @@ local function write(i, r)
   local zk = key(i, 3)
   scored[zk] = scored[zk] or {}
   scored[zk][rkey] = true
-  if not read(KEYS[1], rkey) then pend(KEYS[1], rkey, patient) end
+  if not located then pend(KEYS[1], rkey, patient) end -- write(i) follows decide(i)
   if patient ~= '' then members[patient] = true end
   for token in string.gmatch(arg(i, 9), '[^\\n]+') do
     if not read(KEYS[4], token) then pend(KEYS[4], token, rkey) end
