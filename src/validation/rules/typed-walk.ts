@@ -84,10 +84,17 @@ class WalkNode implements TypedNode {
     private readonly index = -1,
     readonly element?: InternalSchemaElement,
     readonly key?: string,
-    readonly parentType?: string,
-    rootPath?: string,
-  ) {
-    this.spelled = rootPath;
+  ) {}
+
+  /** The resource at the top of a walk, its path given. */
+  static root(type: string, schema: InternalTypeSchema, resource: Record<string, unknown>, path: string) {
+    const node = new WalkNode(type, schema, resource, resource);
+    node.spelled = path;
+    return node;
+  }
+
+  get parentType(): string | undefined {
+    return this.parent?.type;
   }
 
   get path(): string {
@@ -108,20 +115,7 @@ export function walkTyped(
   const rootType = String(resource.resourceType);
   const rootSchema = tryGetDataType(rootType);
   if (!rootSchema) return;
-  const stack: WalkNode[] = [
-    new WalkNode(
-      rootType,
-      rootSchema,
-      resource,
-      resource,
-      undefined,
-      -1,
-      undefined,
-      undefined,
-      undefined,
-      rootPath,
-    ),
-  ];
+  const stack: WalkNode[] = [WalkNode.root(rootType, rootSchema, resource, rootPath)];
   const children: WalkNode[] = [];
   while (stack.length > 0) {
     const node = stack.pop() as WalkNode;
@@ -152,7 +146,6 @@ export function walkTyped(
             many ? i : -1,
             match.element,
             key,
-            node.type,
           ),
         );
       }
