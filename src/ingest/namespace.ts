@@ -7,6 +7,7 @@
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { FHIR_ID, namespacedId } from '../identity';
 import { issue } from '../fhir/outcome';
+import { spellSteps } from '../validation/fhirpath-expression';
 import { fingerprint, sha256, stableStringify } from './canonical';
 import type { IncomingEntry } from './entries';
 
@@ -77,9 +78,6 @@ export function copyWithReferences(
   return out;
 }
 
-const spelled = (at: string, steps: Array<string | number>) =>
-  at + steps.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('');
-
 export function patientOf(resource: Resource): string | undefined {
   if (resource.resourceType === 'Patient') return resource.id;
   const r = resource as { subject?: { reference?: string }; patient?: { reference?: string } };
@@ -123,7 +121,7 @@ export function namespaceEntries(
     }
     const copy = copyWithReferences(e.resource, resolve, (steps) =>
       entryIssues.push(
-        issue('not-found', 'Reference to a bundle entry that does not exist', spelled(at, steps)),
+        issue('not-found', 'Reference to a bundle entry that does not exist', spellSteps(at, steps)),
       ),
     ) as Resource & { meta?: Resource['meta'] };
     if (entryIssues.length) {

@@ -41,6 +41,13 @@ export function pointerTokens(pointer: string): string[] {
     .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
+/** `root` followed by each step: `[i]` for an array position, `.name` for a key (see safeElementName). */
+export function spellSteps(root: string, steps: ReadonlyArray<string | number>): string {
+  let out = root;
+  for (const step of steps) out += typeof step === 'number' ? `[${step}]` : `.${safeElementName(step)}`;
+  return out;
+}
+
 /**
  * Converts a JSON pointer inside `root` into a FHIRPath expression starting at `rootName`
  * (usually the resource type). Array positions become `[i]`; the data is walked so that a numeric

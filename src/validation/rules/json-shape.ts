@@ -4,7 +4,7 @@
  * appears only inside the `_name` arrays of primitive extensions, as a placeholder.
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import { safeElementName } from '../fhirpath-expression';
+import { spellSteps } from '../fhirpath-expression';
 import { issue } from '../issues';
 
 /** Where a value sits: its parent's place and its key or index; spelled only for an issue. */
@@ -16,12 +16,7 @@ interface Place {
 function spell(place: Place, rootPath: string): string {
   const steps: Array<string | number> = [];
   for (let p: Place | undefined = place; p?.parent; p = p.parent) steps.push(p.step);
-  let out = rootPath;
-  for (let i = steps.length - 1; i >= 0; i--) {
-    const step = steps[i];
-    out += typeof step === 'number' ? `[${step}]` : `.${safeElementName(step)}`;
-  }
-  return out;
+  return spellSteps(rootPath, steps.reverse());
 }
 
 /**
