@@ -11,23 +11,35 @@ import { getPriority, setPriority } from 'node:os';
 import type { Logger } from './logger';
 
 /**
- * V8 flags of a worker process. Validation, namespacing and mapping allocate many short-lived
- * objects per entry; with V8's default young generation they outlive scavenges and get promoted.
- * Measured (`npm run bench`'s Synthea-shaped run, alternating runs on one machine): worker CPU per
- * entry 121–127 µs → 96–111 µs, peak RSS unchanged (~360 MB). A maximum set in NODE_OPTIONS or on
- * the parent's command line wins.
+ * V8 flags of a worker process, each measured with `npm run bench`'s Synthea-shaped run (alternating
+ * runs on one 2-core machine):
+ * - `--max-semi-space-size=64`: validation, namespacing and mapping allocate many short-lived objects
+ *   per entry; with V8's default young generation they outlive scavenges and get promoted. Worker CPU
+ *   per entry 121–127 µs → 96–111 µs, peak RSS unchanged (~360 MB).
+ * - `--single-threaded-gc`: V8 scavenges and marks on helper threads in parallel by default. With the
+ *   cores already busy (the API, Redis and the other worker) those helpers wait for each other and for
+ *   a core. In 5 alternating pairs (3 with the flag on every process, 2 on the workers only) the
+ *   helpers used 0.75–1.1 s per worker process per 63k entries, against 0.5–0.74 s (then mostly
+ *   compilation) with the flag; worker CPU per entry 80–131 → 68–104 µs (per pair −1 to −40 %, median
+ *   −21 %). Workers run batch jobs: a longer pause on their own thread holds up no API answer.
+ * A setting the operator gave for the same V8 option (on the command line, or in NODE_OPTIONS where V8
+ * allows it) wins over ours.
  */
-export const WORKER_V8_FLAGS = ['--max-semi-space-size=64'];
+export const WORKER_V8_FLAGS = ['--max-semi-space-size=64', '--single-threaded-gc'];
+
+/** The V8 option a flag sets: `--no-x`, `--x` and `--x=1` all set `x`; V8 reads `_` as `-`. */
+const optionOf = (flag: string): string =>
+  flag
+    .replace(/^--(no-)?/, '')
+    .split('=')[0]
+    .replaceAll('_', '-');
 
 export function workerExecArgv(
   execArgv: readonly string[] = process.execArgv,
   nodeOptions = process.env.NODE_OPTIONS ?? '',
 ): string[] {
-  // V8 reads `--max-semi-space-size` and `--max_semi_space_size` alike.
-  const given = [...execArgv, ...nodeOptions.split(/\s+/)].some((a) =>
-    a.replaceAll('_', '-').startsWith('--max-semi-space-size'),
-  );
-  return given ? [...execArgv] : [...execArgv, ...WORKER_V8_FLAGS];
+  const given = new Set([...execArgv, ...nodeOptions.split(/\s+/)].filter(Boolean).map(optionOf));
+  return [...execArgv, ...WORKER_V8_FLAGS.filter((f) => !given.has(optionOf(f)))];
 }
 
 export interface WorkerProcesses {

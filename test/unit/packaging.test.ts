@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { WORKER_V8_FLAGS } from '../../src/worker-processes';
 
 const ROOT = join(__dirname, '..', '..');
 const read = (f: string) => readFileSync(join(ROOT, f), 'utf8');
@@ -60,4 +61,15 @@ test('compose: node commands, start periods, token volume, Redis maxmemory + noe
   const published = [...compose.matchAll(/ports:\n((?:\s+- .*\n)+)/g)].map((m) => m[1]).join('');
   expect(published).not.toContain('9464');
   expect(compose).toContain('init: true');
+});
+
+test('compose starts its workers with the V8 flags `npm start` forks them with', () => {
+  const worker = /command: (\[.*'worker'\])/.exec(compose);
+  expect(worker).not.toBeNull();
+  expect(JSON.parse(worker![1].replaceAll("'", '"'))).toEqual([
+    'node',
+    ...WORKER_V8_FLAGS,
+    'dist/src/main.js',
+    'worker',
+  ]);
 });

@@ -7,9 +7,25 @@ test('the worker flags are added to the parent’s own node flags', () => {
 });
 
 test('a young-generation size the operator set wins, on the command line or in NODE_OPTIONS', () => {
-  expect(workerExecArgv(['--max-semi-space-size=16'], '')).toEqual(['--max-semi-space-size=16']);
-  expect(workerExecArgv([], '--max-old-space-size=512 --max-semi-space-size=8')).toEqual([]);
-  expect(workerExecArgv([], '--max_semi_space_size=8')).toEqual([]);
+  expect(workerExecArgv(['--max-semi-space-size=16'], '')).toEqual([
+    '--max-semi-space-size=16',
+    '--single-threaded-gc',
+  ]);
+  expect(workerExecArgv([], '--max-old-space-size=512 --max-semi-space-size=8')).toEqual([
+    '--single-threaded-gc',
+  ]);
+  expect(workerExecArgv([], '--max_semi_space_size=8')).toEqual(['--single-threaded-gc']);
+});
+
+test('parallel GC the operator asked for on the command line wins (V8 refuses it in NODE_OPTIONS)', () => {
+  expect(workerExecArgv(['--no-single-threaded-gc'], '')).toEqual([
+    '--no-single-threaded-gc',
+    '--max-semi-space-size=64',
+  ]);
+  expect(workerExecArgv(['--single_threaded_gc', '--max-semi-space-size=32'], '')).toEqual([
+    '--single_threaded_gc',
+    '--max-semi-space-size=32',
+  ]);
 });
 
 test('other semi-space settings do not replace the maximum', () => {
@@ -17,6 +33,13 @@ test('other semi-space settings do not replace the maximum', () => {
     '--min-semi-space-size=4',
     ...WORKER_V8_FLAGS,
   ]);
+});
+
+test('every worker flag is one node accepts', () => {
+  const { execFileSync } = jest.requireActual<typeof import('node:child_process')>('node:child_process');
+  expect(
+    execFileSync(process.execPath, [...WORKER_V8_FLAGS, '-e', 'process.stdout.write("ok")']).toString(),
+  ).toBe('ok');
 });
 
 describe('WORKER_NICE', () => {
