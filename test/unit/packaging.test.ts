@@ -63,7 +63,10 @@ test('compose: node commands, start periods, token volume, Redis maxmemory + noe
   expect(compose).toContain('init: true');
 });
 
-test('compose starts its workers with the V8 flags `npm start` forks them with', () => {
+test('compose and `npm run start:worker` start workers with the V8 flags `npm start` forks them with', () => {
+  expect(pkg.scripts['start:worker']).toBe(
+    ['node', ...WORKER_V8_FLAGS, 'dist/src/main.js', 'worker'].join(' '),
+  );
   const worker = /command: (\[.*'worker'\])/.exec(compose);
   expect(worker).not.toBeNull();
   expect(JSON.parse(worker![1].replaceAll("'", '"'))).toEqual([
