@@ -46,7 +46,8 @@ export function copyWithReferences(
   steps: Array<string | number> = [],
   inContained = false,
 ): unknown {
-  if (node === null || typeof node !== 'object') return node;
+  // As JSON keeps it: -0 is written as 0 (JSON.parse reads a sender's "-0" as -0).
+  if (node === null || typeof node !== 'object') return node === 0 ? 0 : node;
   if (Array.isArray(node)) {
     const out: unknown[] = new Array(node.length);
     for (let i = 0; i < node.length; i++) {

@@ -126,6 +126,16 @@ describe('copyWithReferences', () => {
     );
   });
 
+  test('-0 becomes 0, as in a JSON round trip (JSON.parse reads "-0" as -0)', () => {
+    const copy = copyWithReferences(
+      JSON.parse('{"valueQuantity":{"value":-0},"x":[-0,0.5]}'),
+      () => undefined,
+      () => undefined,
+    );
+    expect(copy).toEqual({ valueQuantity: { value: 0 }, x: [0, 0.5] });
+    expect(Object.is((copy as { x: number[] }).x[0], 0)).toBe(true);
+  });
+
   test('references outside contained are rewritten; an unresolved one is reported by its path', () => {
     const input = {
       subject: { reference: 'Patient/p' },
