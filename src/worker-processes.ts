@@ -17,29 +17,51 @@ import type { Logger } from './logger';
  *   per entry; with V8's default young generation they outlive scavenges and get promoted. Worker CPU
  *   per entry 121–127 µs → 96–111 µs, peak RSS unchanged (~360 MB).
  * - `--single-threaded-gc`: V8 scavenges and marks on helper threads in parallel by default. With the
- *   cores already busy (the API, Redis and the other worker) those helpers wait for each other and for
- *   a core. In 5 alternating pairs (3 with the flag on every process, 2 on the workers only) the
+ *   cores already busy (the API, Redis and the other worker) the parallel scavenger costs more CPU than
+ *   it saves. In 5 alternating pairs (3 with the flag on every process, 2 on the workers only) the
  *   helpers used 0.75–1.1 s per worker process per 63k entries, against 0.5–0.74 s (then mostly
- *   compilation) with the flag; worker CPU per entry 80–131 → 68–104 µs (per pair −1 to −40 %, median
- *   −21 %). Workers run batch jobs: a longer pause on their own thread holds up no API answer.
- * A setting the operator gave for the same V8 option (on the command line, or in NODE_OPTIONS where V8
- * allows it) wins over ours.
+ *   compilation) with the flag; worker CPU per entry in those pairs 80–131 → 68–104 µs (per pair −1 to
+ *   −40 %, median −21 %; the two workers-only pairs −40 % and −21 %). Workers run batch jobs: a longer
+ *   pause on their own thread holds up no API answer.
+ * A setting the operator gave for the same V8 option wins over ours: on the command line, or in
+ * NODE_OPTIONS where node allows it (it refuses GC-threading flags there). Any GC-threading option
+ * given (`--parallel-scavenge`, `--concurrent-marking`, …) counts as a setting of `--single-threaded-gc`,
+ * which would otherwise silently turn it off.
  */
 export const WORKER_V8_FLAGS = ['--max-semi-space-size=64', '--single-threaded-gc'];
 
-/** The V8 option a flag sets: `--no-x`, `--x` and `--x=1` all set `x`; V8 reads `_` as `-`. */
-const optionOf = (flag: string): string =>
-  flag
-    .replace(/^--(no-)?/, '')
-    .split('=')[0]
-    .replaceAll('_', '-');
+/** Options that, when the operator gave any of them, mean ours is not added (by our flag's option). */
+const SETTLED_BY: Record<string, readonly string[]> = {
+  'single-threaded-gc': [
+    'single-threaded-gc',
+    'parallel-scavenge',
+    'parallel-marking',
+    'parallel-compaction',
+    'concurrent-marking',
+    'concurrent-sweeping',
+  ],
+};
+
+/**
+ * The V8 option a command-line token sets, or undefined for a token that is not an option (a value).
+ * V8 reads `_` as `-`, accepts one or two leading dashes, and `no`/`no-` before a name to turn it off:
+ * `--no_x`, `--nox`, `-x=1` and `--x` all set `x`.
+ */
+function optionOf(token: string): string | undefined {
+  if (!token.startsWith('-')) return undefined;
+  return token.replaceAll('_', '-').replace(/^--?/, '').replace(/^no-?/, '').split('=')[0];
+}
 
 export function workerExecArgv(
   execArgv: readonly string[] = process.execArgv,
   nodeOptions = process.env.NODE_OPTIONS ?? '',
 ): string[] {
-  const given = new Set([...execArgv, ...nodeOptions.split(/\s+/)].filter(Boolean).map(optionOf));
-  return [...execArgv, ...WORKER_V8_FLAGS.filter((f) => !given.has(optionOf(f)))];
+  const given = new Set([...execArgv, ...nodeOptions.split(/\s+/)].map(optionOf));
+  const settled = (flag: string) => {
+    const option = optionOf(flag)!;
+    return (SETTLED_BY[option] ?? [option]).some((o) => given.has(o));
+  };
+  return [...execArgv, ...WORKER_V8_FLAGS.filter((f) => !settled(f))];
 }
 
 export interface WorkerProcesses {

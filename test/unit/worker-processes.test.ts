@@ -1,4 +1,5 @@
 /** How `npm start` forks its worker processes (src/worker-processes.ts): V8 flags and priority. */
+import { execFileSync } from 'node:child_process';
 import { loadConfig } from '../../src/config';
 import { WORKER_V8_FLAGS, workerExecArgv } from '../../src/worker-processes';
 
@@ -17,14 +18,25 @@ test('a young-generation size the operator set wins, on the command line or in N
   expect(workerExecArgv([], '--max_semi_space_size=8')).toEqual(['--single-threaded-gc']);
 });
 
-test('parallel GC the operator asked for on the command line wins (V8 refuses it in NODE_OPTIONS)', () => {
-  expect(workerExecArgv(['--no-single-threaded-gc'], '')).toEqual([
-    '--no-single-threaded-gc',
-    '--max-semi-space-size=64',
-  ]);
-  expect(workerExecArgv(['--single_threaded_gc', '--max-semi-space-size=32'], '')).toEqual([
+test('GC threading the operator set on the command line wins, however V8 spells it (node refuses it in NODE_OPTIONS)', () => {
+  for (const off of ['--no-single-threaded-gc', '--no_single_threaded_gc', '--nosingle-threaded-gc'])
+    expect(workerExecArgv([off], '')).toEqual([off, '--max-semi-space-size=64']);
+  expect(workerExecArgv(['--single_threaded_gc', '-max-semi-space-size=32'], '')).toEqual([
     '--single_threaded_gc',
-    '--max-semi-space-size=32',
+    '-max-semi-space-size=32',
+  ]);
+  // Any GC-threading option counts: --single-threaded-gc would silently turn it off.
+  for (const gc of ['--parallel-scavenge', '--concurrent_marking'])
+    expect(workerExecArgv([gc], '')).toEqual([gc, '--max-semi-space-size=64']);
+});
+
+test('a value that looks like an option name is not a setting', () => {
+  expect(workerExecArgv(['--title', 'max-semi-space-size', '-r', 'single-threaded-gc'], '')).toEqual([
+    '--title',
+    'max-semi-space-size',
+    '-r',
+    'single-threaded-gc',
+    ...WORKER_V8_FLAGS,
   ]);
 });
 
@@ -36,7 +48,6 @@ test('other semi-space settings do not replace the maximum', () => {
 });
 
 test('every worker flag is one node accepts', () => {
-  const { execFileSync } = jest.requireActual<typeof import('node:child_process')>('node:child_process');
   expect(
     execFileSync(process.execPath, [...WORKER_V8_FLAGS, '-e', 'process.stdout.write("ok")']).toString(),
   ).toBe('ok');
