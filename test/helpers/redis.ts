@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { Store } from '../../src/store/store';
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -22,4 +23,22 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<number
     } while (cursor !== '0');
   }
   return deleted;
+}
+
+/**
+ * A Store on the test Redis under its own prefix for the whole suite (call at the top level of a test
+ * file): connected before the first test, its keys removed and the connection closed after the last.
+ */
+export function storeForSuite(suite: string): { readonly redis: Redis; readonly store: Store } {
+  const ctx = {} as { redis: Redis; store: Store; prefix: string };
+  beforeAll(() => {
+    ctx.redis = new Redis(TEST_REDIS_URL);
+    ctx.prefix = uniquePrefix(suite);
+    ctx.store = new Store(ctx.redis, ctx.prefix);
+  });
+  afterAll(async () => {
+    await deletePrefix(ctx.redis, ctx.prefix);
+    await ctx.redis.quit();
+  });
+  return ctx;
 }

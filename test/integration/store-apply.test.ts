@@ -5,28 +5,15 @@
  * larger than one Redis command's arguments stores every entry. Then everything is read back as it
  * would be from separate payloads.
  */
-import { Redis } from 'ioredis';
 import { scopeOf } from '../../src/store/keys';
-import { Store, type EntryWrite } from '../../src/store/store';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
+import type { EntryWrite } from '../../src/store/store';
+import { storeForSuite } from '../helpers/redis';
 
-let redis: Redis;
-let store: Store;
-let prefix: string;
-
-beforeAll(() => {
-  redis = new Redis(TEST_REDIS_URL);
-  prefix = uniquePrefix('apply');
-  store = new Store(redis, prefix);
-});
-afterAll(async () => {
-  await deletePrefix(redis, prefix);
-  await redis.quit();
-});
+const ctx = storeForSuite('apply');
 
 let payloads = 0;
 const apply = (mode: 'tx' | 'batch', entries: EntryWrite[]) =>
-  store.applyEntries(`p-${++payloads}`, mode, entries, 60);
+  ctx.store.applyEntries(`p-${++payloads}`, mode, entries, 60);
 
 const write = (
   key: string,
@@ -45,7 +32,7 @@ const write = (
 };
 
 const head = async (key: string, patient?: string) =>
-  JSON.parse((await redis.hget(store.keys.resHeads(scopeOf(patient)), key)) as string);
+  JSON.parse((await ctx.redis.hget(ctx.store.keys.resHeads(scopeOf(patient)), key)) as string);
 
 test('a resource twice in one batch: the second entry sees the first write', async () => {
   const answers = await apply('batch', [
@@ -65,11 +52,13 @@ test('a resource twice in one batch: the second entry sees the first write', asy
   expect(answers[4].removedEvents).toBe(false);
   expect(await head('Observation/a.1', 'a')).toMatchObject({ v: 2, fp: 'Observation/a.1:y' });
   expect(await head('Encounter/a.2', 'a')).toMatchObject({ v: 2, iv: 2, fp: 'Encounter/a.2:w' });
-  const stored = await store.getSource('Observation/a.1', 'a');
+  const stored = await ctx.store.getSource('Observation/a.1', 'a');
   expect(stored).toMatchObject({ versionId: '2', resource: { note: 'y' } });
-  expect(await redis.sismember(store.keys.patients(), 'a')).toBe(1);
-  expect(await redis.zscore(store.keys.lastUpdated({ patient: 'a' }), 'Observation/a.1')).not.toBeNull();
-  expect((await store.locate('Observation/a.1')).patient).toBe('a');
+  expect(await ctx.redis.sismember(ctx.store.keys.patients(), 'a')).toBe(1);
+  expect(
+    await ctx.redis.zscore(ctx.store.keys.lastUpdated({ patient: 'a' }), 'Observation/a.1'),
+  ).not.toBeNull();
+  expect((await ctx.store.locate('Observation/a.1')).patient).toBe('a');
 });
 
 test('a key cannot change patient within one payload either', async () => {
@@ -78,11 +67,11 @@ test('a key cannot change patient within one payload either', async () => {
     write('Observation/b.1', 'b2', 'x'),
   ]);
   expect(answers.map((a) => a.outcome)).toEqual(['created', 'moved']);
-  expect((await store.locate('Observation/b.1')).patient).toBe('b1');
+  expect((await ctx.store.locate('Observation/b.1')).patient).toBe('b1');
   // In a transaction the move rejects everything.
   const tx = await apply('tx', [write('Observation/b.2', 'b1', 'x'), write('Observation/b.2', 'b2', 'x')]);
   expect(tx.map((a) => a.outcome)).toEqual(['aborted', 'moved']);
-  expect(await redis.hget(store.keys.resHeads({ patient: 'b1' }), 'Observation/b.2')).toBeNull();
+  expect(await ctx.redis.hget(ctx.store.keys.resHeads({ patient: 'b1' }), 'Observation/b.2')).toBeNull();
 });
 
 test('a conditional create sees an identifier registered by an earlier entry of the same payload', async () => {
@@ -121,12 +110,12 @@ test('a payload of many thousands of entries over several patients stores every 
   expect(answers).toHaveLength(6001);
   expect(answers.every((a) => a.outcome === 'created' && a.versionId === '1')).toBe(true);
   for (let p = 0; p < 7; p++) {
-    expect(await redis.hlen(store.keys.resHeads({ patient: `e${p}` }))).toBeGreaterThanOrEqual(857);
-    expect(await redis.sismember(store.keys.patients(), `e${p}`)).toBe(1);
+    expect(await ctx.redis.hlen(ctx.store.keys.resHeads({ patient: `e${p}` }))).toBeGreaterThanOrEqual(857);
+    expect(await ctx.redis.sismember(ctx.store.keys.patients(), `e${p}`)).toBe(1);
   }
   expect(await head('Observation/e.5999', 'e0')).toMatchObject({ v: 1, fp: 'Observation/e.5999:v5999' });
   expect(await head('Observation/e.5998', 'e6')).toMatchObject({ v: 1, iv: 1 });
-  expect((await store.getSource('Medication/e.m'))?.resource).toMatchObject({ note: 'shared' });
+  expect((await ctx.store.getSource('Medication/e.m'))?.resource).toMatchObject({ note: 'shared' });
   // The same payload again changes nothing.
   const again = await apply('batch', entries);
   expect(again.every((a) => a.outcome === 'unchanged')).toBe(true);

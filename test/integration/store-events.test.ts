@@ -3,32 +3,18 @@
  * answered on its own — written, or stale when a newer version of its resource was stored meanwhile
  * (that version's own ingest writes) — in the order the items were given.
  */
-import { Redis } from 'ioredis';
 import type { Resource } from '@medplum/fhirtypes';
 import type { ClinicalEvent } from '../../src/domain/events';
-import { Store } from '../../src/store/store';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
+import { storeForSuite } from '../helpers/redis';
 
-let redis: Redis;
-let store: Store;
-let prefix: string;
-
-beforeAll(() => {
-  redis = new Redis(TEST_REDIS_URL);
-  prefix = uniquePrefix('events');
-  store = new Store(redis, prefix); // each test uses its own patients
-});
-afterAll(async () => {
-  await deletePrefix(redis, prefix);
-  await redis.quit();
-});
+const ctx = storeForSuite('events'); // each test uses its own patients
 
 const event = (patient: string, id: string) => ({ patient, id, kind: 'test' }) as unknown as ClinicalEvent;
 
 async function stored(key: string, patient: string | undefined, status: string): Promise<string> {
   const id = key.split('/')[1];
   const resource = { resourceType: key.split('/')[0], id, status } as Resource;
-  const r = await store.upsertSource({ key, patient, resource, fingerprint: `${id}-${status}` });
+  const r = await ctx.store.upsertSource({ key, patient, resource, fingerprint: `${id}-${status}` });
   return r.versionId;
 }
 
@@ -40,7 +26,7 @@ test('items of several scopes: per-item answers in order, stale ones untouched',
   const m1 = await stored('Medication/h.m1', undefined, 'active');
   expect(Number(newer)).toBe(Number(old) + 1);
 
-  const written = await store.saveEventsMany([
+  const written = await ctx.store.saveEventsMany([
     { patient: 'h.a', key: 'Observation/h.a1', versionId: v1, events: [event('h.a', 'e1')] },
     { patient: 'h.b', key: 'Observation/h.b1', versionId: b1, events: [event('h.b', 'e2')] },
     { patient: 'h.a', key: 'Observation/h.a2', versionId: old, events: [event('h.a', 'stale')] },
@@ -48,11 +34,11 @@ test('items of several scopes: per-item answers in order, stale ones untouched',
     { patient: 'h.a', key: 'Observation/h.never', versionId: '1', events: [event('h.a', 'x')] },
   ]);
   expect(written).toEqual([true, true, false, true, false]);
-  expect((await store.loadEvents('h.a')).map((e) => (e as unknown as { id: string }).id)).toEqual(['e1']);
-  expect((await store.loadEvents('h.b')).map((e) => (e as unknown as { id: string }).id)).toEqual(['e2']);
+  expect((await ctx.store.loadEvents('h.a')).map((e) => (e as unknown as { id: string }).id)).toEqual(['e1']);
+  expect((await ctx.store.loadEvents('h.b')).map((e) => (e as unknown as { id: string }).id)).toEqual(['e2']);
   // The header records which version's events are stored: a stale save does not claim the newer one.
   const head = async (key: string, patient: string) =>
-    JSON.parse((await redis.hget(store.keys.resHeads({ patient }), key)) as string) as {
+    JSON.parse((await ctx.redis.hget(ctx.store.keys.resHeads({ patient }), key)) as string) as {
       v: number;
       iv?: number;
     };
@@ -63,29 +49,29 @@ test('items of several scopes: per-item answers in order, stale ones untouched',
 test('no events (or a retraction) removes what an earlier version had mapped', async () => {
   const v1 = await stored('Observation/h.c1', 'h.c', 'final');
   expect(
-    await store.saveEventsMany([
+    await ctx.store.saveEventsMany([
       { patient: 'h.c', key: 'Observation/h.c1', versionId: v1, events: [event('h.c', 'e')] },
     ]),
   ).toEqual([true]);
   const v2 = await stored('Observation/h.c1', 'h.c', 'entered-in-error');
   expect(
-    await store.saveEventsMany([{ patient: 'h.c', key: 'Observation/h.c1', versionId: v2, events: [] }]),
+    await ctx.store.saveEventsMany([{ patient: 'h.c', key: 'Observation/h.c1', versionId: v2, events: [] }]),
   ).toEqual([true]);
-  expect(await store.loadEvents('h.c')).toEqual([]);
+  expect(await ctx.store.loadEvents('h.c')).toEqual([]);
 });
 
 test('nothing to save answers nothing', async () => {
-  expect(await store.saveEventsMany([])).toEqual([]);
+  expect(await ctx.store.saveEventsMany([])).toEqual([]);
 });
 
 describe('a version the worker already mapped to no events (noEvents)', () => {
   const head = async (key: string, patient: string) =>
-    JSON.parse((await redis.hget(store.keys.resHeads({ patient }), key)) as string) as {
+    JSON.parse((await ctx.redis.hget(ctx.store.keys.resHeads({ patient }), key)) as string) as {
       v: number;
       iv?: number;
     };
   const write = (key: string, status: string, noEvents: boolean, mode: 'tx' | 'batch' = 'batch') =>
-    store.applyEntries(
+    ctx.store.applyEntries(
       `p-${key}-${status}-${mode}`,
       mode,
       [
@@ -103,23 +89,23 @@ describe('a version the worker already mapped to no events (noEvents)', () => {
   test('is stored as ingested and removes the earlier version’s events, in the same script', async () => {
     const [v1] = await write('Observation/h.n1', 'final', false);
     expect(v1).toMatchObject({ outcome: 'created', needsIngest: true }); // to be mapped, as before
-    await store.saveEventsMany([
+    await ctx.store.saveEventsMany([
       { patient: 'h.n', key: 'Observation/h.n1', versionId: v1.versionId, events: [event('h.n', 'n1')] },
     ]);
-    expect(await store.loadEvents('h.n')).toHaveLength(1);
+    expect(await ctx.store.loadEvents('h.n')).toHaveLength(1);
 
     // Corrected to entered-in-error: no events any more, stored as ingested at once.
     const [v2] = await write('Observation/h.n1', 'entered-in-error', true);
     expect(v2).toMatchObject({ outcome: 'updated', versionId: '2', needsIngest: false });
     expect(await head('Observation/h.n1', 'h.n')).toMatchObject({ v: 2, iv: 2 });
-    expect(await store.loadEvents('h.n')).toEqual([]);
+    expect(await ctx.store.loadEvents('h.n')).toEqual([]);
   });
 
   test('in a transaction too; an unchanged re-send writes nothing and needs nothing', async () => {
     const [created] = await write('Observation/h.n2', 'final', true, 'tx');
     expect(created).toMatchObject({ outcome: 'created', versionId: '1', needsIngest: false });
     expect(await head('Observation/h.n2', 'h.n')).toMatchObject({ v: 1, iv: 1 });
-    const [again] = await store.applyEntries(
+    const [again] = await ctx.store.applyEntries(
       'p-resend',
       'batch',
       [
@@ -145,17 +131,17 @@ test('noEvents on a later entry of another patient touches only that entry’s o
     body: JSON.stringify({ resourceType: 'Observation', id: key.split('/')[1], status }),
     noEvents,
   });
-  const [a1, b1] = await store.applyEntries(
+  const [a1, b1] = await ctx.store.applyEntries(
     'p-scopes-1',
     'batch',
     [entry('Observation/h.sa', 'h.sa', 'final', false), entry('Observation/h.sb', 'h.sb', 'final', false)],
     60,
   );
-  await store.saveEventsMany([
+  await ctx.store.saveEventsMany([
     { patient: 'h.sa', key: 'Observation/h.sa', versionId: a1.versionId, events: [event('h.sa', 'a')] },
     { patient: 'h.sb', key: 'Observation/h.sb', versionId: b1.versionId, events: [event('h.sb', 'b')] },
   ]);
-  const applied = await store.applyEntries(
+  const applied = await ctx.store.applyEntries(
     'p-scopes-2',
     'batch',
     [
@@ -168,6 +154,6 @@ test('noEvents on a later entry of another patient touches only that entry’s o
     ['created', true],
     ['updated', false],
   ]);
-  expect(await store.loadEvents('h.sb')).toEqual([]);
-  expect((await store.loadEvents('h.sa')).map((e) => (e as unknown as { id: string }).id)).toEqual(['a']);
+  expect(await ctx.store.loadEvents('h.sb')).toEqual([]);
+  expect((await ctx.store.loadEvents('h.sa')).map((e) => (e as unknown as { id: string }).id)).toEqual(['a']);
 });
