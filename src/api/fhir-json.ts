@@ -110,11 +110,11 @@ function formatParamRefused(url: string): boolean {
 const rawBodies = new WeakMap<FastifyRequest, Buffer>();
 
 /**
- * The JSON text `req.body` was parsed from, as received (UTF-8 bytes, after the edge checks), so ingest records the payload as
- * received instead of serialising the parsed body again (in a profile of the API under ingest load,
- * that serialisation was its largest step of its own). Parsing the text again gives the same value:
- * the parser refuses `__proto__` and `constructor.prototype` keys, and a leading byte order mark,
- * which it skips but JSON.parse does not, is dropped here.
+ * The JSON `req.body` was parsed from, as received (its UTF-8 bytes, after the edge checks), so ingest
+ * records the payload as received instead of serialising the parsed body again (in a profile of the
+ * API under ingest load, that serialisation was its largest step of its own). Parsing the bytes again
+ * gives the same value: the parser refuses `__proto__` and `constructor.prototype` keys, and a leading
+ * byte order mark, which it skips but JSON.parse does not, is dropped here.
  */
 export function rawJsonOf(req: FastifyRequest): Buffer | undefined {
   return rawBodies.get(req);

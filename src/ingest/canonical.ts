@@ -10,7 +10,6 @@ const SMALL = 16;
  * (a bounded cache: element names repeat in every resource), which halved the walk's time again.
  */
 export function stableStringify(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) {
     let out = '[';

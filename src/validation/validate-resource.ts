@@ -24,7 +24,7 @@ export interface ValidateOptions {
   profileUrl?: string;
 }
 
-/** Deeper than any real resource; the validators recurse, so depth is checked first (without recursion). */
+/** Deeper than any real resource; the validators recurse, so depth is checked first (tooDeep stops at it). */
 export const MAX_JSON_DEPTH = 100;
 
 /**

@@ -135,6 +135,8 @@ function objectValid(
     present.push(hit[0]);
   }
   for (const s of table.required) if (!present.includes(s)) return false;
+  // Each key's slot looked up again rather than kept from above: keeping it allocates per key, on
+  // every element of every resource, where a second lookup in a small map allocates nothing.
   for (const key of keys) {
     if (isRoot && key === 'resourceType') continue;
     const [s, t] = table.byKey.get(key) as [number, number];
