@@ -143,7 +143,7 @@ export async function acceptPayload(body: unknown, source: string, deps: AcceptD
       clientLastUpdatedMs: p.clientLastUpdatedMs,
       conditions: conditions.get(p.index),
       identifierTokens: identifierTokens(p.resource, source),
-      body: JSON.stringify(p.resource),
+      body: p.body,
       noEvents: noEventsStatus(premapped.get(p.index)) !== undefined,
     })),
     deps.resultTtlSeconds,

@@ -8,7 +8,7 @@ import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { FHIR_ID, namespacedId } from '../identity';
 import { issue } from '../fhir/outcome';
 import { spellSteps } from '../validation/fhirpath-expression';
-import { fingerprint, sha256, stableStringify } from './canonical';
+import { serialised, sha256, sortedKeys, stableStringify } from './canonical';
 import type { IncomingEntry } from './entries';
 
 export const SOURCE_TAG_SYSTEM = 'http://bitebridge.dev/fhir/sid/source';
@@ -18,6 +18,8 @@ export interface PreparedResource {
   /** `Type/<namespaced id>` */
   key: string;
   resource: Resource;
+  /** `resource` as stored (JSON), serialised once with its fingerprint. */
+  body: string;
   /** The sender's meta.versionId and meta.lastUpdated (ms), when given: they order versions. */
   clientVersionId?: string;
   clientLastUpdatedMs?: number;
@@ -38,38 +40,67 @@ function localIdFor(entry: IncomingEntry): string {
  * A copy of `node` (parsed JSON) in which every `reference` string outside `contained` is rewritten by
  * `resolve` (undefined: kept as sent; null: kept, and an issue at its path). One walk, where a JSON
  * round trip and then a rewrite walk took five times as long; a path is spelled out only for an issue.
+ * Every object below the root holds its keys in sorted order, so JSON.stringify of each top-level
+ * element is its canonical form (canonical.ts `serialised`), except where a key looks like an array
+ * index: JS lists those first whatever the order they were set in (`copyInCanonicalOrder` says so).
+ * The root keeps the order sent (resourceType first, as senders put it).
  */
 export function copyWithReferences(
   node: unknown,
   resolve: (ref: string) => string | undefined | null,
   onUnresolved: (steps: Array<string | number>) => void,
-  steps: Array<string | number> = [],
-  inContained = false,
 ): unknown {
+  return copyInCanonicalOrder(node, resolve, onUnresolved).copy;
+}
+
+interface CopyWalk {
+  resolve: (ref: string) => string | undefined | null;
+  onUnresolved: (steps: Array<string | number>) => void;
+  steps: Array<string | number>;
+  /** A key starting with a digit was copied: it may be listed out of sorted order. */
+  digitKey: boolean;
+}
+
+/** copyWithReferences, also saying whether every object below the root lists its keys sorted. */
+export function copyInCanonicalOrder(
+  node: unknown,
+  resolve: (ref: string) => string | undefined | null,
+  onUnresolved: (steps: Array<string | number>) => void,
+): { copy: unknown; sorted: boolean } {
+  const walk: CopyWalk = { resolve, onUnresolved, steps: [], digitKey: false };
+  const copy = copyNode(node, walk, false, true);
+  return { copy, sorted: !walk.digitKey };
+}
+
+/** `root`: the resource itself keeps its keys in the order sent (serialised sorts them for the hash). */
+function copyNode(node: unknown, walk: CopyWalk, inContained: boolean, root = false): unknown {
   // As JSON keeps it: -0 is written as 0 (JSON.parse reads a sender's "-0" as -0).
   if (node === null || typeof node !== 'object') return node === 0 ? 0 : node;
+  const steps = walk.steps;
   if (Array.isArray(node)) {
     const out: unknown[] = new Array(node.length);
     for (let i = 0; i < node.length; i++) {
       steps.push(i);
       // As JSON keeps it: an array hole or undefined item is null.
-      out[i] = copyWithReferences(node[i], resolve, onUnresolved, steps, inContained) ?? null;
+      out[i] = copyNode(node[i], walk, inContained) ?? null;
       steps.pop();
     }
     return out;
   }
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(node)) {
+  for (const k of root ? Object.keys(node) : sortedKeys(node)) {
     const v = (node as Record<string, unknown>)[k];
     if (v === undefined) continue;
+    const first = k.charCodeAt(0);
+    if (!root && first >= 48 && first <= 57) walk.digitKey = true;
     let copy: unknown;
     if (!inContained && k === 'reference' && typeof v === 'string') {
-      const to = resolve(v);
-      if (to === null) onUnresolved([...steps, k]);
+      const to = walk.resolve(v);
+      if (to === null) walk.onUnresolved([...steps, k]);
       copy = to ?? v;
     } else {
       steps.push(k);
-      copy = copyWithReferences(v, resolve, onUnresolved, steps, inContained || k === 'contained');
+      copy = copyNode(v, walk, inContained || k === 'contained');
       steps.pop();
     }
     // A plain assignment of "__proto__" would set the prototype instead (the edge refuses such keys).
@@ -120,11 +151,12 @@ export function namespaceEntries(
         issue('value', `Namespaced id exceeds 64 characters (source "${source}" + "." + id)`, `${at}.id`),
       );
     }
-    const copy = copyWithReferences(e.resource, resolve, (steps) =>
+    const { copy: copied, sorted } = copyInCanonicalOrder(e.resource, resolve, (steps) =>
       entryIssues.push(
         issue('not-found', 'Reference to a bundle entry that does not exist', spellSteps(at, steps)),
       ),
-    ) as Resource & { meta?: Resource['meta'] };
+    );
+    const copy = copied as Resource & { meta?: Resource['meta'] };
     if (entryIssues.length) {
       issues.set(e.index, entryIssues);
       return;
@@ -132,19 +164,20 @@ export function namespaceEntries(
     copy.id = id;
     const clientVersionId = copy.meta?.versionId;
     const sentAt = copy.meta?.lastUpdated ? Date.parse(copy.meta.lastUpdated) : NaN;
-    const meta = { ...(copy.meta ?? {}) };
-    delete meta.versionId;
-    delete meta.lastUpdated;
-    const tags = (meta.tag ?? []).filter((t) => t.system !== SOURCE_TAG_SYSTEM);
-    meta.tag = [...tags, { system: SOURCE_TAG_SYSTEM, code: source }];
-    copy.meta = meta;
+    const { versionId: _v, lastUpdated: _l, ...kept } = copy.meta ?? {};
+    const tags = (kept.tag ?? []).filter((t) => t.system !== SOURCE_TAG_SYSTEM);
+    kept.tag = [...tags, { code: source, system: SOURCE_TAG_SYSTEM }]; // keys sorted, as the copy's
+    // Rebuilt in sorted key order: the tag may be a new key (see `serialised`).
+    copy.meta = Object.fromEntries(sortedKeys(kept).map((k) => [k, (kept as Record<string, unknown>)[k]]));
+    const stored = serialised(copy, sorted);
     prepared.push({
       index: e.index,
       key: `${copy.resourceType}/${id}`,
       resource: copy,
+      body: stored.body,
       clientVersionId,
       clientLastUpdatedMs: Number.isFinite(sentAt) ? sentAt : undefined,
-      fingerprint: fingerprint(copy),
+      fingerprint: stored.fingerprint,
       patient: patientOf(copy),
     });
   });

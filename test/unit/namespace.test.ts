@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import {
+  copyInCanonicalOrder,
   copyWithReferences,
   namespaceEntries,
   patientOf,
   SOURCE_TAG_SYSTEM,
 } from '../../src/ingest/namespace';
-import { fingerprint, stableStringify } from '../../src/ingest/canonical';
+import { fingerprint, serialised, stableStringify } from '../../src/ingest/canonical';
 import { jsonDepth } from '../../src/ingest/json-limits';
 import { belongsTo, localIdOf, namespacedId, sourceOf } from '../../src/identity';
 import type { IncomingEntry } from '../../src/ingest/entries';
@@ -105,17 +106,36 @@ describe('namespacing', () => {
 });
 
 describe('copyWithReferences', () => {
-  test('a copy equal to a JSON round trip, sharing no object with its input (property)', () => {
+  test('a copy equal to a JSON round trip, keys sorted, sharing no object with its input (property)', () => {
+    const digitKey = (v: unknown): boolean =>
+      v !== null &&
+      typeof v === 'object' &&
+      (Array.isArray(v)
+        ? v.some(digitKey)
+        : Object.entries(v).some(([k, x]) => /^[0-9]/.test(k) || digitKey(x)));
+    const rootDigitKeyOnly = (v: unknown): boolean =>
+      v !== null &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      Object.entries(v).every(([, x]) => !digitKey(x));
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
         const unresolved: unknown[] = [];
-        const copy = copyWithReferences(
+        const { copy, sorted } = copyInCanonicalOrder(
           value,
           () => undefined,
           (s) => unresolved.push(s),
         );
-        expect(JSON.stringify(copy)).toBe(JSON.stringify(value));
         expect(copy).toEqual(JSON.parse(JSON.stringify(value)));
+        // Keys sorted below the root (the root keeps the order sent): each element's JSON is its
+        // canonical text, unless a key looks like an array index (JS lists those first), which the
+        // walk reports.
+        expect(sorted).toBe(!digitKey(value) || rootDigitKeyOnly(value));
+        if (sorted && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+          expect(Object.keys(copy as object)).toEqual(Object.keys(value));
+          for (const [k, x] of Object.entries(value))
+            expect(JSON.stringify((copy as Record<string, unknown>)[k])).toBe(stableStringify(x));
+        } else if (sorted) expect(JSON.stringify(copy)).toBe(stableStringify(value));
         expect(unresolved).toEqual([]);
         const shared = (a: unknown, b: unknown): boolean =>
           a !== null &&
@@ -230,6 +250,76 @@ describe('fingerprint', () => {
         expect(stableStringify(obj)).toBe(JSON.stringify(sortedCopy(obj)));
       }),
     );
+  });
+});
+
+describe('serialised: the stored JSON and its fingerprint from one serialisation', () => {
+  const resourceLike = fc.record(
+    {
+      resourceType: fc.constantFrom('Observation', 'Patient', 'Encounter'),
+      id: fc.string({ maxLength: 8 }),
+      meta: fc.oneof(
+        fc.constant(undefined),
+        fc.constant(null),
+        fc.constant({}),
+        fc.record(
+          { versionId: fc.string(), lastUpdated: fc.string(), source: fc.string(), tag: fc.jsonValue() },
+          { requiredKeys: [] },
+        ),
+      ),
+      status: fc.string(),
+      code: fc.jsonValue(),
+      valueQuantity: fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue()),
+    },
+    { requiredKeys: ['resourceType'] },
+  );
+
+  test('equals fingerprint() and a JSON.stringify of the copy, the root in the order sent (property)', () => {
+    fc.assert(
+      fc.property(resourceLike, fc.boolean(), (raw, reverse) => {
+        const value = reverse ? Object.fromEntries(Object.entries(raw).reverse()) : raw;
+        const { copy, sorted } = copyInCanonicalOrder(
+          value,
+          () => undefined,
+          () => undefined,
+        );
+        const s = serialised(copy as object, sorted);
+        expect(s.fingerprint).toBe(fingerprint(copy as object));
+        expect(s.fingerprint).toBe(fingerprint(value));
+        expect(s.body).toBe(JSON.stringify(copy));
+        expect(Object.keys(JSON.parse(s.body))).toEqual(Object.keys(copy as object));
+      }),
+    );
+  });
+
+  test('namespaced entries carry the body and the fingerprint a stored version has had across releases', () => {
+    const { prepared } = namespaceEntries(
+      [
+        {
+          index: 0,
+          method: 'PUT',
+          localId: 'o1',
+          resource: {
+            subject: { reference: 'Patient/p1' },
+            valueQuantity: { value: 12.5, unit: 'g/dL', system: 'http://unitsofmeasure.org', code: 'g/dL' },
+            resourceType: 'Observation',
+            id: 'o1',
+            status: 'final',
+            meta: { versionId: '3', lastUpdated: '2024-01-01T00:00:00Z' },
+            code: {
+              coding: [{ system: 'http://loinc.org', code: '718-7', display: 'Hemoglobin "Hb" \\ é' }],
+            },
+          } as never,
+        },
+      ],
+      'hospa',
+    );
+    const [p] = prepared;
+    // The value pinned in 'fingerprint is the same across releases' above.
+    expect(p.fingerprint).toBe('191d6d7538ef3426c747f17cd4e4abda335cb4aa03d922b02cae9d21e270036f');
+    expect(p.fingerprint).toBe(fingerprint(p.resource));
+    expect(JSON.parse(p.body)).toEqual(p.resource);
+    expect(Object.keys(JSON.parse(p.body))[0]).toBe('subject'); // the root as sent
   });
 });
 
