@@ -30,6 +30,7 @@ import { Redis } from 'ioredis';
 import { validateResource } from '@medplum/core';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { spawn } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -146,6 +147,16 @@ function cpuSecondsOf(pid: number): number {
   }
 }
 
+/** The machine's CPU ticks so far, all cores (Linux /proc/stat; guest time is inside user): idle and total. */
+function machineTicks(): { idle: number; total: number } | undefined {
+  try {
+    const t = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return { idle: t[3] + (t[4] ?? 0), total: t.slice(0, 8).reduce((a, x) => a + x, 0) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Redis's own CPU seconds (INFO cpu), to see what each entry costs the store. */
 async function redisCpuSeconds(conn: Redis): Promise<number> {
   const info = await conn.info('cpu');
@@ -259,15 +270,69 @@ function postBody(b: Bench, body: string, async: boolean): Promise<Response> {
   });
 }
 
+/**
+ * The throughput runs' sender: node:http on kept-alive connections, the body already bytes, so the
+ * load generator takes as little as it can of the cores bitebridge is measured on (fetch copied each
+ * ~140 kB body and cost ~3 ms of CPU per request here). Answers the status; the body is drained.
+ */
+const keptAlive = new Agent({ keepAlive: true, maxSockets: 8 });
+
+/** GET on the kept-alive connections (the health probe, as light as the sender): the status. */
+function getStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { agent: keptAlive }, (res) => {
+      res.on('error', reject);
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.resume();
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function sendBody(b: Bench, body: Uint8Array): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      b.url,
+      {
+        method: 'POST',
+        agent: keptAlive,
+        headers: {
+          'content-type': 'application/fhir+json',
+          'content-length': body.byteLength,
+          authorization: `Bearer ${TOKEN}`,
+          prefer: 'respond-async',
+        },
+      },
+      (res) => {
+        res.on('error', reject);
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.resume();
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * Waits until everything sent is processed. While payloads are pending it asks only the ingest log's
+ * size (one ZCARD per poll); the queues' counts (a script per queue) are asked once the log is empty.
+ * Polling the counts all along took ~9 % of a core here, taken from the processes being measured.
+ */
 async function drained(b: Bench): Promise<void> {
   for (;;) {
-    let busy = await b.payloads.pendingCount();
-    for (const name of ['ingest', 'assemble'] as const) {
-      const c = await b.queues.get(name).getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-      busy += Object.values(c).reduce((a, x) => a + x, 0);
+    const pending = await b.payloads.pendingCount();
+    let busy = pending;
+    if (!pending) {
+      for (const name of ['ingest', 'assemble'] as const) {
+        const c = await b.queues.get(name).getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+        busy += Object.values(c).reduce((a, x) => a + x, 0);
+      }
     }
     if (!busy) return;
-    await new Promise((r) => setTimeout(r, 20));
+    // The queues' counts cost more: asked at the earlier 20 ms pace (an assemble phase can be long).
+    await new Promise((r) => setTimeout(r, pending ? 10 : 20));
   }
 }
 
@@ -280,8 +345,7 @@ function probeHealth(b: Bench): { stop(): Promise<number[]> } {
     while (running) {
       const t = performance.now();
       try {
-        const res = await fetch(`${base}/healthz`);
-        await res.arrayBuffer();
+        if ((await getStatus(`${base}/healthz`)) !== 200) throw new Error('not healthy');
         samples.push(performance.now() - t);
       } catch {
         samples.push(Infinity); // no answer at all counts as the worst one
@@ -303,10 +367,10 @@ const percentile = (sorted: number[], p: number) =>
 
 /**
  * Posts every body (4 concurrent senders, respond-async), then waits until all is processed. The
- * bodies are serialised before the clock starts: a sender's JSON.stringify is the hospital's work, done
+ * bodies are serialised and encoded to bytes before the clock starts: that is the hospital's work, done
  * on its own machine, not bitebridge's (here it would take the cores bitebridge is measured on).
  */
-async function sendAll(b: Bench, bodies: string[]) {
+async function sendAll(b: Bench, bodies: Uint8Array[]) {
   const t0 = performance.now();
   let next = 0;
   let shed = 0;
@@ -314,11 +378,10 @@ async function sendAll(b: Bench, bodies: string[]) {
     while (next < bodies.length) {
       const body = bodies[next++];
       for (;;) {
-        const res = await postBody(b, body, true);
-        await res.arrayBuffer();
-        if (res.status === 202) break;
+        const status = await sendBody(b, body);
+        if (status === 202) break;
         // Load shedding: a well-behaved sender waits and sends again (nothing was accepted).
-        if (res.status !== 503) throw new Error(`bench bundle refused: HTTP ${res.status}`);
+        if (status !== 503) throw new Error(`bench bundle refused: HTTP ${status}`);
         shed++;
         await new Promise((r) => setTimeout(r, 250));
       }
@@ -358,21 +421,30 @@ async function endToEnd(bundles: Bundle[], workerProcesses: number, warmUp: Bund
   const b = await startBench(workerProcesses);
   const cold = await sendAll(
     b,
-    warmUp.map((x) => JSON.stringify(x)),
+    warmUp.map((x) => Buffer.from(JSON.stringify(x))),
   );
   const before = await outputCounts(b);
-  const bodies = bundles.map((x) => JSON.stringify(x));
+  const bodies = bundles.map((x) => Buffer.from(JSON.stringify(x)));
   const entries = entryCount(bundles);
   const idleProbe = probeHealth(b);
   await new Promise((r) => setTimeout(r, 1000));
   const healthIdle = await idleProbe.stop();
   const cpu0 = await b.cpu();
+  const machine0 = machineTicks();
+  const sender0 = process.cpuUsage();
   const loadProbe = probeHealth(b);
   const { seconds, ackSeconds, shed } = await sendAll(b, bodies);
   const healthLoaded = await loadProbe.stop();
+  const sender = process.cpuUsage(sender0);
+  const machine1 = machineTicks();
   const cpu1 = await b.cpu();
   const perEntryUs = (k: keyof typeof cpu0) => ((cpu1[k] - cpu0[k]) / entries) * 1e6;
   const cpuPerEntry = { api: perEntryUs('api'), workers: perEntryUs('workers'), redis: perEntryUs('redis') };
+  // The load generator shares the cores: what it took, and how busy the machine was, say how much of
+  // the two cores bitebridge and Redis had.
+  const senderPerEntryUs = (sender.user + sender.system) / entries;
+  const busy =
+    machine0 && machine1 ? 1 - (machine1.idle - machine0.idle) / (machine1.total - machine0.total) : NaN;
   const after = await outputCounts(b);
   const [courses, flags] = [after.courses - before.courses, after.flags - before.flags];
   const rss = await b.peakRss();
@@ -387,6 +459,9 @@ async function endToEnd(bundles: Bundle[], workerProcesses: number, warmUp: Bund
     courses,
     shed,
     cpuPerEntry,
+    senderPerEntryUs,
+    /** Share of all cores busy (any process) while the run was measured; NaN without /proc/stat. */
+    busy,
     /** /healthz answer time (ms): p50 and p99 idle, then under the load. */
     health: {
       idle: [percentile(healthIdle, 0.5), percentile(healthIdle, 0.99)],
@@ -443,6 +518,15 @@ async function latency(bundles: Bundle[], perSec: number, workerProcesses: numbe
     measured: steady.length,
     rss,
   };
+}
+
+/** The load generator's CPU per entry and how busy the machine was (all processes) during the run. */
+function senderLines(r: { senderPerEntryUs: number; busy: number }): void {
+  line('  load generator (this process) CPU per entry', `${fmt(r.senderPerEntryUs, 1)} µs`);
+  line(
+    '  machine busy during the run (all cores, all processes)',
+    Number.isNaN(r.busy) ? 'n/a' : `${fmt(r.busy * 100)} %`,
+  );
 }
 
 /** The warm-up load's own rate (none sent: n/a), and its 503 answers when there were any. */
@@ -562,6 +646,7 @@ async function main(): Promise<void> {
   );
   const cpuLine = (c: typeof sy.cpuPerEntry) => `${fmt(c.api)} / ${fmt(c.workers)} / ${fmt(c.redis)} µs`;
   line('  CPU per entry: API / worker processes / Redis', cpuLine(sy.cpuPerEntry));
+  senderLines(sy);
   const se = await endToEnd(seeds, procs, seedsWarmUp);
   keepPeak(se.rss);
   line(
@@ -573,6 +658,7 @@ async function main(): Promise<void> {
   line('  ratio: e2e / raw validate', fmt(se.entriesPerSec / validate, 2));
   line('  ratio: e2e / floor', fmt(se.entriesPerSec / floor, 2));
   line('  CPU per entry: API / worker processes / Redis', cpuLine(se.cpuPerEntry));
+  senderLines(se);
   const one = await endToEnd(synthea, 0, syntheaWarmUp);
   line(
     'Synthea-shaped, everything in one process (WORKER_PROCESSES=0)',
