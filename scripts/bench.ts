@@ -5,8 +5,9 @@
  *   floor      BullMQ two-stage no-op pipeline (job in queue 1 → its processor adds a job to queue 2)
  *   validate   raw @medplum/core validateResource on one core, on the Synthea-shaped resources
  *   e2e        HTTP ingest → validate → store → map → assemble, end to end (drained), on a
- *              Synthea-shaped workload (no blinatumomab) and on seed-shaped patients (courses, flags),
- *              after a warm-up load of other patients (its rate printed as "cold");
+ *              Synthea-shaped workload (no blinatumomab; BENCH_SYNTHEA_RUNS runs, the median reported)
+ *              and on seed-shaped patients (courses, flags), each after a warm-up load of other
+ *              patients (its rate printed as "cold");
  *              /healthz answer time under that load against the same processes idle
  *   latency    POST → course saved, p50/p99 at half the measured maximum rate, after 20 warm-up patients
  *              (the slowest of those reported apart)
@@ -21,7 +22,8 @@
  * Options (env): BENCH_PATIENTS (seed-shaped, default 60), BENCH_SYNTHEA_PATIENTS (default 60),
  * BENCH_SYNTHEA_ENCOUNTERS (per patient, default 100), BENCH_PIPELINE_JOBS (default 3000),
  * BENCH_WORKER_PROCESSES (default: one per core), BENCH_COHORT_PATIENTS (the cohort page, default 2000),
- * BENCH_WARM_UP_PATIENTS (sent to each freshly started set of processes before the clock runs, default 20).
+ * BENCH_WARM_UP_PATIENTS (sent to each freshly started set of processes before the clock runs, default 20),
+ * BENCH_SYNTHEA_RUNS (Synthea-shaped end-to-end runs, each between two validate baselines, default 3).
  */
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -56,6 +58,7 @@ const SYNTHEA_ENCOUNTERS = Number(process.env.BENCH_SYNTHEA_ENCOUNTERS ?? 100);
 const PIPELINE_JOBS = Number(process.env.BENCH_PIPELINE_JOBS ?? 3000);
 const COHORT_PATIENTS = Number(process.env.BENCH_COHORT_PATIENTS ?? 2000);
 const WARM_UP_PATIENTS = Number(process.env.BENCH_WARM_UP_PATIENTS ?? 20);
+const SYNTHEA_RUNS = Math.max(1, Number(process.env.BENCH_SYNTHEA_RUNS ?? 3));
 const TOKEN = 'bench-token-0000000000000001';
 const ROOT = join(__dirname, '..');
 
@@ -609,15 +612,28 @@ async function main(): Promise<void> {
   };
   // Shared machines drift: the baselines are measured before and again after the Synthea-shaped run,
   // and every ratio is taken against the higher of the two (the harder target).
+  // The Synthea-shaped run is repeated (BENCH_SYNTHEA_RUNS) with the validate baseline measured before,
+  // between and after the runs: each run's ratio is against the higher of the two beside it, and the
+  // run with the median ratio is the one reported in detail (one run alone swung 0.6–0.8 on this VM).
   const floors = [await baselinePipeline()];
   const validates = [validateRate(syntheaResources, validateResource)];
-  const sy = await endToEnd(synthea, procs, syntheaWarmUp);
-  keepPeak(sy.rss);
+  const runs: Array<{ run: Awaited<ReturnType<typeof endToEnd>>; validate: number; ratio: number }> = [];
+  for (let k = 0; k < SYNTHEA_RUNS; k++) {
+    const run = await endToEnd(synthea, procs, syntheaWarmUp);
+    keepPeak(run.rss);
+    validates.push(validateRate(syntheaResources, validateResource));
+    const beside = Math.max(validates[k], validates[k + 1]);
+    runs.push({ run, validate: beside, ratio: run.entriesPerSec / beside });
+  }
   floors.push(await baselinePipeline());
-  validates.push(validateRate(syntheaResources, validateResource));
-  const [floor, validate] = [Math.max(...floors), Math.max(...validates)];
+  const floor = Math.max(...floors);
+  const byRatio = [...runs].sort((a, b) => a.ratio - b.ratio);
+  const median = byRatio[Math.floor((byRatio.length - 1) / 2)];
+  const [sy, validate] = [median.run, Math.max(...validates)];
   const both = (xs: number[]) => xs.map((x) => fmt(x)).join(' / ');
-  console.log('Baselines (before / after the Synthea-shaped run; ratios use the higher)');
+  console.log(
+    `Baselines (floor before / after the Synthea-shaped runs; validate before, between and after them)`,
+  );
   line(`floor: BullMQ two-stage no-op pipeline (${PIPELINE_JOBS} jobs)`, `${both(floors)} pipelines/s`);
   line(
     `raw validateResource, one core (${syntheaResources.length} resources)`,
@@ -631,9 +647,14 @@ async function main(): Promise<void> {
     `Synthea-shaped: ${SYNTHEA_PATIENTS} patients, ${sy.entries} entries (no blinatumomab)`,
     `${fmt(sy.entriesPerSec)} entries/s`,
   );
+  line(
+    `  each of the ${runs.length} runs: entries/s (ratio to validate beside it)`,
+    runs.map((r) => `${fmt(r.run.entriesPerSec)} (${fmt(r.ratio, 2)})`).join(', '),
+  );
+  console.log('    (the lines below are the run with the median ratio)');
   line('  acknowledged (recorded) rate', `${fmt(sy.ackPerSec)} entries/s`);
   coldLine(sy.cold);
-  line('  ratio: e2e / raw validate (target ≥ 1.0)', fmt(sy.entriesPerSec / validate, 2));
+  line('  ratio: e2e / raw validate beside it (target ≥ 1.0)', fmt(median.ratio, 2));
   line('  ratio: e2e / floor (target ≥ 2)', fmt(sy.entriesPerSec / floor, 2));
   if (sy.shed) line('  503 answers (load shedding), sent again', String(sy.shed));
   line(
