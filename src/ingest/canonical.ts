@@ -106,8 +106,8 @@ export function serialised(resource: object, nestedSorted: boolean): Serialised 
     (meta !== null &&
       typeof meta === 'object' &&
       !Array.isArray(meta) &&
-      meta.versionId === undefined &&
-      meta.lastUpdated === undefined &&
+      !Object.hasOwn(meta, 'versionId') &&
+      !Object.hasOwn(meta, 'lastUpdated') &&
       Object.keys(meta).length > 0);
   if (!nestedSorted || !metaAsIs)
     return { body: JSON.stringify(resource), fingerprint: fingerprint(resource) };

@@ -164,12 +164,18 @@ export function namespaceEntries(
     copy.id = id;
     const clientVersionId = copy.meta?.versionId;
     const sentAt = copy.meta?.lastUpdated ? Date.parse(copy.meta.lastUpdated) : NaN;
+    // Only an object meta is rebuilt in sorted order (validation refuses any other, but the
+    // fingerprint must not depend on it: a string meta would spread into index-like keys).
+    const sentMeta: unknown = copy.meta;
+    const plainMeta =
+      sentMeta === undefined ||
+      (sentMeta !== null && typeof sentMeta === 'object' && !Array.isArray(sentMeta));
     const { versionId: _v, lastUpdated: _l, ...kept } = copy.meta ?? {};
     const tags = (kept.tag ?? []).filter((t) => t.system !== SOURCE_TAG_SYSTEM);
     kept.tag = [...tags, { code: source, system: SOURCE_TAG_SYSTEM }]; // keys sorted, as the copy's
     // Rebuilt in sorted key order: the tag may be a new key (see `serialised`).
     copy.meta = Object.fromEntries(sortedKeys(kept).map((k) => [k, (kept as Record<string, unknown>)[k]]));
-    const stored = serialised(copy, sorted);
+    const stored = serialised(copy, sorted && plainMeta);
     prepared.push({
       index: e.index,
       key: `${copy.resourceType}/${id}`,
