@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHarness, TOKENS, type Harness } from '../helpers/harness';
+import { waitFor } from '../helpers/processes';
 import { exportAll, patientBundle, post } from './export-fixtures';
 
 let h: Harness;
@@ -30,7 +31,10 @@ test('an expired export answers 404 on its status URL and its files', async () =
   await sleep(1200);
   expect((await h.request('GET', file, { token: TOKENS.hospB })).status).toBe(404);
   expect((await h.request('GET', status, { token: TOKENS.hospB })).status).toBe(404);
-  expect(existsSync(join(dir, status.split('/').pop()!))).toBe(false);
+  // The sweeper may be the one removing it: it deletes the record first (so every URL answers 404 at
+  // once), then the folder, which can take a moment on a loaded machine.
+  const folder = join(dir, status.split('/').pop()!);
+  await waitFor('the expired export folder to be deleted', async () => !existsSync(folder), 30_000, 50);
 });
 
 test('the sweeper deletes expired files nobody asked for again', async () => {
