@@ -432,8 +432,8 @@ const entryCount = (bundles: Bundle[]) => bundles.reduce((n, x) => n + (x.entry?
  * first seconds after a start are V8 compiling the hot code (traced: without a warm-up, TurboFan
  * compiling the validators took a third of the worker processes' CPU during the run; after 20 warm-up
  * patients it still compiles, less), which a long-running feed pays once; the validate baseline is
- * measured after its own warm-up too. The warm-up load's rate is reported beside (cold), with its 503s. /healthz is probed meanwhile (its answer time under full
- * load), and for a second before (idle).
+ * measured after its own warm-up too. The warm-up load's rate is reported beside (cold), with its
+ * 503s. /healthz is probed meanwhile (its answer time under full load), and for a second before (idle).
  */
 async function endToEnd(bundles: Bundle[], workerProcesses: number, warmUp: Bundle[]) {
   const b = await startBench(workerProcesses);
@@ -633,13 +633,13 @@ async function main(): Promise<void> {
   // The other ratios to the raw validator (seed-shaped, input validation) take its highest reading.
   const floors = [await baselinePipeline()];
   const validates = [validateRate(syntheaResources, validateResource)];
-  const runs: Array<{ run: Awaited<ReturnType<typeof endToEnd>>; validate: number; ratio: number }> = [];
+  const runs: Array<{ run: Awaited<ReturnType<typeof endToEnd>>; ratio: number }> = [];
   for (let k = 0; k < SYNTHEA_RUNS; k++) {
     const run = await endToEnd(synthea, procs, syntheaWarmUp);
     keepPeak(run.rss);
     validates.push(validateRate(syntheaResources, validateResource));
     const beside = Math.max(validates[k], validates[k + 1]);
-    runs.push({ run, validate: beside, ratio: run.entriesPerSec / beside });
+    runs.push({ run, ratio: run.entriesPerSec / beside });
   }
   floors.push(await baselinePipeline());
   const floor = Math.max(...floors);

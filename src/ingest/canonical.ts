@@ -117,7 +117,8 @@ export function serialised(resource: object, nestedSorted: boolean): Serialised 
   for (const k of keys) {
     const v = r[k];
     if (v === undefined) continue;
-    const json = JSON.stringify(v) as string | undefined; // JSON values only: never undefined here
+    // Parsed JSON has no functions or symbols, which JSON.stringify would answer undefined for.
+    const json = JSON.stringify(v) as string | undefined;
     if (json === undefined) continue;
     const part = quoted(k) + ':' + json;
     parts.set(k, part);

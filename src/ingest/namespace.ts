@@ -36,23 +36,6 @@ function localIdFor(entry: IncomingEntry): string {
   return `h${sha256(stableStringify(entry.resource)).slice(0, 31)}`;
 }
 
-/**
- * A copy of `node` (parsed JSON) in which every `reference` string outside `contained` is rewritten by
- * `resolve` (undefined: kept as sent; null: kept, and an issue at its path). One walk, where a JSON
- * round trip and then a rewrite walk took five times as long; a path is spelled out only for an issue.
- * Every object below the root holds its keys in sorted order, so JSON.stringify of each top-level
- * element is its canonical form (canonical.ts `serialised`), except where a key looks like an array
- * index: JS lists those first whatever the order they were set in (`copyInCanonicalOrder` says so).
- * The root keeps the order sent (resourceType first, as senders put it).
- */
-export function copyWithReferences(
-  node: unknown,
-  resolve: (ref: string) => string | undefined | null,
-  onUnresolved: (steps: Array<string | number>) => void,
-): unknown {
-  return copyInCanonicalOrder(node, resolve, onUnresolved).copy;
-}
-
 interface CopyWalk {
   resolve: (ref: string) => string | undefined | null;
   onUnresolved: (steps: Array<string | number>) => void;
@@ -61,8 +44,16 @@ interface CopyWalk {
   digitKey: boolean;
 }
 
-/** copyWithReferences, also saying whether every object below the root lists its keys sorted. */
-export function copyInCanonicalOrder(
+/**
+ * A copy of `node` (parsed JSON) in which every `reference` string outside `contained` is rewritten by
+ * `resolve` (undefined: kept as sent; null: kept, and an issue at its path). One walk, where a JSON
+ * round trip and then a rewrite walk took five times as long; a path is spelled out only for an issue.
+ * Every object below the root holds its keys in sorted order, so JSON.stringify of each top-level
+ * element is its canonical form (canonical.ts `serialised`), except where a key looks like an array
+ * index: JS lists those first whatever the order they were set in (`sorted` is false then).
+ * The root keeps the order sent (resourceType first, as senders put it).
+ */
+export function copyWithReferences(
   node: unknown,
   resolve: (ref: string) => string | undefined | null,
   onUnresolved: (steps: Array<string | number>) => void,
@@ -151,7 +142,7 @@ export function namespaceEntries(
         issue('value', `Namespaced id exceeds 64 characters (source "${source}" + "." + id)`, `${at}.id`),
       );
     }
-    const { copy: copied, sorted } = copyInCanonicalOrder(e.resource, resolve, (steps) =>
+    const { copy: copied, sorted } = copyWithReferences(e.resource, resolve, (steps) =>
       entryIssues.push(
         issue('not-found', 'Reference to a bundle entry that does not exist', spellSteps(at, steps)),
       ),
