@@ -110,6 +110,36 @@ function messageFocus(bundle: Bundle): Set<string> | OperationOutcomeIssue {
   );
 }
 
+/**
+ * A transaction fails when two of its entries change one resource: "If any resource identities
+ * (including resolved identities from conditional update/delete) overlap in steps 1-3, then the
+ * transaction SHALL fail" (https://hl7.org/fhir/R4/http.html#trules). Entries with the sender's id (a
+ * PUT, or a resource with an id) are compared by type and id; every entry after the first that names
+ * an identity is refused, which rejects the whole transaction at the edge. An id-less resource gets its
+ * id from its content when stored, so two identical id-less entries are the same resource sent twice,
+ * stored once, as a re-send is. A batch keeps processing such entries in order (each its own request).
+ */
+function withoutOverlaps(entries: IncomingEntry[], entryIssues: Map<number, OperationOutcomeIssue[]>) {
+  const first = new Map<string, number>();
+  return entries.filter((e) => {
+    if (e.localId === undefined) return true;
+    const identity = `${e.resource.resourceType}/${e.localId}`;
+    const earlier = first.get(identity);
+    if (earlier === undefined) {
+      first.set(identity, e.index);
+      return true;
+    }
+    entryIssues.set(e.index, [
+      issue(
+        'business-rule',
+        `Bundle.entry[${e.index}] changes the same resource (type and id) as Bundle.entry[${earlier}]: a transaction changes each resource at most once`,
+        `Bundle.entry[${e.index}]`,
+      ),
+    ]);
+    return false;
+  });
+}
+
 export function parsePayload(body: unknown): ParsedPayload {
   const entryIssues = new Map<number, OperationOutcomeIssue[]>();
   const shape = resourceShapeIssues(body, 'Resource');
@@ -172,5 +202,10 @@ export function parsePayload(body: unknown): ParsedPayload {
       resource: res,
     });
   });
-  return { kind: kind as BundleKind, entries, entryIssues, requestCount: raw.length };
+  return {
+    kind: kind as BundleKind,
+    entries: kind === 'transaction' ? withoutOverlaps(entries, entryIssues) : entries,
+    entryIssues,
+    requestCount: raw.length,
+  };
 }

@@ -149,6 +149,24 @@ test('a transaction with a failed If-Match stores none of its entries and says s
   expect(await storedValue('o7')).toBe(1);
 });
 
+test('a transaction that changes one resource twice is refused whole at once; a batch applies both in order', async () => {
+  const bundle = transaction([obs('o9', 1), obs('o10', 1), obs('o9', 2)]);
+  const res = await h.request('POST', '/fhir', { token: TOKENS.hospA, body: bundle });
+  expect(res.status).toBe(400);
+  expect(res.body.issue[0]).toMatchObject({ code: 'business-rule', expression: ['Bundle.entry[2]'] });
+  expect(res.body.issue[0].diagnostics).toMatch(/same resource .* as Bundle\.entry\[0\]/);
+  expect(JSON.stringify(res.body.issue)).toMatch(/no entry of this Bundle was stored/);
+  expect((await h.rt.store.locate('Observation/hospa.o9')).found).toBe(false);
+  expect((await h.rt.store.locate('Observation/hospa.o10')).found).toBe(false);
+  const batch = await h.request('POST', '/fhir', {
+    token: TOKENS.hospA,
+    body: transaction([obs('o9', 1), obs('o9', 2)], 'batch'),
+  });
+  expect(batch.status).toBe(200);
+  expect(batch.body.entry.map((e: any) => e.response.status)).toEqual(['201 Created', '200 OK']);
+  expect(await storedValue('o9')).toBe(2);
+});
+
 test('the CapabilityStatement states the conditional support exactly', async () => {
   const cs = await h.request('GET', '/fhir/metadata', { token: TOKENS.hospA });
   const o = cs.body.rest[0].resource.find((r: any) => r.type === 'Observation');

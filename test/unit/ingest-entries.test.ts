@@ -151,6 +151,41 @@ describe('parsePayload', () => {
     expect(issuesOf(() => parsePayload(sub))[0].code).toBe('not-supported');
   });
 
+  test('a transaction naming one resource in two entries is refused at the later ones; a batch is not', () => {
+    const obs = (id?: string, note?: string) => ({
+      resourceType: 'Observation',
+      ...(id ? { id } : {}),
+      status: 'final',
+      code: { text: note ?? 'x' },
+    });
+    const entry = [
+      { resource: obs('o1'), request: { method: 'PUT', url: 'Observation/o1' } },
+      { resource: obs(undefined, 'a'), request: { method: 'POST', url: 'Observation' } },
+      { resource: obs('o1', 'b'), request: { method: 'POST', url: 'Observation' } },
+      { resource: patient, request: { method: 'PUT', url: 'Patient/p1' } },
+      { resource: obs('o1', 'c'), request: { method: 'PUT', url: 'Observation/o1' } },
+      // Same id, another type: another resource.
+      { resource: { resourceType: 'Patient', id: 'o1' }, request: { method: 'PUT', url: 'Patient/o1' } },
+      // Two identical id-less resources are one content-derived resource, sent twice.
+      { resource: obs(undefined, 'a'), request: { method: 'POST', url: 'Observation' } },
+    ];
+    const tx = parsePayload({ resourceType: 'Bundle', type: 'transaction', entry } as Bundle);
+    expect(tx.entries.map((e) => e.index)).toEqual([0, 1, 3, 5, 6]);
+    expect([...tx.entryIssues.keys()]).toEqual([2, 4]);
+    expect(tx.entryIssues.get(4)).toEqual([
+      {
+        severity: 'error',
+        code: 'business-rule',
+        diagnostics:
+          'Bundle.entry[4] changes the same resource (type and id) as Bundle.entry[0]: a transaction changes each resource at most once',
+        expression: ['Bundle.entry[4]'],
+      },
+    ]);
+    const batch = parsePayload({ resourceType: 'Bundle', type: 'batch', entry } as Bundle);
+    expect(batch.entries.map((e) => e.index)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(batch.entryIssues.size).toBe(0);
+  });
+
   test('a collection Bundle upserts every resource', () => {
     const p = parsePayload({
       resourceType: 'Bundle',
