@@ -14,6 +14,7 @@ import { parsePayload, type BundleKind } from './entries';
 import { namespaceEntries, type PreparedResource } from './namespace';
 import { entryResult, rollbackError, type EntryResult } from './entry-results';
 import type { MappingResult, MappingStatus } from '../mapping/types';
+import { RESOLVABLE_TYPES } from '../mapping/references';
 
 export type { EntryResult } from './entry-results';
 
@@ -52,6 +53,8 @@ export interface AcceptResult {
   entries: EntryResult[];
   toMap: MapItem[];
   premapped: PremappedItem[];
+  /** Keys of resources that others resolve when mapped (a Medication…), written now: their readers are mapped again. */
+  resolvable: string[];
   tally: EntryTally;
 }
 
@@ -166,6 +169,7 @@ function collect(
   const results = new Map<number, EntryResult>();
   const toMap: MapItem[] = [];
   const stored: PremappedItem[] = [];
+  const resolvable: string[] = [];
   writable.forEach((p, i) => {
     const a = applied[i];
     const r = entryResult(p, a, kind === 'single' ? '' : `Bundle.entry[${p.index}]`);
@@ -173,6 +177,7 @@ function collect(
     if (a.outcome in tally) tally[a.outcome as keyof EntryTally]++;
     else tally.invalid++;
     const fresh = a.outcome === 'created' || a.outcome === 'updated';
+    if (fresh && RESOLVABLE_TYPES.has(p.resource.resourceType)) resolvable.push(p.key);
     // The outcome worked out before storing is this payload's content: it holds for a version written now.
     const outcome = fresh ? premapped.get(p.index) : undefined;
     const status = noEventsStatus(outcome);
@@ -223,5 +228,5 @@ function collect(
       });
     }
   }
-  return { kind, entries, toMap, premapped: stored, tally };
+  return { kind, entries, toMap, premapped: stored, resolvable, tally };
 }

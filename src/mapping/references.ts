@@ -13,6 +13,9 @@ const RESOLVED_ELEMENT: Record<string, string> = {
   Observation: 'specimen',
 };
 
+/** The types a mapper resolves through `ctx.resolve`: a change of one maps its dependents again. */
+export const RESOLVABLE_TYPES: ReadonlySet<string> = new Set(['Medication', 'Substance', 'Specimen']);
+
 /** The references (as written, not contained) a mapper may pass to `ctx.resolve` for `resource`. */
 export function referencesToResolve(resource: Resource): string[] {
   const type = resource?.resourceType;

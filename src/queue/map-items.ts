@@ -8,7 +8,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { ClinicalEvent } from '../domain/events';
 import { belongsTo } from '../identity';
-import { referencesToResolve } from '../mapping/references';
+import { referencesToResolve, RESOLVABLE_TYPES } from '../mapping/references';
 import type { MapItem, PremappedItem } from '../ingest/accept';
 import type { Logger } from '../logger';
 import type { Metrics } from '../ops/metrics';
@@ -47,17 +47,18 @@ export interface MapSummary {
   patients: string[];
 }
 
-/** Reference types resolved from the store before mapping (the mapper itself stays synchronous). */
-const RESOLVABLE = new Set(['Medication', 'Substance', 'Specimen']);
-
-/** The sender's own (namespaced) references a mapper may resolve (mapping/references.ts). */
-function collectReferences(resource: Resource, source: string, out: Set<string>): void {
-  for (const ref of referencesToResolve(resource)) {
+/**
+ * The sender's own (namespaced) references a mapper may resolve (mapping/references.ts), of the types
+ * resolved from the store before mapping (the mapper itself stays synchronous).
+ */
+function referencesOf(resource: Resource, source: string): string[] {
+  return referencesToResolve(resource).filter((ref) => {
     const slash = ref.indexOf('/');
     const id = ref.slice(slash + 1);
-    if (slash > 0 && RESOLVABLE.has(ref.slice(0, slash)) && !id.includes('/') && belongsTo(id, source))
-      out.add(ref);
-  }
+    return (
+      slash > 0 && RESOLVABLE_TYPES.has(ref.slice(0, slash)) && !id.includes('/') && belongsTo(id, source)
+    );
+  });
 }
 
 const SLICE = 50;
@@ -94,7 +95,17 @@ export async function mapItems(
   }
 
   const refs = new Set<string>();
-  for (const w of work) if (!w.item.outcome) collectReferences(w.resource, source, refs);
+  const readers: Array<{ ref: string; key: string; patient?: string }> = [];
+  for (const w of work) {
+    if (w.item.outcome) continue;
+    for (const ref of referencesOf(w.resource, source)) {
+      refs.add(ref);
+      readers.push({ ref, key: w.item.key, patient: w.item.patient });
+    }
+  }
+  // Recorded before the referenced resources are read: a Medication stored from here on finds this
+  // reader (mapDependents), and one stored before is read below. Either way it is mapped with it.
+  await deps.store.addDependents(readers);
   const refList = [...refs];
   const scopes = await deps.store.locateMany(refList);
   const located = refList.flatMap((key, i) =>
@@ -153,6 +164,30 @@ export async function mapItems(
   summary.patients = [...patients].sort();
   await enqueueAssemble(summary.patients, deps);
   return summary;
+}
+
+/**
+ * Maps again the stored resources that read one of `changed` (resources of RESOLVABLE_TYPES written
+ * now) through a reference: an administration sent before its Medication, or whose Medication was
+ * corrected, is mapped with the Medication as stored now, so the same data gives the same course in
+ * any order of arrival. `mappedNow`: keys this payload has just mapped (with the changed resources
+ * already in the store), not mapped twice. Answers how many were mapped again.
+ */
+export async function mapDependents(
+  source: string,
+  changed: string[],
+  mappedNow: ReadonlySet<string>,
+  deps: MapDeps,
+): Promise<number> {
+  const readers = (await deps.store.dependentsOf(changed)).filter((d) => !mappedNow.has(d.key));
+  const stored = await deps.store.getSources(readers);
+  const items: MapItem[] = [];
+  readers.forEach((r, i) => {
+    const s = stored[i];
+    if (s) items.push({ key: r.key, patient: r.patient, versionId: s.versionId, resource: s.resource });
+  });
+  if (items.length) await mapItems(source, items, deps);
+  return items.length;
 }
 
 /**

@@ -78,6 +78,14 @@ export class Keys {
   deadLettersSince(): string {
     return `${this.prefix}:{in}:dead:since`;
   }
+  /**
+   * The stored resources whose mapping resolves `refKey` (an administration's Medication, an
+   * Observation's Specimen): a set of `<key> <patient>` (patient '' when none), so that a change of
+   * the referenced resource maps them again (queue/map-items.ts `mapDependents`).
+   */
+  dependents(refKey: string): string {
+    return `${this.prefix}:dep:${refKey}`;
+  }
   /** Conditional create: `<source>|<Type>|<system>|<value>` → resource key. */
   identifiers(): string {
     return `${this.prefix}:ident`;

@@ -88,6 +88,14 @@ interface ScriptedRedis extends Redis {
   bbClearNotified(key: string, ...pairs: string[]): Promise<number>;
 }
 
+/** A pipeline's replies, or its first error thrown. */
+function throwFirstError(res: Array<[Error | null, unknown]> | null): unknown[] {
+  return (res ?? []).map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}
+
 /** A stored header + body as the resource a reader sees, with our version and last-updated. */
 function stored(key: string, patient: string | undefined, h: string, body: string): StoredResource {
   const head = JSON.parse(h) as StoredHeader;
@@ -220,6 +228,26 @@ export class Store {
   }
 
   /** The stored scope of each key ('' = unscoped, null = not stored), in one round trip. */
+  /** Records, in one round trip, that each `key` resolves `ref` when it is mapped (keys.ts `dependents`). */
+  async addDependents(pairs: Array<{ ref: string; key: string; patient?: string }>): Promise<void> {
+    if (!pairs.length) return;
+    const pipe = this.r.pipeline();
+    for (const p of pairs) pipe.sadd(this.keys.dependents(p.ref), `${p.key} ${p.patient ?? ''}`);
+    throwFirstError(await pipe.exec());
+  }
+
+  /** The stored resources that resolve any of `refs` when mapped, each once, in one round trip. */
+  async dependentsOf(refs: string[]): Promise<Array<{ key: string; patient?: string }>> {
+    if (!refs.length) return [];
+    const pipe = this.r.pipeline();
+    for (const ref of refs) pipe.smembers(this.keys.dependents(ref));
+    const members = new Set(throwFirstError(await pipe.exec()).flatMap((m) => m as string[]));
+    return [...members].sort().map((m) => {
+      const [key, patient] = m.split(' ');
+      return { key, patient: patient || undefined };
+    });
+  }
+
   async locateMany(keys: string[]): Promise<Array<string | null>> {
     return keys.length ? this.r.hmget(locatorKey(this.prefix), ...keys) : [];
   }

@@ -1,7 +1,8 @@
 /**
  * The `ingest` queue's processors. Job data holds references only (bull-board shows it to ops):
  * - `accept` {payloadId}: a payload the API recorded in the ingest log — parsed once, validated,
- *   applied atomically, mapped, then finished (status written, payload removed) in one MULTI.
+ *   applied atomically, mapped (with the stored resources that read a Medication, Substance or
+ *   Specimen written now mapped again), then finished (status written, payload removed) in one MULTI.
  *   A payload rejected by validation or a precondition ends as a FAILED job (UnrecoverableError) with
  *   its answer in the status; an infrastructure failure is retried by BullMQ, then by the sweep.
  * - `map` {source, items: [{key, patient, versionId}]}: stored versions to map (dead-letter replays).
@@ -14,7 +15,7 @@ import { acceptPayload, type AcceptResult, type EntryValidator, type MapItem } f
 import { premapper } from '../premap';
 import { FhirError, issue } from '../../fhir/outcome';
 import type { PayloadLog } from '../../store/payloads';
-import { mapItems, type MapDeps, type MapSummary } from '../map-items';
+import { mapDependents, mapItems, type MapDeps, type MapSummary } from '../map-items';
 import type { RejectLog } from '../../store/reject-log';
 
 export type { MapOutcome, ResourceMapper, MapSummary } from '../map-items';
@@ -41,7 +42,7 @@ export interface AcceptJobResult {
   /** The sender's source: only its tokens may read this status. */
   source: string;
   status: number;
-  accept?: Omit<AcceptResult, 'toMap' | 'premapped'>;
+  accept?: Omit<AcceptResult, 'toMap' | 'premapped' | 'resolvable'>;
   outcome?: OperationOutcome;
   map?: MapSummary;
 }
@@ -65,6 +66,7 @@ export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): 
     return finished(done);
   }
   let result: AcceptJobResult;
+  let remapped = 0;
   try {
     const accepted = await acceptPayload(recordedJson(payload.body), payload.source, {
       store: deps.store,
@@ -76,9 +78,11 @@ export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): 
       premap: premapper(deps.map, payload.source),
     });
     const map = await mapItems(payload.source, accepted.toMap, deps, accepted.premapped);
+    const mappedNow = new Set(accepted.toMap.map((i) => i.key));
+    remapped = await mapDependents(payload.source, accepted.resolvable, mappedNow, deps);
     for (const [k, n] of Object.entries(accepted.tally))
       deps.metrics.ingestEntries.inc({ source: payload.source, outcome: k }, n);
-    const { toMap: _t, premapped: _p, ...rest } = accepted;
+    const { toMap: _t, premapped: _p, resolvable: _r, ...rest } = accepted;
     result = { source: payload.source, status: 200, accept: rest, map };
   } catch (err) {
     if (!(err instanceof FhirError)) throw err; // infrastructure failure: retried
@@ -87,7 +91,7 @@ export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): 
   }
   await deps.payloads.finish(id, statusKey, result, deps.statusTtlSeconds);
   deps.log.info(
-    { jobId: job.id, status: result.status, entries: result.accept?.entries.length ?? 0 },
+    { jobId: job.id, status: result.status, entries: result.accept?.entries.length ?? 0, remapped },
     'payload processed',
   );
   return finished(result);
