@@ -74,6 +74,19 @@ export async function mapItems(
   deps: MapDeps,
   premapped: PremappedItem[] = [],
 ): Promise<MapSummary> {
+  return mapItemsChecked(source, items, deps, premapped, 0);
+}
+
+/** How many times a batch maps again readers whose referenced resource changed while it mapped. */
+const MAX_RECHECKS = 5;
+
+async function mapItemsChecked(
+  source: string,
+  items: MapItem[],
+  deps: MapDeps,
+  premapped: PremappedItem[],
+  recheck: number,
+): Promise<MapSummary> {
   const summary: MapSummary = {
     mapped: 0,
     ignored: 0,
@@ -113,9 +126,14 @@ export async function mapItems(
   );
   const resolvedList = await deps.store.getSources(located);
   const resolved = new Map<string, Resource>();
+  /** The version of each referenced resource this batch maps with (undefined: not stored). */
+  const readVersion = new Map<string, string | undefined>();
   located.forEach((l, i) => {
     const r = resolvedList[i];
-    if (r) resolved.set(l.key, r.resource);
+    if (r) {
+      resolved.set(l.key, r.resource);
+      readVersion.set(l.key, r.versionId);
+    }
   });
 
   const patients = new Set<string>();
@@ -163,7 +181,36 @@ export async function mapItems(
   summary.stale += written.filter((w) => !w).length;
   summary.patients = [...patients].sort();
   await enqueueAssemble(summary.patients, deps);
+  if (refList.length > 0) await mapChangedReaders(source, work, refList, readVersion, deps, recheck);
   return summary;
+}
+
+/**
+ * A referenced resource written while this batch mapped (another payload's Medication): its payload
+ * maps the readers again (mapDependents), but this batch may save after that did, with what it read
+ * before. So once saved, the versions read are checked, and readers of one that changed are mapped
+ * again (their events then follow the latest save, whichever batch makes it).
+ */
+async function mapChangedReaders(
+  source: string,
+  work: Array<{ item: MapItem; resource: Resource }>,
+  refList: string[],
+  readVersion: ReadonlyMap<string, string | undefined>,
+  deps: MapDeps,
+  recheck: number,
+): Promise<void> {
+  const now = await deps.store.currentVersions(refList);
+  const changed = new Set(refList.filter((ref, i) => now[i] !== readVersion.get(ref)));
+  if (changed.size === 0) return;
+  if (recheck >= MAX_RECHECKS) {
+    // Changed on every pass: the writer of the latest change maps these readers after it (mapDependents).
+    deps.log.warn({ references: changed.size }, 'referenced resources kept changing while mapping');
+    return;
+  }
+  const again = work
+    .filter((w) => !w.item.outcome && referencesOf(w.resource, source).some((r) => changed.has(r)))
+    .map((w) => ({ key: w.item.key, patient: w.item.patient, versionId: w.item.versionId }));
+  await mapItemsChecked(source, again, deps, [], recheck + 1);
 }
 
 /**

@@ -248,6 +248,22 @@ export class Store {
     });
   }
 
+  /** The stored version of each resource (undefined: not stored), in two round trips for any number. */
+  async currentVersions(keys: string[]): Promise<Array<string | undefined>> {
+    const scopes = await this.locateMany(keys);
+    const pipe = this.r.pipeline();
+    keys.forEach((key, i) => {
+      if (scopes[i] !== null) pipe.hget(this.keys.resHeads(scopeOf(scopes[i] || undefined)), key);
+    });
+    const heads = scopes.some((s) => s !== null) ? throwFirstError(await pipe.exec()) : [];
+    let next = 0;
+    return scopes.map((s) => {
+      if (s === null) return undefined;
+      const h = heads[next++] as string | null;
+      return h ? String((JSON.parse(h) as StoredHeader).v) : undefined;
+    });
+  }
+
   async locateMany(keys: string[]): Promise<Array<string | null>> {
     return keys.length ? this.r.hmget(locatorKey(this.prefix), ...keys) : [];
   }

@@ -1,0 +1,88 @@
+/**
+ * The race `mapDependents` alone does not close: an administration's payload reads its Medication,
+ * the Medication is corrected by another payload (which maps the administration again, correctly),
+ * and only then does the first payload save what it mapped with the old Medication. The first batch
+ * checks, once saved, whether what it read changed, and maps again. Deterministic: the correction is
+ * processed inside the first payload's save, against real Redis.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Bundle, Medication, MedicationAdministration } from '@medplum/fhirtypes';
+import { processAccept, type IngestDeps } from '../../src/queue/processors/ingest';
+import { SAMPLES_DIR } from '../../src/samples';
+import { startHarness, type Harness } from '../helpers/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness('dependents-race', { workers: false });
+}, 60_000);
+afterAll(() => h.close());
+
+function deps(store = h.rt.store): IngestDeps {
+  const rt = h.rt;
+  return {
+    store,
+    payloads: rt.payloads,
+    deadLetters: rt.deadLetters,
+    queues: rt.queues,
+    validate: rt.clinical.validate,
+    map: rt.clinical.map,
+    log: rt.log,
+    metrics: rt.metrics,
+    statusTtlSeconds: 600,
+  };
+}
+
+let payloads = 0;
+/** Records `body` as hospa's payload, as the API does, and processes it with `with`. */
+async function ingest(body: unknown, with_ = deps()) {
+  const id = `i-race-${++payloads}`;
+  await h.rt.payloads.record({ id, source: 'hospa', body: JSON.stringify(body), receivedAt: Date.now() });
+  return processAccept({ id, data: { payloadId: id } } as never, with_);
+}
+
+const medication = (rxnorm: string): Medication => ({
+  resourceType: 'Medication',
+  id: 'race-bag',
+  code: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: rxnorm }] },
+});
+const asBatch = (m: Medication) => ({
+  resourceType: 'Bundle',
+  type: 'batch',
+  entry: [{ resource: m, request: { method: 'PUT', url: `Medication/${m.id}` } }],
+});
+
+test('a Medication corrected while its administrations are being mapped: the correction wins', async () => {
+  await ingest(asBatch(medication('5640'))); // not a target drug
+  const bundle = JSON.parse(readFileSync(join(SAMPLES_DIR, 'seed-000.json'), 'utf8')) as Bundle;
+  const patient = bundle.entry!.find((e) => e.resource?.resourceType === 'Patient')!.resource!.id!;
+  const administrations: string[] = [];
+  for (const e of bundle.entry ?? []) {
+    const ma = e.resource as MedicationAdministration;
+    if (ma.resourceType !== 'MedicationAdministration' || !ma.medicationCodeableConcept) continue;
+    delete ma.medicationCodeableConcept;
+    ma.medicationReference = { reference: 'Medication/race-bag' };
+    administrations.push(`MedicationAdministration/hospa.${ma.id}`);
+  }
+  expect(administrations.length).toBeGreaterThan(5);
+
+  // The administrations' save is held back until the correction is fully processed.
+  let corrected = false;
+  const store = Object.create(h.rt.store) as typeof h.rt.store;
+  store.saveEventsMany = async (items) => {
+    if (!corrected && items.some((i) => administrations.includes(i.key))) {
+      corrected = true;
+      await ingest(asBatch(medication('1597258'))); // blinatumomab
+    }
+    return h.rt.store.saveEventsMany(items);
+  };
+  await ingest(bundle, deps(store));
+  expect(corrected).toBe(true);
+
+  const events = await h.rt.store.redis.hmget(
+    h.rt.store.keys.events({ patient: `hospa.${patient}` }),
+    ...administrations,
+  );
+  // Every administration's events are those of the corrected Medication: blinatumomab infusions.
+  expect(events.every((e) => e !== null && e.includes('BlinatumomabInfusion'))).toBe(true);
+}, 120_000);
