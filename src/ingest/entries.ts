@@ -115,29 +115,58 @@ function messageFocus(bundle: Bundle): Set<string> | OperationOutcomeIssue {
  * (including resolved identities from conditional update/delete) overlap in steps 1-3, then the
  * transaction SHALL fail" (https://hl7.org/fhir/R4/http.html#trules). Entries with the sender's id (a
  * PUT, or a resource with an id) are compared by type and id; every entry after the first that names
- * an identity is refused, which rejects the whole transaction at the edge. An id-less resource gets its
- * id from its content when stored, so two identical id-less entries are the same resource sent twice,
- * stored once, as a re-send is. A batch keeps processing such entries in order (each its own request).
+ * an identity gets an issue, which rejects the whole transaction. An id-less resource gets its id from
+ * its content when stored, so two identical id-less entries are the same resource sent twice, stored
+ * once, as a re-send is. A batch processes such entries in order (each its own request).
+ * An edge rule (the API applies it before recording): payloads recorded by an earlier release are
+ * processed as they were accepted then.
  */
-function withoutOverlaps(entries: IncomingEntry[], entryIssues: Map<number, OperationOutcomeIssue[]>) {
+export function overlapIssues(parsed: ParsedPayload): Map<number, OperationOutcomeIssue[]> {
+  const found = new Map<number, OperationOutcomeIssue[]>();
+  if (parsed.kind !== 'transaction') return found;
   const first = new Map<string, number>();
-  return entries.filter((e) => {
-    if (e.localId === undefined) return true;
+  for (const e of parsed.entries) {
+    if (e.localId === undefined) continue;
     const identity = `${e.resource.resourceType}/${e.localId}`;
     const earlier = first.get(identity);
-    if (earlier === undefined) {
-      first.set(identity, e.index);
-      return true;
-    }
-    entryIssues.set(e.index, [
-      issue(
-        'business-rule',
-        `Bundle.entry[${e.index}] changes the same resource (type and id) as Bundle.entry[${earlier}]: a transaction changes each resource at most once`,
-        `Bundle.entry[${e.index}]`,
-      ),
-    ]);
-    return false;
-  });
+    if (earlier === undefined) first.set(identity, e.index);
+    else
+      found.set(e.index, [
+        issue(
+          'business-rule',
+          `Bundle.entry[${e.index}] changes the same resource (type and id) as Bundle.entry[${earlier}]: a transaction changes each resource at most once`,
+          `Bundle.entry[${e.index}]`,
+        ),
+      ]);
+  }
+  return found;
+}
+
+/**
+ * bdl-7: "FullUrl must be unique in a bundle, or else entries with the same fullUrl must have
+ * different meta.versionId" (https://hl7.org/fhir/R4/bundle.html#invs). Two entries with one fullUrl
+ * would leave the Bundle's internal references pointing at either; the Bundle is refused whole
+ * (also an edge rule, see overlapIssues).
+ */
+export function duplicateFullUrlIssues(parsed: ParsedPayload): OperationOutcomeIssue[] {
+  const seen = new Map<string, number>();
+  const found: OperationOutcomeIssue[] = [];
+  for (const e of parsed.entries) {
+    if (e.fullUrl === undefined) continue;
+    const version = e.resource.meta?.versionId;
+    const at = `${e.fullUrl}\n${typeof version === 'string' ? version : ''}`;
+    const earlier = seen.get(at);
+    if (earlier === undefined) seen.set(at, e.index);
+    else
+      found.push(
+        issue(
+          'invariant',
+          `Constraint bdl-7 not met: Bundle.entry[${e.index}] has the fullUrl of Bundle.entry[${earlier}] (and the same meta.versionId)`,
+          `Bundle.entry[${e.index}].fullUrl`,
+        ),
+      );
+  }
+  return found;
 }
 
 export function parsePayload(body: unknown): ParsedPayload {
@@ -202,10 +231,5 @@ export function parsePayload(body: unknown): ParsedPayload {
       resource: res,
     });
   });
-  return {
-    kind: kind as BundleKind,
-    entries: kind === 'transaction' ? withoutOverlaps(entries, entryIssues) : entries,
-    entryIssues,
-    requestCount: raw.length,
-  };
+  return { kind: kind as BundleKind, entries, entryIssues, requestCount: raw.length };
 }

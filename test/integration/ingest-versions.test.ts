@@ -167,6 +167,17 @@ test('a transaction that changes one resource twice is refused whole at once; a 
   expect(await storedValue('o9')).toBe(2);
 });
 
+test('a Bundle with two entries of one fullUrl (bdl-7) is refused whole, a batch too', async () => {
+  const bundle = transaction([obs('o11', 1), obs('o12', 1)], 'batch');
+  bundle.entry![0].fullUrl = 'urn:uuid:0b6a3d2e-0000-4000-8000-000000000001';
+  bundle.entry![1].fullUrl = 'urn:uuid:0b6a3d2e-0000-4000-8000-000000000001';
+  const res = await h.request('POST', '/fhir', { token: TOKENS.hospA, body: bundle });
+  expect(res.status).toBe(400);
+  expect(res.body.issue[0]).toMatchObject({ code: 'invariant', expression: ['Bundle.entry[1].fullUrl'] });
+  expect(JSON.stringify(res.body.issue)).toMatch(/nothing was stored/);
+  expect((await h.rt.store.locate('Observation/hospa.o11')).found).toBe(false);
+});
+
 test('the CapabilityStatement states the conditional support exactly', async () => {
   const cs = await h.request('GET', '/fhir/metadata', { token: TOKENS.hospA });
   const o = cs.body.rest[0].resource.find((r: any) => r.type === 'Observation');

@@ -1,5 +1,5 @@
 import type { Bundle } from '@medplum/fhirtypes';
-import { parsePayload } from '../../src/ingest/entries';
+import { duplicateFullUrlIssues, overlapIssues, parsePayload } from '../../src/ingest/entries';
 import { FhirError } from '../../src/fhir/outcome';
 
 const patient = { resourceType: 'Patient', id: 'p1' };
@@ -170,9 +170,9 @@ describe('parsePayload', () => {
       { resource: obs(undefined, 'a'), request: { method: 'POST', url: 'Observation' } },
     ];
     const tx = parsePayload({ resourceType: 'Bundle', type: 'transaction', entry } as Bundle);
-    expect(tx.entries.map((e) => e.index)).toEqual([0, 1, 3, 5, 6]);
-    expect([...tx.entryIssues.keys()]).toEqual([2, 4]);
-    expect(tx.entryIssues.get(4)).toEqual([
+    const overlaps = overlapIssues(tx);
+    expect([...overlaps.keys()]).toEqual([2, 4]);
+    expect(overlaps.get(4)).toEqual([
       {
         severity: 'error',
         code: 'business-rule',
@@ -181,9 +181,32 @@ describe('parsePayload', () => {
         expression: ['Bundle.entry[4]'],
       },
     ]);
+    // parsePayload itself keeps every entry: the rule is the API's (payloads recorded earlier are
+    // processed as they were accepted).
+    expect(tx.entries.map((e) => e.index)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     const batch = parsePayload({ resourceType: 'Bundle', type: 'batch', entry } as Bundle);
-    expect(batch.entries.map((e) => e.index)).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    expect(batch.entryIssues.size).toBe(0);
+    expect(overlapIssues(batch).size).toBe(0);
+  });
+
+  test('two entries with one fullUrl (bdl-7) are found, unless their meta.versionId differs', () => {
+    const entry = (fullUrl: string, versionId?: string) => ({
+      fullUrl,
+      resource: { resourceType: 'Patient', ...(versionId ? { meta: { versionId } } : {}) },
+      request: { method: 'POST', url: 'Patient' },
+    });
+    const issues = (entries: unknown[], type = 'batch') =>
+      duplicateFullUrlIssues(parsePayload({ resourceType: 'Bundle', type, entry: entries } as Bundle));
+    expect(issues([entry('urn:uuid:a'), entry('urn:uuid:b'), entry('urn:uuid:a')])).toEqual([
+      {
+        severity: 'error',
+        code: 'invariant',
+        diagnostics:
+          'Constraint bdl-7 not met: Bundle.entry[2] has the fullUrl of Bundle.entry[0] (and the same meta.versionId)',
+        expression: ['Bundle.entry[2].fullUrl'],
+      },
+    ]);
+    expect(issues([entry('urn:uuid:a', '1'), entry('urn:uuid:a', '2')], 'transaction')).toEqual([]);
+    expect(issues([entry('urn:uuid:a', '1'), entry('urn:uuid:a', '1')], 'collection')).toHaveLength(1);
   });
 
   test('a collection Bundle upserts every resource', () => {

@@ -13,7 +13,7 @@ import type { QueueEvents } from 'bullmq';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { AcceptResult } from '../../ingest/accept';
 import type { RawConditions } from '../../ingest/conditions';
-import { parsePayload } from '../../ingest/entries';
+import { duplicateFullUrlIssues, overlapIssues, parsePayload } from '../../ingest/entries';
 import { FhirError, issue } from '../../fhir/outcome';
 import type { Metrics } from '../../ops/metrics';
 import { aboveHighWater, type StorageGuard, type StorageLevel } from '../../ops/storage-guard';
@@ -114,9 +114,13 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
   async function accept(req: FastifyRequest, reply: FastifyReply, body: Resource): Promise<FastifyReply> {
     const source = sourceOf(req);
     const parsed = parsePayload(body); // cheap edge checks: throws 400 on a malformed payload
+    const duplicates = duplicateFullUrlIssues(parsed);
+    if (duplicates.length)
+      throw new FhirError(400, [...duplicates, issue('processing', 'Bundle rejected: nothing was stored.')]);
+    for (const [index, list] of overlapIssues(parsed)) parsed.entryIssues.set(index, list);
     if (parsed.kind === 'transaction' && parsed.entryIssues.size) {
       throw new FhirError(400, [
-        ...[...parsed.entryIssues.values()].flat(),
+        ...[...parsed.entryIssues.entries()].sort(([a], [b]) => a - b).flatMap(([, list]) => list),
         issue('processing', 'Transaction rejected: no entry of this Bundle was stored.'),
       ]);
     }
