@@ -29,6 +29,11 @@ export interface MapItem {
   resource?: Resource;
   /** Its content mapped before it was stored (queue/premap.ts): the events do not cite a version yet. */
   outcome?: MappingResult;
+  /**
+   * The referenced resources (Medication…) whose change asked for this mapping (map-items.ts
+   * `mapDependents`): one this version no longer references stops counting it as a reader.
+   */
+  via?: string[];
 }
 
 export type EntryTally = Record<'created' | 'updated' | 'unchanged' | 'older' | 'exists' | 'invalid', number>;

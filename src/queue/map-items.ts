@@ -109,16 +109,21 @@ async function mapItemsChecked(
 
   const refs = new Set<string>();
   const readers: Array<{ ref: string; key: string; patient?: string }> = [];
+  const gone: typeof readers = [];
   for (const w of work) {
     if (w.item.outcome) continue;
-    for (const ref of referencesOf(w.resource, source)) {
+    const read = referencesOf(w.resource, source);
+    for (const ref of read) {
       refs.add(ref);
       readers.push({ ref, key: w.item.key, patient: w.item.patient });
     }
+    // Mapped for a change of a resource it no longer references (a newer version): not its reader now.
+    for (const ref of w.item.via ?? [])
+      if (!read.includes(ref)) gone.push({ ref, key: w.item.key, patient: w.item.patient });
   }
   // Recorded before the referenced resources are read: a Medication stored from here on finds this
   // reader (mapDependents), and one stored before is read below. Either way it is mapped with it.
-  await deps.store.addDependents(readers);
+  await deps.store.updateDependents(readers, gone);
   const refList = [...refs];
   const scopes = await deps.store.locateMany(refList);
   const located = refList.flatMap((key, i) =>
@@ -203,7 +208,8 @@ async function mapChangedReaders(
   const changed = new Set(refList.filter((ref, i) => now[i] !== readVersion.get(ref)));
   if (changed.size === 0) return;
   if (recheck >= MAX_RECHECKS) {
-    // Changed on every pass: the writer of the latest change maps these readers after it (mapDependents).
+    // Changed on every pass (a Medication rewritten faster than this batch maps): these readers may
+    // keep an earlier version's events until the next change of either. Said, not hidden.
     deps.log.warn({ references: changed.size }, 'referenced resources kept changing while mapping');
     return;
   }
@@ -213,27 +219,37 @@ async function mapChangedReaders(
   await mapItemsChecked(source, again, deps, [], recheck + 1);
 }
 
+/** Readers per `map` job when a referenced resource changes (processors/ingest.ts `processMap`). */
+const READERS_PER_JOB = 200;
+
 /**
  * Maps again the stored resources that read one of `changed` (resources of RESOLVABLE_TYPES written
  * now) through a reference: an administration sent before its Medication, or whose Medication was
  * corrected, is mapped with the Medication as stored now, so the same data gives the same course in
- * any order of arrival. `mappedNow`: keys this payload has just mapped (with the changed resources
- * already in the store), not mapped twice. Answers how many were mapped again.
+ * any order of arrival. Enqueued as `map` jobs of READERS_PER_JOB (a Medication may have thousands of
+ * readers: they are mapped by every worker, and the payload's answer does not wait for them), with
+ * ids from the payload's, so a payload processed twice enqueues them once. `mappedNow`: keys this
+ * payload has just mapped, with the changed resources already stored. Answers how many.
  */
 export async function mapDependents(
   source: string,
   changed: string[],
   mappedNow: ReadonlySet<string>,
+  payloadId: string,
   deps: MapDeps,
 ): Promise<number> {
   const readers = (await deps.store.dependentsOf(changed)).filter((d) => !mappedNow.has(d.key));
-  const stored = await deps.store.getSources(readers);
-  const items: MapItem[] = [];
-  readers.forEach((r, i) => {
-    const s = stored[i];
-    if (s) items.push({ key: r.key, patient: r.patient, versionId: s.versionId, resource: s.resource });
+  const versions = readers.length ? await deps.store.currentVersions(readers.map((r) => r.key)) : [];
+  const items: MapItem[] = readers.flatMap((r, i) => {
+    const versionId = versions[i];
+    return versionId === undefined ? [] : [{ key: r.key, patient: r.patient, versionId, via: changed }];
   });
-  if (items.length) await mapItems(source, items, deps);
+  const jobs = [];
+  for (let n = 0; n * READERS_PER_JOB < items.length; n++) {
+    const chunk = items.slice(n * READERS_PER_JOB, (n + 1) * READERS_PER_JOB);
+    jobs.push({ name: 'map', data: { source, items: chunk }, opts: { jobId: `d-${payloadId}-${n}` } });
+  }
+  if (jobs.length) await deps.queues.get('ingest').addBulk(jobs);
   return items.length;
 }
 

@@ -227,12 +227,18 @@ export class Store {
     });
   }
 
-  /** The stored scope of each key ('' = unscoped, null = not stored), in one round trip. */
-  /** Records, in one round trip, that each `key` resolves `ref` when it is mapped (keys.ts `dependents`). */
-  async addDependents(pairs: Array<{ ref: string; key: string; patient?: string }>): Promise<void> {
-    if (!pairs.length) return;
+  /**
+   * Records, in one round trip, that each of `readers` resolves its `ref` when it is mapped, and that
+   * each of `gone` no longer does (keys.ts `dependents`).
+   */
+  async updateDependents(
+    readers: Array<{ ref: string; key: string; patient?: string }>,
+    gone: Array<{ ref: string; key: string; patient?: string }> = [],
+  ): Promise<void> {
+    if (!readers.length && !gone.length) return;
     const pipe = this.r.pipeline();
-    for (const p of pairs) pipe.sadd(this.keys.dependents(p.ref), `${p.key} ${p.patient ?? ''}`);
+    for (const p of readers) pipe.sadd(this.keys.dependents(p.ref), `${p.key} ${p.patient ?? ''}`);
+    for (const p of gone) pipe.srem(this.keys.dependents(p.ref), `${p.key} ${p.patient ?? ''}`);
     throwFirstError(await pipe.exec());
   }
 
@@ -264,6 +270,7 @@ export class Store {
     });
   }
 
+  /** The stored scope of each key ('' = unscoped, null = not stored), in one round trip. */
   async locateMany(keys: string[]): Promise<Array<string | null>> {
     return keys.length ? this.r.hmget(locatorKey(this.prefix), ...keys) : [];
   }

@@ -1,14 +1,14 @@
 /**
  * The race `mapDependents` alone does not close: an administration's payload reads its Medication,
- * the Medication is corrected by another payload (which maps the administration again, correctly),
- * and only then does the first payload save what it mapped with the old Medication. The first batch
+ * the Medication is corrected by another payload (whose `map` jobs map the administration again,
+ * correctly), and only then does the first payload save what it mapped with the old Medication. The first batch
  * checks, once saved, whether what it read changed, and maps again. Deterministic: the correction is
  * processed inside the first payload's save, against real Redis.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle, Medication, MedicationAdministration } from '@medplum/fhirtypes';
-import { processAccept, type IngestDeps } from '../../src/queue/processors/ingest';
+import { processAccept, processMap, type IngestDeps } from '../../src/queue/processors/ingest';
 import { SAMPLES_DIR } from '../../src/samples';
 import { startHarness, type Harness } from '../helpers/harness';
 
@@ -73,6 +73,11 @@ test('a Medication corrected while its administrations are being mapped: the cor
     if (!corrected && items.some((i) => administrations.includes(i.key))) {
       corrected = true;
       await ingest(asBatch(medication('1597258'))); // blinatumomab
+      // Its readers' `map` jobs, run now, as a worker would: they save first, with the correction.
+      const jobs = await h.rt.queues.get('ingest').getJobs(['waiting', 'prioritized']);
+      const maps = jobs.filter((j) => j.name === 'map');
+      expect(maps.length).toBeGreaterThan(0);
+      for (const job of maps) await processMap(job, deps());
     }
     return h.rt.store.saveEventsMany(items);
   };
@@ -85,4 +90,33 @@ test('a Medication corrected while its administrations are being mapped: the cor
   );
   // Every administration's events are those of the corrected Medication: blinatumomab infusions.
   expect(events.every((e) => e !== null && e.includes('BlinatumomabInfusion'))).toBe(true);
+}, 120_000);
+
+test('a reader whose newer version no longer references the Medication stops being its reader', async () => {
+  const bundle = JSON.parse(readFileSync(join(SAMPLES_DIR, 'seed-001.json'), 'utf8')) as Bundle;
+  const ma = bundle.entry!.find((e) => e.resource?.resourceType === 'MedicationAdministration')!
+    .resource as MedicationAdministration;
+  const coded = ma.medicationCodeableConcept;
+  delete ma.medicationCodeableConcept;
+  ma.medicationReference = { reference: 'Medication/prune-bag' };
+  const readersKey = h.rt.store.keys.dependents('Medication/hospa.prune-bag');
+  const runMapJobs = async () => {
+    for (const job of await h.rt.queues.get('ingest').getJobs(['waiting', 'prioritized']))
+      if (job.name === 'map') {
+        await processMap(job, deps());
+        await job.remove();
+      }
+  };
+  await ingest(bundle);
+  expect(await h.rt.store.redis.smembers(readersKey)).toEqual([
+    expect.stringMatching(new RegExp(`^MedicationAdministration/hospa\\.${ma.id} `)),
+  ]);
+  // A newer version of the administration codes its drug itself.
+  delete ma.medicationReference;
+  ma.medicationCodeableConcept = coded;
+  await ingest({ ...ma, meta: undefined });
+  // The Medication changes: its former reader is mapped once more, and dropped from its readers.
+  await ingest(asBatch({ ...medication('1597258'), id: 'prune-bag' }));
+  await runMapJobs();
+  expect(await h.rt.store.redis.smembers(readersKey)).toEqual([]);
 }, 120_000);

@@ -82,4 +82,13 @@ test('administrations sent before their Medication, then a corrected Medication,
   // And back: the course is there again, as coded.
   await putMedication(medication('1597258'));
   expect(live(await outputs(TOKENS.hospA))).toEqual(live(coded));
+
+  // Another hospital's Medication/bag-1 is its own: hospa's administrations do not read it.
+  const other = await h.request('PUT', '/fhir/Medication/bag-1', {
+    token: TOKENS.hospB,
+    body: medication('5640'),
+  });
+  expect(other.status).toBe(201);
+  await h.idle(60_000);
+  expect(live(await outputs(TOKENS.hospA))).toEqual(live(coded));
 }, 240_000);

@@ -1,11 +1,12 @@
 /**
  * The `ingest` queue's processors. Job data holds references only (bull-board shows it to ops):
  * - `accept` {payloadId}: a payload the API recorded in the ingest log — parsed once, validated,
- *   applied atomically, mapped (with the stored resources that read a Medication, Substance or
- *   Specimen written now mapped again), then finished (status written, payload removed) in one MULTI.
+ *   applied atomically, mapped, then finished (status written, payload removed) in one MULTI; the
+ *   stored resources that read a Medication, Substance or Specimen it wrote get `map` jobs.
  *   A payload rejected by validation or a precondition ends as a FAILED job (UnrecoverableError) with
  *   its answer in the status; an infrastructure failure is retried by BullMQ, then by the sweep.
- * - `map` {source, items: [{key, patient, versionId}]}: stored versions to map (dead-letter replays).
+ * - `map` {source, items: [{key, patient, versionId, via}]}: stored versions to map (the readers of a
+ *   changed Medication, Substance or Specimen, see map-items.ts `mapDependents`).
  * Running either twice at once is safe: the apply is keyed by payload id, events are saved per
  * version, assemble is claim-guarded.
  */
@@ -79,7 +80,7 @@ export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): 
     });
     const map = await mapItems(payload.source, accepted.toMap, deps, accepted.premapped);
     const mappedNow = new Set(accepted.toMap.map((i) => i.key));
-    remapped = await mapDependents(payload.source, accepted.resolvable, mappedNow, deps);
+    remapped = await mapDependents(payload.source, accepted.resolvable, mappedNow, id, deps);
     for (const [k, n] of Object.entries(accepted.tally))
       deps.metrics.ingestEntries.inc({ source: payload.source, outcome: k }, n);
     const { toMap: _t, premapped: _p, resolvable: _r, ...rest } = accepted;
