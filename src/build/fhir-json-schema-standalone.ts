@@ -9,14 +9,11 @@ import standaloneCode from 'ajv/dist/standalone';
 import { adjustedFhirSchema, fhirSchemaAjv, STANDALONE_FILE } from '../validation/fhir-json-schema';
 
 /**
- * Every character outside ASCII written as a `\uXXXX` escape, for code whose non-ASCII characters are
- * all inside string or regex literals, as ajv's are (JSON string literals): there the escape means the
- * same character, and V8 holds the source at one byte per character. A single character above U+00FF
- * anywhere makes V8 keep the whole source as UTF-16, twice the memory, for the life of the process
- * (see `withoutDescriptions` in fhir-json-schema.ts). A character already escaped by a backslash
- * (`\’`, the character itself) reuses that backslash. Not for code with non-ASCII outside literals
- * (a no-break space between tokens, U+2028 ending a comment): it refuses line and paragraph
- * separators, the one case where a literal changes too (a backslash before one continues the line).
+ * Every character outside ASCII written as a `\uXXXX` escape: in a string, template or regex literal,
+ * a comment or an identifier it means the same, and V8 holds the source at one byte per character.
+ * A single character above U+00FF anywhere makes V8 keep the whole source as UTF-16, twice the
+ * memory, for the life of the process (see `withoutDescriptions` in fhir-json-schema.ts). A character
+ * already escaped by a backslash (`\’`, the character itself) reuses that backslash.
  */
 export function asciiOnly(code: string): string {
   let out = '';
@@ -24,7 +21,6 @@ export function asciiOnly(code: string): string {
   for (let i = 0; i < code.length; i++) {
     const c = code.charCodeAt(i);
     if (c < 0x80) continue;
-    if (c === 0x2028 || c === 0x2029) throw new Error('asciiOnly: a line or paragraph separator in code');
     let slashes = 0;
     while (i - slashes > 0 && code.charCodeAt(i - slashes - 1) === 0x5c) slashes++;
     out += code.slice(from, i) + (slashes % 2 ? 'u' : '\\u') + c.toString(16).padStart(4, '0');

@@ -109,13 +109,9 @@ function withoutDescriptions(node: unknown): void {
     if (next === null || typeof next !== 'object') continue;
     const o = next as Record<string, unknown>;
     if (typeof o.description === 'string') delete o.description;
-    // Values, not schemas: a `description` key inside them is data (the packaged schema has none).
-    for (const [k, v] of Object.entries(o)) if (!VALUE_KEYWORDS.has(k)) stack.push(v);
+    stack.push(...Object.values(o));
   }
 }
-
-/** Keywords whose value is an instance value, not a schema (JSON Schema draft-06 §6.23–6.24, §7). */
-const VALUE_KEYWORDS = new Set(['enum', 'const', 'default', 'examples']);
 
 /** The generated module's file name, next to the compiled fhir-json-schema.js. */
 export const STANDALONE_FILE = 'fhir-json-schema.standalone.js';
