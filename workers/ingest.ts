@@ -9,9 +9,8 @@ import { startSweep } from '../src/queue/sweep';
 import { runProcess } from '../src/process';
 import { startWorker, type Runtime } from '../src/runtime';
 
-/** What the ingest processors need, from one process's runtime. */
-export function ingestDeps(rt: Runtime): IngestDeps {
-  return {
+export function ingestWorker(rt: Runtime) {
+  const deps: IngestDeps = {
     store: rt.store,
     payloads: rt.payloads,
     deadLetters: rt.deadLetters,
@@ -23,10 +22,6 @@ export function ingestDeps(rt: Runtime): IngestDeps {
     statusTtlSeconds: rt.cfg.keepCompletedSeconds,
     rejects: rt.rejects,
   };
-}
-
-export function ingestWorker(rt: Runtime) {
-  const deps = ingestDeps(rt);
   const w = startWorker(rt, 'ingest', async (job: Job) => {
     if (job.name === 'accept') return processAccept(job, deps);
     if (job.name === 'map') return processMap(job, deps);
