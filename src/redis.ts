@@ -76,12 +76,28 @@ export function isRedisFull(err: Error): boolean {
 }
 
 /**
+ * A socket that could not be opened or written: the command never reached Redis (`EPIPE`, a refused or
+ * timed-out connect) or its answer was lost with the connection (`ECONNRESET`, as before).
+ */
+const NETWORK_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTCONN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+/**
  * ioredis gave up on a command or lost its connection, or Redis cannot serve it yet (`LOADING` its data
  * after a restart, `BUSY` running a slow script): Redis is down or unreachable for now, not a bug.
  */
 export function isRedisUnavailable(err: Error): boolean {
   return (
     err.name === 'MaxRetriesPerRequestError' ||
+    NETWORK_FAILURES.has((err as NodeJS.ErrnoException).code ?? '') ||
     (err.name === 'ReplyError' && (err.message.startsWith('LOADING ') || err.message.startsWith('BUSY '))) ||
     /Connection is closed|ECONNREFUSED|ECONNRESET|Stream isn't writeable|Reached the max retries per request/.test(
       err.message,

@@ -218,8 +218,9 @@ export function startWorker<D, R>(
   rt.connections.push(conn);
   const w = new Worker<D, R>(name, timed, workerOptions(rt.cfg, conn, rt.queues.prefix));
   w.on('error', (err) => {
-    // Connection errors are reported once by watchConnection; BullMQ repeats them per retry.
-    if (!isRedisUnavailable(err)) {
+    // Connection errors are reported once by watchConnection; BullMQ repeats them per retry, and while
+    // the connection is not ready any error (whatever its wording) is a consequence of that loss.
+    if (!isRedisUnavailable(err) && conn.status === 'ready') {
       rt.log.error({ queue: name, err: err.message }, 'worker error');
     }
   });

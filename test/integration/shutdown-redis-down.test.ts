@@ -56,7 +56,7 @@ test('with Redis down, shutdown does not wait for the grace period and logs one 
     const shutdownLines = lines
       .slice(from)
       .filter((l) => (l.level as number) >= 40 && l.msg !== 'Redis connection lost; retrying');
-    expect(shutdownLines.map((l) => l.msg)).toEqual([
+    expect(shutdownLines.map((l) => l.msg + (l.err ? ': ' + String(l.err) : ''))).toEqual([
       'Redis unavailable at shutdown; jobs in flight are left to stall recovery',
     ]);
     expect(JSON.stringify(lines.slice(from))).not.toMatch(/\n\s+at /);

@@ -8,6 +8,9 @@ const reply = (message: string) => new ReplyError(message);
 test.each([
   ['connection closed', new Error('Connection is closed.')],
   ['connection refused', new Error('connect ECONNREFUSED 127.0.0.1:6379')],
+  ['a write to a closed socket', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })],
+  ['a connect that timed out', Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' })],
+  ['a reset connection', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })],
   ['loading after a restart', reply('LOADING Redis is loading the dataset in memory')],
   [
     'a busy script',
@@ -36,6 +39,7 @@ test('other Redis errors are bugs, not outages: 500', () => {
     reply('ERR wrong number of arguments'),
     reply('WRONGTYPE Operation against a key'),
     reply('NOSCRIPT No matching script'),
+    Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' }),
   ]) {
     expect(isRedisUnavailable(err)).toBe(false);
     expect(isRedisFull(err)).toBe(false);
