@@ -9,8 +9,9 @@ import { startSweep } from '../src/queue/sweep';
 import { runProcess } from '../src/process';
 import { startWorker, type Runtime } from '../src/runtime';
 
-export function ingestWorker(rt: Runtime) {
-  const deps: IngestDeps = {
+/** What the ingest processors need, from one process's runtime. */
+export function ingestDeps(rt: Runtime): IngestDeps {
+  return {
     store: rt.store,
     payloads: rt.payloads,
     deadLetters: rt.deadLetters,
@@ -22,6 +23,10 @@ export function ingestWorker(rt: Runtime) {
     statusTtlSeconds: rt.cfg.keepCompletedSeconds,
     rejects: rt.rejects,
   };
+}
+
+export function ingestWorker(rt: Runtime) {
+  const deps = ingestDeps(rt);
   const w = startWorker(rt, 'ingest', async (job: Job) => {
     if (job.name === 'accept') return processAccept(job, deps);
     if (job.name === 'map') return processMap(job, deps);

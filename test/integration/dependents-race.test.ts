@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Bundle, Medication, MedicationAdministration } from '@medplum/fhirtypes';
 import { processAccept, processMap, type IngestDeps } from '../../src/queue/processors/ingest';
 import { SAMPLES_DIR } from '../../src/samples';
+import { ingestDeps } from '../../workers/ingest';
 import { startHarness, type Harness } from '../helpers/harness';
 
 let h: Harness;
@@ -18,20 +19,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => h.close());
 
-function deps(store = h.rt.store): IngestDeps {
-  const rt = h.rt;
-  return {
-    store,
-    payloads: rt.payloads,
-    deadLetters: rt.deadLetters,
-    queues: rt.queues,
-    validate: rt.clinical.validate,
-    map: rt.clinical.map,
-    log: rt.log,
-    metrics: rt.metrics,
-    statusTtlSeconds: 600,
-  };
-}
+const deps = (store = h.rt.store): IngestDeps => ({ ...ingestDeps(h.rt), store });
 
 let payloads = 0;
 /** Records `body` as hospa's payload, as the API does, and processes it with `with`. */

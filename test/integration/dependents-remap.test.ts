@@ -5,11 +5,9 @@
  * The course and flags then equal those of the same patient charted with the drug coded on each
  * administration (another source, sent once).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Bundle, Medication, MedicationAdministration } from '@medplum/fhirtypes';
-import { SAMPLES_DIR } from '../../src/samples';
+import type { Medication, MedicationAdministration } from '@medplum/fhirtypes';
 import { startHarness, TOKENS, type Harness } from '../helpers/harness';
+import { outputSummary, seed000, seed000Patient } from '../helpers/output-summary';
 
 let h: Harness;
 beforeAll(async () => {
@@ -17,22 +15,9 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => h.close());
 
-const seed = () => JSON.parse(readFileSync(join(SAMPLES_DIR, 'seed-000.json'), 'utf8')) as Bundle;
-const patientId = seed().entry!.find((e) => e.resource?.resourceType === 'Patient')!.resource!.id!;
-
-/** What the courses and flags say (status and code), without ids and processing dates. */
-async function outputs(token: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const type of ['MedicationStatement', 'DetectedIssue']) {
-    const res = await h.request('GET', `/fhir/${type}?patient=${patientId}`, { token });
-    expect(res.status).toBe(200);
-    for (const e of res.body.entry ?? []) {
-      const r = e.resource;
-      out.push(`${type} ${r.status} ${JSON.stringify(r.code ?? r.medicationCodeableConcept)}`);
-    }
-  }
-  return out.sort();
-}
+const seed = seed000;
+const patientId = seed000Patient;
+const outputs = (token: string) => outputSummary(h, patientId, token);
 
 const medication = (rxnorm: string): Medication => ({
   resourceType: 'Medication',

@@ -4,11 +4,9 @@
  * Medication from the store before mapping, so the course and its flags are exactly those of the same
  * patient charted with `medicationCodeableConcept`.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Bundle, MedicationAdministration } from '@medplum/fhirtypes';
-import { SAMPLES_DIR } from '../../src/samples';
+import type { MedicationAdministration } from '@medplum/fhirtypes';
 import { startHarness, TOKENS, type Harness } from '../helpers/harness';
+import { outputSummary, seed000, seed000Patient } from '../helpers/output-summary';
 
 let h: Harness;
 beforeAll(async () => {
@@ -16,22 +14,9 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => h.close());
 
-const seed = () => JSON.parse(readFileSync(join(SAMPLES_DIR, 'seed-000.json'), 'utf8')) as Bundle;
-const patientId = seed().entry!.find((e) => e.resource?.resourceType === 'Patient')!.resource!.id!;
-
-async function outputs(token: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const type of ['MedicationStatement', 'DetectedIssue']) {
-    const res = await h.request('GET', `/fhir/${type}?patient=${patientId}`, { token });
-    expect(res.status).toBe(200);
-    for (const e of res.body.entry ?? []) {
-      const r = e.resource;
-      // What the course and the flag say, without ids and dates of processing.
-      out.push(`${type} ${r.status} ${JSON.stringify(r.code ?? r.medicationCodeableConcept)}`);
-    }
-  }
-  return out.sort();
-}
+const seed = seed000;
+const patientId = seed000Patient;
+const outputs = (token: string) => outputSummary(h, patientId, token);
 
 test('a Medication stored earlier resolves for administrations that reference it', async () => {
   // Source hospb: as charted, the drug coded on each administration.
