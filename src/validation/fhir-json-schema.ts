@@ -31,11 +31,20 @@ type Definition = {
  * (https://hl7.org/fhir/R4/datatypes.html#primitive, "regex" column; XSD 1.0 Part 2 §F.1.1). In
  * JavaScript `\s`/`\S` also cover U+00A0 and other Unicode spaces, so "van\u00a0Dijk" would fail the
  * string pattern. These are the same patterns with the spec's whitespace class, written so each
- * character has one way to match (no backtracking). `[ \r\n\t\S]+` is, in the spec's semantics,
- * "one or more of anything": control characters are @medplum/core's check.
+ * character has one way to match (no backtracking: ajv runs them on V8's backtracking engine, on
+ * resource text). `[ \r\n\t\S]+` is, in the spec's semantics, "one or more of anything": control
+ * characters are @medplum/core's check.
+ * - base64Binary: the spec's `(\s*([0-9a-zA-Z\+/=]){4}\s*)+` backtracks exponentially on spaces
+ *   (two `\s*` meet between groups: a 97-character value took 1.6 s, each 12 more ~9× that). Here each
+ *   group is four alphabet characters with spec whitespace after any of them, which also allows the
+ *   whitespace anywhere between characters that the rules' `isSpecBase64` allows (padding is its check).
+ * - unsignedInt: the spec's `^[0]|([1-9][0-9]*)$` is `^[0]` or an unanchored `([1-9][0-9]*)$`, which
+ *   is tried at every position of a long string (quadratic). JSON carries it as a number, so the
+ *   pattern only ever meets a string that is already wrong; anchored here as intended.
  */
 const SPEC_WS = '[ \\t\\r\\n]';
 const SPEC_NON_WS = '[^ \\t\\r\\n]';
+const BASE64_CHAR = `[0-9a-zA-Z+/=]${SPEC_WS}*`;
 const SPEC_PATTERNS: Record<string, string> = {
   string: '^[\\s\\S]+$',
   markdown: '^[\\s\\S]+$',
@@ -43,13 +52,19 @@ const SPEC_PATTERNS: Record<string, string> = {
   uri: `^${SPEC_NON_WS}*$`,
   url: `^${SPEC_NON_WS}*$`,
   canonical: `^${SPEC_NON_WS}*$`,
+  base64Binary: `^${SPEC_WS}*(${BASE64_CHAR.repeat(4)})+$`,
+  unsignedInt: '^(0|[1-9][0-9]*)$',
 };
+
+/** The packaged schema's `base64Binary` definition has no pattern; its inlined copies (`Extension.valueBase64Binary`…) do. */
+const INLINED_ONLY: Record<string, string> = { base64Binary: '^(\\s*([0-9a-zA-Z\\+/=]){4}\\s*)+$' };
 
 /** Replaces each primitive's pattern wherever it occurs (definitions and inlined copies, e.g. `Extension.valueString`). */
 function useSpecPatterns(schema: JsonSchema): void {
   const replacement = new Map<string, string>();
   for (const [name, pattern] of Object.entries(SPEC_PATTERNS)) {
-    const original = (schema.definitions[name] as { pattern?: string } | undefined)?.pattern;
+    const original =
+      (schema.definitions[name] as { pattern?: string } | undefined)?.pattern ?? INLINED_ONLY[name];
     if (original !== undefined) replacement.set(original, pattern);
   }
   const stack: unknown[] = [schema];

@@ -10,6 +10,7 @@
 import { validationRegexes } from '@medplum/core';
 import { checkSync, type Diagnostics } from 'recheck';
 import { compileTextPattern } from '../../src/mapping/text-pattern';
+import { adjustedFhirSchema } from '../../src/validation/fhir-json-schema';
 import { dataPatterns, sourcePatterns, type FoundPattern } from '../helpers/regex-inventory';
 
 const ROOT = `${__dirname}/../..`;
@@ -100,6 +101,33 @@ describe("@medplum/core's primitive patterns (run on resource text by src/valida
     (type, pattern) => {
       const d = checkSync(pattern.source, pattern.flags.replace(/[gy]/g, ''), { timeout: 10_000 });
       expect({ type, status: d.status }).toEqual({ type, status: 'safe' });
+    },
+    120_000,
+  );
+});
+
+describe("the JSON Schema's patterns (ajv runs them on V8's backtracking engine, on resource text)", () => {
+  const patterns = new Set<string>();
+  const stack: unknown[] = [adjustedFhirSchema()];
+  while (stack.length) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    const p = (node as { pattern?: unknown }).pattern;
+    if (typeof p === 'string') patterns.add(p);
+    stack.push(...Object.values(node));
+  }
+  it("the walk finds the primitives' patterns, inlined copies included", () => {
+    expect(patterns.size).toBeGreaterThan(10);
+    expect([...patterns].some((p) => p.includes('0-9a-zA-Z+/='))).toBe(true);
+  });
+  it.each([...patterns].map((p) => [p] as const))(
+    '%s is safe',
+    (pattern) => {
+      // ajv compiles patterns with the `u` flag.
+      expect({ pattern, status: checkSync(pattern, 'u', { timeout: 10_000 }).status }).toEqual({
+        pattern,
+        status: 'safe',
+      });
     },
     120_000,
   );
