@@ -3,6 +3,7 @@
  * exponentially; finished jobs are kept for a while (inspectable, replayable) then removed; stall
  * detection is tuned so a job whose worker died is picked up again within seconds.
  */
+import { hostname } from 'node:os';
 import { Queue, type DefaultJobOptions, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config';
@@ -31,6 +32,9 @@ export function workerOptions(cfg: Config, connection: Redis, prefix: string): W
   return {
     connection,
     prefix,
+    // Which process holds a job (BullMQ records it as the job's processedBy): the dashboard shows it,
+    // and an operator finds the process behind a long-running or stalled job.
+    name: `${hostname()}:${process.pid}`,
     concurrency: cfg.workerConcurrency,
     lockDuration: cfg.lockDurationMs,
     stalledInterval: cfg.stalledIntervalMs,

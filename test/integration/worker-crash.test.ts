@@ -2,7 +2,10 @@
  * Ten worker SIGKILLs at random moments during a multi-patient ingest, and a worker paused (SIGSTOP)
  * for 6 s (real worker processes, real Redis): the derived outputs equal those of a clean run, no flag
  * is duplicated, no job is left failed, nothing acknowledged is missing. Timing is reported, never
- * asserted.
+ * asserted. Each kill hits a process while it holds a job (BullMQ's processedBy names the process), and
+ * the pause outlasts the job locks while a second worker is up, so both tests also assert that jobs
+ * stalled and were run again: without that, a test like this passes on processes killed before they
+ * ever took a job.
  */
 import type { ChildProcess } from 'node:child_process';
 import { fingerprint } from '../../src/ingest/canonical';
@@ -80,7 +83,34 @@ async function allProcessedAsInCleanRun(h: Harness, statusUrls: string[]): Promi
   expect(await h.rt.deadLetters.count()).toBe(0);
 }
 
-function startWorker(prefix: string): ChildProcess {
+/** The pids of the worker processes holding an ingest or assemble job now. */
+async function holdingPids(h: Harness): Promise<Set<number>> {
+  const active = await Promise.all(
+    ['ingest', 'assemble'].map((q) => h.rt.queues.get(q as 'ingest').getActive()),
+  );
+  return new Set(
+    active.flat().map((j) =>
+      Number(
+        String(j.processedBy ?? '')
+          .split(':')
+          .pop(),
+      ),
+    ),
+  );
+}
+
+/** How many times BullMQ's stall check moved a job of these queues back to wait (their event streams). */
+async function stalledEvents(h: Harness): Promise<number> {
+  let n = 0;
+  for (const name of ['ingest', 'assemble'] as const) {
+    const q = h.rt.queues.get(name);
+    const entries = await h.rt.conn.xrange(q.keys.events, '-', '+');
+    n += entries.filter(([, fields]) => fields[0] === 'event' && fields[1] === 'stalled').length;
+  }
+  return n;
+}
+
+function startWorker(prefix: string, env: Record<string, string> = {}): ChildProcess {
   const child = spawnBitebridge(['worker', 'ingest', 'assemble'], {
     KEY_PREFIX: prefix,
     REDIS_URL: TEST_REDIS_URL,
@@ -88,6 +118,7 @@ function startWorker(prefix: string): ChildProcess {
     JOB_LOCK_MS: '5000',
     JOB_STALLED_CHECK_MS: '2000',
     SWEEP_INTERVAL_MS: '1000',
+    ...env,
   });
   children.push(child);
   return child;
@@ -123,19 +154,45 @@ test('ten worker SIGKILLs during ingest: same outputs as a clean run, nothing lo
     const post = (n: number) => postAsync(h, statusUrls, n);
     await post(4);
     const t0 = Date.now();
+    let replays = 0;
     for (let k = 0; k < KILLS; k++) {
-      await new Promise((r) => setTimeout(r, 200 + rand() * 1300));
-      const victim = live[Math.floor(rand() * live.length)];
+      // The victim: a live process holding a job at this moment. While none does (processes starting,
+      // queues drained), more payloads go in: the rest of the patients, then replays of them (unchanged
+      // content, so the outputs of a clean run still hold).
+      const victim = await waitFor(
+        `a worker process holding a job (kill ${k + 1})`,
+        async () => {
+          const holding = await holdingPids(h);
+          const candidates = live.filter((c) => holding.has(c.pid ?? -1));
+          if (candidates.length) return candidates[Math.floor(rand() * candidates.length)];
+          const waiting = await h.rt.queues.get('ingest').getWaitingCount();
+          if (waiting === 0 && statusUrls.length < bundles.length) await post(1);
+          else if (waiting === 0) {
+            const res = await h.request('POST', '/fhir', {
+              token: TOKENS.hospA,
+              body: bundles[replays++ % bundles.length],
+              headers: { prefer: 'respond-async' },
+            });
+            expect(res.status).toBe(202);
+          }
+          return undefined;
+        },
+        300_000,
+        5,
+      );
+      await new Promise((r) => setTimeout(r, rand() * 20));
       victim.kill('SIGKILL');
       await exited(victim);
       live = [...live.filter((c) => c !== victim), startWorker(h.prefix)];
-      await post(Math.ceil(bundles.length / KILLS));
     }
     await post(bundles.length);
 
     await allProcessedAsInCleanRun(h, statusUrls);
+    // The killed processes' jobs were found stalled and run again by the others.
+    expect(await stalledEvents(h)).toBeGreaterThan(0);
     process.stdout.write(
-      `worker-crash: ${KILLS} kills, all payloads done ${Date.now() - t0} ms after the first\n`,
+      `worker-crash: ${KILLS} kills of processes holding jobs, ${await stalledEvents(h)} stalled jobs run again, ` +
+        `${replays} replays, all payloads done ${Date.now() - t0} ms after the first\n`,
     );
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -146,24 +203,28 @@ test('ten worker SIGKILLs during ingest: same outputs as a clean run, nothing lo
 test('a worker paused 6 s (SIGSTOP) during ingest: no duplicate output, no failed job', async () => {
   const h = await startHarness('pause', { workers: false });
   try {
-    const paused = spawnBitebridge(['worker', 'ingest', 'assemble'], {
-      KEY_PREFIX: h.prefix,
-      REDIS_URL: TEST_REDIS_URL,
-      WORKER_CONCURRENCY: '2',
-      SWEEP_INTERVAL_MS: '1000',
-    });
-    children.push(paused);
+    // Both processes up first; the paused one's locks (2 s) expire during its 6 s pause, so the other
+    // finds its jobs stalled and runs them again while the paused run resumes: each of those jobs runs
+    // twice at once, which is what the processors must survive.
+    const shortLocks = { JOB_LOCK_MS: '2000', JOB_STALLED_CHECK_MS: '1000' };
+    const paused = startWorker(h.prefix, shortLocks);
+    const other = startWorker(h.prefix, shortLocks);
     const ingest = h.rt.queues.get('ingest');
-    await waitFor('the worker to connect', async () => (await ingest.getWorkers()).length >= 1, 300_000);
+    await waitFor('both workers to connect', async () => (await ingest.getWorkers()).length >= 2, 300_000);
     const statusUrls: string[] = [];
     await postAsync(h, statusUrls, bundles.length);
-    // Paused while it holds jobs; a second worker comes up meanwhile and takes the rest.
-    await waitFor('the worker to hold a job', async () => (await ingest.getActiveCount()) > 0, 300_000, 20);
+    await waitFor(
+      'the paused-to-be worker to hold a job',
+      async () => (await holdingPids(h)).has(paused.pid ?? -1),
+      300_000,
+      5,
+    );
     paused.kill('SIGSTOP');
-    children.push(startWorker(h.prefix));
     await new Promise((r) => setTimeout(r, 6000));
     paused.kill('SIGCONT');
     await allProcessedAsInCleanRun(h, statusUrls);
+    expect(await stalledEvents(h)).toBeGreaterThan(0);
+    expect(other.exitCode).toBeNull();
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await h.close();
