@@ -222,6 +222,9 @@ async function mapChangedReaders(
 /** Readers per `map` job when a referenced resource changes (processors/ingest.ts `processMap`). */
 const READERS_PER_JOB = 200;
 
+/** Ids of `map` jobs start with this (the sweep finds failed ones among rejected payloads' jobs). */
+export const MAP_JOB_ID_PREFIX = 'd-';
+
 /**
  * Maps again the stored resources that read one of `changed` (resources of RESOLVABLE_TYPES written
  * now) through a reference: an administration sent before its Medication, or whose Medication was
@@ -247,7 +250,8 @@ export async function mapDependents(
   const jobs = [];
   for (let n = 0; n * READERS_PER_JOB < items.length; n++) {
     const chunk = items.slice(n * READERS_PER_JOB, (n + 1) * READERS_PER_JOB);
-    jobs.push({ name: 'map', data: { source, items: chunk }, opts: { jobId: `d-${payloadId}-${n}` } });
+    const jobId = `${MAP_JOB_ID_PREFIX}${payloadId}-${n}`;
+    jobs.push({ name: 'map', data: { source, items: chunk }, opts: { jobId } });
   }
   if (jobs.length) await deps.queues.get('ingest').addBulk(jobs);
   return items.length;

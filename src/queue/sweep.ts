@@ -3,14 +3,17 @@
  * process on a timer (idempotent, so several sweepers are harmless):
  * 1. a pending payload without a job (the API crashed between recording it and enqueueing) is
  *    enqueued; one whose job exhausted its attempts is retried with exponential backoff;
- * 2. failed `assemble` jobs are retried with the same backoff (a later claim supersedes them anyway);
+ * 2. failed `assemble` jobs, and failed `map` jobs (the readers of a changed Medication, Substance or
+ *    Specimen, map-items.ts `mapDependents`: no payload stays pending for them), are retried with the
+ *    same backoff;
  * 3. dead-lettered resources that are due are mapped again.
+ * A job another sweeper retried first makes this one's retry throw: skipped, the pass goes on.
  */
 import type { Job } from 'bullmq';
 import { backoffMs, type DeadLetters } from '../store/dead-letters';
 import type { PayloadLog } from '../store/payloads';
 import type { Logger } from '../logger';
-import { mapItems, type MapDeps } from './map-items';
+import { MAP_JOB_ID_PREFIX, mapItems, type MapDeps } from './map-items';
 
 export interface SweepDeps extends MapDeps {
   payloads: PayloadLog;
@@ -43,12 +46,18 @@ export async function sweepOnce(deps: SweepDeps, now = Date.now(), graceMs = 200
     if (!job) {
       await ingest.add('accept', { payloadId: id }, { jobId: id });
       result.enqueued++;
-    } else if ((await job.getState()) === 'failed' && (await retryWhenDue(job, now))) {
+    } else if ((await job.getState()) === 'failed' && (await retryWhenDue(job, now).catch(() => false))) {
       result.retried++;
     }
   }
   for (const job of await deps.queues.get('assemble').getFailed(0, BATCH - 1)) {
     if (await retryWhenDue(job, now).catch(() => false)) result.retried++;
+  }
+  // Ids only first: the failed set also holds rejected payloads' `accept` jobs, by design.
+  const failedIngest = await ingest.getRanges(['failed'], 0, BATCH * 4 - 1);
+  for (const id of failedIngest.filter((i) => i.startsWith(MAP_JOB_ID_PREFIX)).slice(0, BATCH)) {
+    const job = await ingest.getJob(id);
+    if (job?.name === 'map' && (await retryWhenDue(job, now).catch(() => false))) result.retried++;
   }
   // Page by page (never the whole hash in one reply); HSCAN may repeat a letter, replayed once here.
   const seen = new Set<string>();

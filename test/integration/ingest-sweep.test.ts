@@ -4,7 +4,9 @@
  * parked on its own while the rest of its payload is processed, then replayed once mapping works.
  */
 import type { Observation, Resource } from '@medplum/fhirtypes';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { sweepOnce } from '../../src/queue/sweep';
+import { MAP_JOB_ID_PREFIX } from '../../src/queue/map-items';
 import { processAccept, type IngestDeps } from '../../src/queue/processors/ingest';
 import { startHarness, TOKENS, transaction, type Harness } from '../helpers/harness';
 import { waitFor } from '../helpers/processes';
@@ -17,8 +19,7 @@ afterAll(async () => {
   await h.close();
 });
 
-function deps(map: IngestDeps['map']): IngestDeps {
-  const rt = h.rt;
+function deps(map: IngestDeps['map'], rt = h.rt): IngestDeps {
   return {
     store: rt.store,
     payloads: rt.payloads,
@@ -97,6 +98,34 @@ test('a resource whose mapping throws is dead-lettered alone and replayed when m
   await waitFor('the letter to be resolved', async () => (await h.rt.deadLetters.count()) === 0, 10_000);
   const head = await h.rt.store.getSources([{ key: 'Patient/hospa.sw-bad', patient: 'hospa.sw-bad' }]);
   expect(head[0]?.versionId).toBe('1');
+});
+
+test("a failed map job is retried by the sweep once its backoff has passed; a rejected payload's accept job is not", async () => {
+  // Own prefix: the queue must hold only these two jobs when the failing worker runs.
+  const own = await startHarness('sweep-map', { workers: false });
+  try {
+    const ingest = own.rt.queues.get('ingest');
+    const mapId = `${MAP_JOB_ID_PREFIX}i-changed-0`;
+    await ingest.add('map', { source: 'hospa', items: [] }, { jobId: mapId, attempts: 1 });
+    await ingest.add('accept', { payloadId: 'i-rejected' }, { jobId: 'i-rejected', attempts: 1 });
+    const failing = new Worker(
+      'ingest',
+      async () => {
+        throw new UnrecoverableError('Redis went away');
+      },
+      { connection: own.rt.redis.connect({ maxRetriesPerRequest: null }), prefix: own.rt.queues.prefix },
+    );
+    await waitFor('both jobs to fail', async () => (await ingest.getFailedCount()) === 2, 60_000);
+    await failing.close();
+    const d = deps(own.rt.clinical.map, own.rt);
+    expect((await sweepOnce(d)).retried).toBe(0); // its backoff has not passed yet
+    expect((await sweepOnce(d, Date.now() + 3_600_000)).retried).toBe(1);
+    expect(await (await ingest.getJob(mapId))!.getState()).toBe('waiting');
+    expect((await ingest.getJob(mapId))!.data).toMatchObject({ replays: 1 });
+    expect(await (await ingest.getJob('i-rejected'))!.getState()).toBe('failed');
+  } finally {
+    await own.close();
+  }
 });
 
 test('a recorded payload that is not JSON fails for good with a 400 answer, not retried forever', async () => {
