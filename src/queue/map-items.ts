@@ -44,6 +44,8 @@ export interface MapSummary {
   error: number;
   stale: number;
   deadLettered: number;
+  /** Keys of the resources dead-lettered here (ids, no content): their entries' answers say so. */
+  parked: string[];
   patients: string[];
 }
 
@@ -94,6 +96,7 @@ async function mapItemsChecked(
     error: 0,
     stale: 0,
     deadLettered: 0,
+    parked: [],
     patients: [],
   };
   const missing = items.filter((i) => !i.resource);
@@ -170,6 +173,7 @@ async function mapItemsChecked(
       );
       deps.log.error({ key: item.key, err: (err as Error).name }, 'mapping failed; dead-lettered');
       summary.deadLettered++;
+      summary.parked.push(item.key);
       continue;
     }
     count(resource.resourceType, out.status);

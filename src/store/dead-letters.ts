@@ -1,6 +1,6 @@
 /**
  * Dead letters: single resources whose mapping failed, parked so the rest of their payload goes on,
- * visible (metrics, `/readyz`, `/alerts`, the admin ingest page, `/fhir/_async` status counts) and
+ * visible (metrics, `/readyz`, `/alerts`, the admin ingest page, a warning on the entry's answer) and
  * replayed by the sweep with exponential backoff until they map. Ids only: the resource itself stays
  * in the store.
  *

@@ -89,6 +89,19 @@ test('a resource whose mapping throws is dead-lettered alone and replayed when m
     expect.objectContaining({ key: 'Patient/hospa.sw-bad', attempts: 1, error: 'TypeError' }),
   ]);
   expect(await h.rt.payloads.isPending(id)).toBe(false);
+  // The sender's answer: both stored (201), and the parked one says its events are not there yet.
+  const status = await h.request('GET', `/fhir/_async/${id}`, { token: TOKENS.hospA });
+  expect(status.status).toBe(200);
+  const [ok, parked] = status.body.entry.map((e: any) => e.response);
+  expect([ok.status, parked.status]).toEqual(['201 Created', '201 Created']);
+  expect(ok.outcome).toBeUndefined();
+  expect(parked.outcome.issue).toEqual([
+    expect.objectContaining({
+      severity: 'warning',
+      code: 'transient',
+      diagnostics: expect.stringMatching(/dead-lettered/),
+    }),
+  ]);
 
   // not due yet: left alone; once due and fixed: mapped and removed
   expect((await sweepOnce(deps(map))).replayed).toBe(0);

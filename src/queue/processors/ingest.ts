@@ -12,9 +12,15 @@
  */
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { OperationOutcome } from '@medplum/fhirtypes';
-import { acceptPayload, type AcceptResult, type EntryValidator, type MapItem } from '../../ingest/accept';
+import {
+  acceptPayload,
+  type AcceptResult,
+  type EntryResult,
+  type EntryValidator,
+  type MapItem,
+} from '../../ingest/accept';
 import { premapper } from '../premap';
-import { FhirError, issue } from '../../fhir/outcome';
+import { FhirError, issue, outcomeOf } from '../../fhir/outcome';
 import type { PayloadLog } from '../../store/payloads';
 import { mapDependents, mapItems, type MapDeps, type MapSummary } from '../map-items';
 import type { RejectLog } from '../../store/reject-log';
@@ -84,7 +90,7 @@ export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): 
     for (const [k, n] of Object.entries(accepted.tally))
       deps.metrics.ingestEntries.inc({ source: payload.source, outcome: k }, n);
     const { toMap: _t, premapped: _p, resolvable: _r, ...rest } = accepted;
-    result = { source: payload.source, status: 200, accept: rest, map };
+    result = { source: payload.source, status: 200, accept: withParked(rest, map.parked), map };
   } catch (err) {
     if (!(err instanceof FhirError)) throw err; // infrastructure failure: retried
     deps.metrics.ingestEntries.inc({ source: payload.source, outcome: 'invalid' });
@@ -112,6 +118,28 @@ function recordedJson(text: string): unknown {
       issue('structure', 'The recorded payload is not valid JSON: nothing was stored'),
     );
   }
+}
+
+/**
+ * An entry stored whose mapping was dead-lettered: still its 2xx (the version is stored and readable),
+ * with a warning that its clinical events are not there yet, so the sender is not told only "Created".
+ */
+function withParked<A extends { entries: EntryResult[] }>(accept: A, parked: string[]): A {
+  if (!parked.length) return accept;
+  const keys = new Set(parked);
+  const entries = accept.entries.map((e) => {
+    const key = e.location?.split('/_history/')[0];
+    if (!key || !keys.has(key)) return e;
+    const warning = issue(
+      'transient',
+      'Stored, but mapping it to clinical events failed: it is dead-lettered and mapped again automatically ' +
+        '(with backoff); its courses and flags follow when that succeeds.',
+      undefined,
+      'warning',
+    );
+    return { ...e, outcome: outcomeOf([...(e.outcome?.issue ?? []), warning]) };
+  });
+  return { ...accept, entries };
 }
 
 function finished(r: AcceptJobResult): AcceptJobReturn {
