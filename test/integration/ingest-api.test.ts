@@ -286,3 +286,26 @@ test('a finished async job stays private to its source even after BullMQ removed
   expect((await h.request('GET', path, { token: TOKENS.hospA })).status).toBe(200);
   expect((await h.request('GET', path, { token: TOKENS.hospB })).status).toBe(404);
 });
+
+test('Redis failing after the payload is recorded: 202 with the status URL, never "nothing was accepted"', async () => {
+  const read = jest
+    .spyOn(h.rt.store, 'getIngestStatus')
+    .mockRejectedValueOnce(new Error('Connection is closed.'));
+  try {
+    const res = await h.request('POST', '/fhir', {
+      token: TOKENS.hospA,
+      body: transaction([patient('after-record')]),
+    });
+    expect(res.status).toBe(202);
+    expect(res.body.issue[0].diagnostics).toMatch(/^Recorded as i-.*poll the status URL/);
+    expect(JSON.stringify(res.body)).not.toMatch(/nothing was accepted/);
+    // It was processed: the status URL answers with the entry.
+    const status = await h.request('GET', new URL(res.headers.get('content-location')!).pathname, {
+      token: TOKENS.hospA,
+    });
+    expect(status.status).toBe(200);
+    expect(status.body.entry[0].response.status).toBe('201 Created');
+  } finally {
+    read.mockRestore();
+  }
+});

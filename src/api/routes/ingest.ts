@@ -15,6 +15,7 @@ import type { AcceptResult } from '../../ingest/accept';
 import type { RawConditions } from '../../ingest/conditions';
 import { duplicateFullUrlIssues, overlapIssues, parsePayload } from '../../ingest/entries';
 import { FhirError, issue } from '../../fhir/outcome';
+import { isRedisUnavailable } from '../../redis';
 import type { Metrics } from '../../ops/metrics';
 import { aboveHighWater, type StorageGuard, type StorageLevel } from '../../ops/storage-guard';
 import type { AcceptJobResult } from '../../queue/processors/ingest';
@@ -154,9 +155,20 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
       }
       // a failed job: rejected payloads carry their answer in the status below
     }
-    const done = (await deps.store.getIngestStatus(id)) as AcceptJobResult | undefined;
-    if (!done) return accepted(reply, req, id, `Recorded as ${id}; will be retried: poll the status URL`);
-    return answer(req, reply, done);
+    // From here a Redis failure must not become "503, nothing was accepted": the payload is recorded.
+    try {
+      const done = (await deps.store.getIngestStatus(id)) as AcceptJobResult | undefined;
+      if (!done) return accepted(reply, req, id, `Recorded as ${id}; will be retried: poll the status URL`);
+      return await answer(req, reply, done);
+    } catch (err) {
+      if (!isRedisUnavailable(err as Error)) throw err;
+      return accepted(
+        reply,
+        req,
+        id,
+        `Recorded as ${id}; its answer could not be read now: poll the status URL`,
+      );
+    }
   }
 
   const requireType = (body: Resource | undefined, type: string): Resource => {
