@@ -1,0 +1,88 @@
+/**
+ * Every processor must stay correct when BullMQ runs it twice at once (a stalled job is handed to
+ * another worker while the first run goes on). Here the `accept` processor runs twice at once on the
+ * same recorded payload, against real Redis with real assemble workers: the answers are the same, each
+ * resource is stored once (one version), the rejects are recorded once, and the derived outputs equal
+ * those of a single run. worker-crash.test.ts makes the same happen through a real stall.
+ */
+import { fingerprint } from '../../src/ingest/canonical';
+import { processAccept } from '../../src/queue/processors/ingest';
+import { ingestDeps } from '../../workers/ingest';
+import { startHarness, type Harness } from '../helpers/harness';
+import { seedBundles } from '../helpers/synthetic';
+
+const [seed] = seedBundles(1, 'twice');
+
+async function outputsOf(h: Harness): Promise<Map<string, string>> {
+  const all = new Map<string, string>();
+  for await (const p of h.rt.store.patients()) {
+    for (const o of (await h.rt.store.currentOutputs(p)).values()) all.set(o.key, fingerprint(o.resource));
+  }
+  return all;
+}
+
+/** Records `body` as hospa's payload `id`, as the API does, and runs its accept job `runs` times at once. */
+async function acceptAtOnce(h: Harness, id: string, body: unknown, runs: number) {
+  await h.rt.payloads.record({ id, source: 'hospa', body: JSON.stringify(body), receivedAt: Date.now() });
+  const job = { id, data: { payloadId: id }, attemptsMade: 0 } as never;
+  return Promise.allSettled(Array.from({ length: runs }, () => processAccept(job, ingestDeps(h.rt))));
+}
+
+let once: Map<string, string>;
+beforeAll(async () => {
+  const clean = await startHarness('twice-clean');
+  try {
+    const [r] = await acceptAtOnce(clean, 'i-once', seed, 1);
+    expect(r.status).toBe('fulfilled');
+    await clean.idle(120_000);
+    once = await outputsOf(clean);
+  } finally {
+    await clean.close();
+  }
+  expect([...once.keys()].some((k) => k.startsWith('MedicationStatement/'))).toBe(true);
+}, 300_000);
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness('twice');
+}, 60_000);
+afterAll(() => h.close());
+
+test('a payload accepted twice at once: the same answer, one version per resource, the outputs of one run', async () => {
+  const [a, b] = await acceptAtOnce(h, 'i-twice', seed, 2);
+  expect(a).toEqual(b);
+  expect(a.status).toBe('fulfilled');
+  await h.idle(120_000);
+  for (const e of seed.entry ?? []) {
+    const key = `${e.resource!.resourceType}/hospa.${e.resource!.id}`;
+    const { patient } = await h.rt.store.locate(key);
+    expect([key, (await h.rt.store.getSource(key, patient))?.versionId]).toEqual([key, '1']);
+  }
+  const twice = await outputsOf(h);
+  expect([...twice.keys()].sort()).toEqual([...once.keys()].sort());
+  for (const [k, fp] of once) expect([k, twice.get(k)]).toEqual([k, fp]);
+  expect(await h.rt.payloads.isPending('i-twice')).toBe(false);
+}, 300_000);
+
+test('a batch with an invalid entry accepted twice at once: its reject is recorded once', async () => {
+  const batch = {
+    resourceType: 'Bundle',
+    type: 'batch',
+    entry: [
+      {
+        resource: { resourceType: 'Patient', id: 'twice-ok' },
+        request: { method: 'PUT', url: 'Patient/twice-ok' },
+      },
+      {
+        resource: { resourceType: 'Patient', id: 'twice-bad', gender: 'sometimes' },
+        request: { method: 'PUT', url: 'Patient/twice-bad' },
+      },
+    ],
+  };
+  const [a, b] = await acceptAtOnce(h, 'i-twice-batch', batch, 2);
+  expect(a).toEqual(b);
+  const rejects = (await h.rt.rejects.list(50, 'hospa')).filter((r) => r.jobId === 'i-twice-batch');
+  expect(rejects.map((r) => r.index)).toEqual([1]);
+  const { patient } = await h.rt.store.locate('Patient/hospa.twice-ok');
+  expect((await h.rt.store.getSource('Patient/hospa.twice-ok', patient))?.versionId).toBe('1');
+});
