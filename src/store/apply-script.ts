@@ -72,6 +72,23 @@ local function older(h, cv, clu)
   return false
 end
 
+-- The identifier index (token -> key, first writer wins). A token a resource's new version dropped no
+-- longer finds it (its header keeps its tokens, 'it'); removals are sent after the sets, so a token
+-- dropped and taken again in one payload is only set.
+local unindexed = {}
+local function indexed(token)
+  if unindexed[token] then return false end
+  return read(KEYS[4], token)
+end
+local function index(token, rkey)
+  unindexed[token] = nil
+  pend(KEYS[4], token, rkey)
+end
+local function unindex(token)
+  unindexed[token] = true
+  if pending[KEYS[4]] then pending[KEYS[4]][token] = nil end
+end
+
 local located -- the entry decided last: its key's patient in the locator (false: not located yet)
 local function decide(i)
   local rkey, patient = arg(i, 1), arg(i, 2)
@@ -81,7 +98,7 @@ local function decide(i)
   located = at
   if at and at ~= patient then return {'moved', 0, 0, 0, 0, ''} end
   if ifNoneExist ~= '' then
-    local found = read(KEYS[4], ifNoneExist)
+    local found = indexed(ifNoneExist)
     if found then return {'exists', 0, 0, 0, 0, found} end
   end
   local cur = read(key(i, 1), rkey)
@@ -107,6 +124,10 @@ local function write(i, r)
   local rkey, patient = arg(i, 1), arg(i, 2)
   local h = { v = r[2], lu = now, fp = arg(i, 3) }
   if arg(i, 4) ~= '' then h.cv = arg(i, 4) end
+  local tokens = arg(i, 9)
+  if tokens ~= '' then h.it = tokens end
+  local dropped = nil -- the previous version's tokens (headers from before this field have none)
+  if r[1] == 'updated' then dropped = cjson.decode(read(key(i, 1), rkey)).it end
   local clu = tonumber(arg(i, 5))
   if clu then h.clu = clu end
   if arg(i, 11) == '1' then
@@ -132,8 +153,15 @@ local function write(i, r)
   scored[zk][rkey] = true
   if not located then pend(KEYS[1], rkey, patient) end -- write(i) follows decide(i)
   if patient ~= '' then members[patient] = true end
-  for token in string.gmatch(arg(i, 9), '[^\\n]+') do
-    if not read(KEYS[4], token) then pend(KEYS[4], token, rkey) end
+  local kept = {}
+  for token in string.gmatch(tokens, '[^\\n]+') do
+    kept[token] = true
+    if not indexed(token) then index(token, rkey) end
+  end
+  if dropped then
+    for token in string.gmatch(dropped, '[^\\n]+') do
+      if not kept[token] and indexed(token) == rkey then unindex(token) end
+    end
   end
 end
 
@@ -168,6 +196,9 @@ local function flush()
   local items = {}
   for p in pairs(members) do items[#items + 1] = {p} end
   chunked(items, 1, function(args) redis.call('SADD', KEYS[2], unpack(args)) end)
+  items = {}
+  for token in pairs(unindexed) do items[#items + 1] = {token} end
+  chunked(items, 1, function(args) redis.call('HDEL', KEYS[4], unpack(args)) end)
 end
 
 local function keep(enc)

@@ -60,6 +60,8 @@ export interface StoredHeader {
   fp: string;
   cv?: string;
   iv?: number;
+  /** This version's identifier tokens ('\n'-joined): a later version that drops one leaves the index. */
+  it?: string;
 }
 
 export interface StoredResource {

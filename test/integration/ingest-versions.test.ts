@@ -136,6 +136,30 @@ test('If-None-Exist: identifier=system|value creates once, then answers with the
   expect(unsupported.body.issue[0].code).toBe('not-supported');
 });
 
+test('If-None-Exist follows the stored version: an identifier a correction removed no longer matches', async () => {
+  const lab = (value: string) => ({ ...obs('o-acc', 1), identifier: [{ system: 'urn:lab', value }] });
+  const conditional = (value: string) =>
+    h.request('POST', '/fhir/Observation', {
+      token: TOKENS.hospA,
+      body: { ...lab(value), id: undefined, valueQuantity: { value: 9 } },
+      headers: { 'if-none-exist': `identifier=urn:lab|${value}` },
+    });
+  expect((await put(lab('acc-wrong'))).status).toBe(201);
+  expect((await put({ ...lab('acc-right'), valueQuantity: { value: 2 } })).status).toBe(200); // corrected
+  const right = await conditional('acc-right');
+  expect(right.status).toBe(200);
+  const base = (res: { headers: Headers }) => res.headers.get('location')!.split('/_history/')[0];
+  expect(base(right)).toMatch(/\/Observation\/hospa\.o-acc$/);
+  // The wrong accession number is no longer this resource's: a conditional create with it creates.
+  const wrong = await conditional('acc-wrong');
+  expect(wrong.status).toBe(201);
+  expect(base(wrong)).not.toMatch(/\/Observation\/hospa\.o-acc$/);
+  // The new resource holds it now.
+  const again = await conditional('acc-wrong');
+  expect(again.status).toBe(200);
+  expect(base(again)).toBe(base(wrong));
+});
+
 test('a transaction with a failed If-Match stores none of its entries and says so', async () => {
   await put(obs('o7', 1));
   const bundle = transaction([obs('o8', 1), obs('o7', 2)]);
