@@ -123,13 +123,16 @@ end
 local function write(i, r)
   local rkey, patient = arg(i, 1), arg(i, 2)
   local h = { v = r[2], lu = now, fp = arg(i, 3) }
-  if arg(i, 4) ~= '' then h.cv = arg(i, 4) end
+  local prev = nil
+  if r[1] == 'updated' then prev = cjson.decode(read(key(i, 1), rkey)) end
+  -- An update without the sender's versionId (or lastUpdated) keeps the previous one's: it is newer
+  -- than that version, so a late replay of an older one must still be found older.
+  if arg(i, 4) ~= '' then h.cv = arg(i, 4) elseif prev then h.cv = prev.cv end
   local tokens = arg(i, 9)
   if tokens ~= '' then h.it = tokens end
-  local dropped = nil -- the previous version's tokens (headers from before this field have none)
-  if r[1] == 'updated' then dropped = cjson.decode(read(key(i, 1), rkey)).it end
+  local dropped = prev and prev.it -- the previous version's tokens (headers from before 'it' have none)
   local clu = tonumber(arg(i, 5))
-  if clu then h.clu = clu end
+  if clu then h.clu = clu elseif prev then h.clu = prev.clu end
   if arg(i, 11) == '1' then
     h.iv = r[2]
     local removed = 0

@@ -49,6 +49,19 @@ test('an older numeric meta.versionId arriving later is not applied, and the ans
   expect(await storedValue('o1')).toBe(3);
 });
 
+test('an update without meta.versionId between them: a late replay of an older versionId is still older', async () => {
+  expect((await put(obs('o1b', 1, { versionId: '2', lastUpdated: '2026-01-02T00:00:00Z' }))).status).toBe(
+    201,
+  );
+  expect((await put(obs('o1b', 2))).headers.get('etag')).toBe('W/"2"'); // no meta: newer by arrival
+  const replay = await put(obs('o1b', 0.5, { versionId: '1', lastUpdated: '2026-01-01T00:00:00Z' }));
+  expect(replay.body.issue[0].diagnostics).toMatch(/older than the stored version/);
+  expect(await storedValue('o1b')).toBe(2);
+  // a newer versionId is applied as before
+  expect((await put(obs('o1b', 3, { versionId: '3' }))).headers.get('etag')).toBe('W/"3"');
+  expect(await storedValue('o1b')).toBe(3);
+});
+
 test('without comparable versionIds, meta.lastUpdated orders; without either, arrival', async () => {
   await put(obs('o2', 1, { versionId: 'b', lastUpdated: '2026-01-02T00:00:00Z' }));
   const older = await put(obs('o2', 9, { versionId: 'a', lastUpdated: '2026-01-01T00:00:00Z' }));
