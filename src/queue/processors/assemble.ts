@@ -59,8 +59,9 @@ export async function processAssemble(
     fingerprint: fingerprint(resource),
     resource,
   }));
-  // Profile validation is the costly step (~15 ms an output); an output identical to its stored version
-  // was validated when it was stored, so only new or changed ones are checked again.
+  // Profile validation is the costly step (~0.5 ms a course, 0.05 ms a flag: npm run bench); an output
+  // identical to its stored version was validated when it was stored, so only new or changed ones are
+  // checked again.
   for (const o of all) {
     const stored = current.get(o.key);
     if (!stored || fingerprint(stored.resource) !== o.fingerprint) deps.assertValid(o.resource);
