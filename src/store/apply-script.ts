@@ -64,11 +64,14 @@ local scored = {}   -- lastUpdated key -> { resource key -> true }
 local members = {}  -- patients added
 
 -- Sender order: numeric meta.versionId where both are numeric, else meta.lastUpdated, else arrival.
+-- icv / iclu: the stored version carries the sender versionId / lastUpdated of the version it replaced
+-- (it came without its own), so it is newer than that value: an equal one is older too.
 local function older(h, cv, clu)
+  if h.icv and cv ~= '' and cv == h.cv then return true end
   local a, b = tonumber(cv), tonumber(h.cv or '')
   if a and b then return a < b end
   local c = tonumber(clu)
-  if c and h.clu then return c < h.clu end
+  if c and h.clu then return c < h.clu or (h.iclu ~= nil and c == h.clu) end
   return false
 end
 
@@ -111,7 +114,7 @@ local function decide(i)
   if not h then return {'created', 1, now, 1, 0, ''} end
   local needs = 0
   if h.iv ~= h.v then needs = 1 end
-  if h.fp == fp or (cv ~= '' and h.cv == cv) then
+  if h.fp == fp or (cv ~= '' and h.cv == cv and not h.icv) then
     local differs = 0
     if h.fp ~= fp then differs = 1 end
     return {'unchanged', h.v, h.lu, needs, differs, ''}
@@ -127,12 +130,12 @@ local function write(i, r)
   if r[1] == 'updated' then prev = cjson.decode(read(key(i, 1), rkey)) end
   -- An update without the sender's versionId (or lastUpdated) keeps the previous one's: it is newer
   -- than that version, so a late replay of an older one must still be found older.
-  if arg(i, 4) ~= '' then h.cv = arg(i, 4) elseif prev then h.cv = prev.cv end
+  if arg(i, 4) ~= '' then h.cv = arg(i, 4) elseif prev and prev.cv then h.cv, h.icv = prev.cv, 1 end
   local tokens = arg(i, 9)
   if tokens ~= '' then h.it = tokens end
   local dropped = prev and prev.it -- the previous version's tokens (headers from before 'it' have none)
   local clu = tonumber(arg(i, 5))
-  if clu then h.clu = clu elseif prev then h.clu = prev.clu end
+  if clu then h.clu = clu elseif prev and prev.clu then h.clu, h.iclu = prev.clu, 1 end
   if arg(i, 11) == '1' then
     h.iv = r[2]
     local removed = 0

@@ -62,6 +62,9 @@ export interface StoredHeader {
   iv?: number;
   /** This version's identifier tokens ('\n'-joined): a later version that drops one leaves the index. */
   it?: string;
+  /** Set when cv / clu are the replaced version's (this one came without them): an equal one is older. */
+  icv?: 1;
+  iclu?: 1;
 }
 
 export interface StoredResource {

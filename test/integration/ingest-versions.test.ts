@@ -56,7 +56,16 @@ test('an update without meta.versionId between them: a late replay of an older v
   expect((await put(obs('o1b', 2))).headers.get('etag')).toBe('W/"2"'); // no meta: newer by arrival
   const replay = await put(obs('o1b', 0.5, { versionId: '1', lastUpdated: '2026-01-01T00:00:00Z' }));
   expect(replay.body.issue[0].diagnostics).toMatch(/older than the stored version/);
+  // the version the update replaced, replayed exactly, is older too (not "same versionId")
+  const same = await put(obs('o1b', 1, { versionId: '2', lastUpdated: '2026-01-02T00:00:00Z' }));
+  expect(same.body.issue[0].diagnostics).toMatch(/older than the stored version/);
   expect(await storedValue('o1b')).toBe(2);
+  // the same with lastUpdated alone
+  expect((await put(obs('o1c', 1, { lastUpdated: '2026-01-02T00:00:00Z' }))).status).toBe(201);
+  expect((await put(obs('o1c', 2))).status).toBe(200);
+  const sameTime = await put(obs('o1c', 1, { lastUpdated: '2026-01-02T00:00:00Z' }));
+  expect(sameTime.body.issue[0].diagnostics).toMatch(/older than the stored version/);
+  expect(await storedValue('o1c')).toBe(2);
   // a newer versionId is applied as before
   expect((await put(obs('o1b', 3, { versionId: '3' }))).headers.get('etag')).toBe('W/"3"');
   expect(await storedValue('o1b')).toBe(3);
