@@ -4,8 +4,9 @@
  * 1. a pending payload without a job (the API crashed between recording it and enqueueing) is
  *    enqueued; one whose job exhausted its attempts is retried with exponential backoff;
  * 2. failed `assemble` jobs, and failed `map` jobs (the readers of a changed Medication, Substance or
- *    Specimen, map-items.ts `mapDependents`: no payload stays pending for them), are retried with the
- *    same backoff;
+ *    Specimen, map-items.ts `mapDependents`: no payload stays pending for them; a map job's last attempt
+ *    dead-letters its readers, so one fails only when that failed too), are retried with the same
+ *    backoff; the newest BATCH * 4 failed ingest jobs are looked at (rejected payloads' are there too);
  * 3. dead-lettered resources that are due are mapped again.
  * A job another sweeper retried first makes this one's retry throw: skipped, the pass goes on.
  */
@@ -29,13 +30,24 @@ export interface SweepResult {
 
 const BATCH = 500;
 
-/** Retries a failed job when its backoff (by how often it was already replayed) has passed. */
-async function retryWhenDue(job: Job, now: number): Promise<boolean> {
+/**
+ * Retries a failed job when its backoff (by how often it was already replayed) has passed. A retry that
+ * throws because another sweeper retried the job first is not an error; any other is logged.
+ */
+async function retryWhenDue(job: Job, now: number, log: Logger): Promise<boolean> {
   const replays = Number((job.data as { replays?: number }).replays ?? 0);
   if ((job.finishedOn ?? 0) + backoffMs(replays + 1) > now) return false;
-  await job.updateData({ ...(job.data as object), replays: replays + 1 });
-  await job.retry('failed');
-  return true;
+  try {
+    await job.updateData({ ...(job.data as object), replays: replays + 1 });
+    await job.retry('failed');
+    return true;
+  } catch (err) {
+    const state = await job.getState().catch(() => 'unknown');
+    if (state === 'failed' || state === 'unknown') {
+      log.warn({ jobId: job.id, state, err: (err as Error).message }, 'ingest sweep: retry failed');
+    }
+    return false;
+  }
 }
 
 export async function sweepOnce(deps: SweepDeps, now = Date.now(), graceMs = 2000): Promise<SweepResult> {
@@ -46,18 +58,18 @@ export async function sweepOnce(deps: SweepDeps, now = Date.now(), graceMs = 200
     if (!job) {
       await ingest.add('accept', { payloadId: id }, { jobId: id });
       result.enqueued++;
-    } else if ((await job.getState()) === 'failed' && (await retryWhenDue(job, now).catch(() => false))) {
+    } else if ((await job.getState()) === 'failed' && (await retryWhenDue(job, now, deps.log))) {
       result.retried++;
     }
   }
   for (const job of await deps.queues.get('assemble').getFailed(0, BATCH - 1)) {
-    if (await retryWhenDue(job, now).catch(() => false)) result.retried++;
+    if (await retryWhenDue(job, now, deps.log)) result.retried++;
   }
   // Ids only first: the failed set also holds rejected payloads' `accept` jobs, by design.
   const failedIngest = await ingest.getRanges(['failed'], 0, BATCH * 4 - 1);
   for (const id of failedIngest.filter((i) => i.startsWith(MAP_JOB_ID_PREFIX)).slice(0, BATCH)) {
     const job = await ingest.getJob(id);
-    if (job?.name === 'map' && (await retryWhenDue(job, now).catch(() => false))) result.retried++;
+    if (job?.name === 'map' && (await retryWhenDue(job, now, deps.log))) result.retried++;
   }
   // Page by page (never the whole hash in one reply); HSCAN may repeat a letter, replayed once here.
   const seen = new Set<string>();

@@ -7,7 +7,7 @@ import type { Observation, Resource } from '@medplum/fhirtypes';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { sweepOnce } from '../../src/queue/sweep';
 import { MAP_JOB_ID_PREFIX } from '../../src/queue/map-items';
-import { processAccept, type IngestDeps } from '../../src/queue/processors/ingest';
+import { processAccept, processMap, type IngestDeps } from '../../src/queue/processors/ingest';
 import { startHarness, TOKENS, transaction, type Harness } from '../helpers/harness';
 import { waitFor } from '../helpers/processes';
 
@@ -131,14 +131,39 @@ test("a failed map job is retried by the sweep once its backoff has passed; a re
     await waitFor('both jobs to fail', async () => (await ingest.getFailedCount()) === 2, 60_000);
     await failing.close();
     const d = deps(own.rt.clinical.map, own.rt);
-    expect((await sweepOnce(d)).retried).toBe(0); // its backoff has not passed yet
-    expect((await sweepOnce(d, Date.now() + 3_600_000)).retried).toBe(1);
+    const failedAt = (await ingest.getJob(mapId))!.finishedOn!;
+    expect((await sweepOnce(d, failedAt + 1)).retried).toBe(0); // its backoff has not passed yet
+    expect((await sweepOnce(d, failedAt + 3_600_000)).retried).toBe(1);
     expect(await (await ingest.getJob(mapId))!.getState()).toBe('waiting');
     expect((await ingest.getJob(mapId))!.data).toMatchObject({ replays: 1 });
     expect(await (await ingest.getJob('i-rejected'))!.getState()).toBe('failed');
   } finally {
     await own.close();
   }
+});
+
+test("a map job's last attempt failing on Redis dead-letters its readers one by one; earlier attempts retry", async () => {
+  const store = Object.create(h.rt.store) as typeof h.rt.store;
+  store.getSources = () => Promise.reject(new Error('Connection is closed.'));
+  const items = [
+    { key: 'Observation/hospa.reader-1', patient: 'hospa.reader', versionId: '3' },
+    { key: 'Observation/hospa.reader-2', patient: 'hospa.reader', versionId: '1' },
+  ];
+  const job = (attemptsMade: number) =>
+    ({ id: 'd-i-med-0', data: { source: 'hospa', items }, attemptsMade, opts: { attempts: 3 } }) as never;
+  const d = { ...deps(h.rt.clinical.map), store };
+  await expect(processMap(job(1), d)).rejects.toThrow('Connection is closed.');
+  expect(await h.rt.deadLetters.get(items[0].key)).toBeUndefined();
+  const summary = await processMap(job(2), d);
+  expect(summary).toMatchObject({ deadLettered: 2, parked: items.map((i) => i.key) });
+  for (const it of items) {
+    expect(await h.rt.deadLetters.get(it.key)).toMatchObject({
+      versionId: it.versionId,
+      source: 'hospa',
+      error: 'Error',
+    });
+  }
+  for (const it of items) await h.rt.deadLetters.resolve((await h.rt.deadLetters.get(it.key))!);
 });
 
 test('a recorded payload that is not JSON fails for good with a 400 answer, not retried forever', async () => {

@@ -153,7 +153,13 @@ function finished(r: AcceptJobResult): AcceptJobReturn {
 }
 
 export async function processMap(job: Job<MapJobData>, deps: IngestDeps): Promise<MapSummary> {
-  const summary = await mapItems(job.data.source, job.data.items, deps);
+  let summary: MapSummary;
+  try {
+    summary = await mapItems(job.data.source, job.data.items, deps);
+  } catch (err) {
+    if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw err;
+    summary = await parkReaders(job, deps, err as Error);
+  }
   deps.log.info(
     {
       jobId: job.id,
@@ -164,4 +170,34 @@ export async function processMap(job: Job<MapJobData>, deps: IngestDeps): Promis
     'mapped',
   );
   return summary;
+}
+
+/**
+ * A `map` job's last attempt failed: no payload is pending for it, so its readers are dead-lettered one
+ * by one (visible, replayed by the sweep with backoff) and the job completes. Were Redis down for this
+ * too, the job fails and the sweep retries it.
+ */
+async function parkReaders(job: Job<MapJobData>, deps: IngestDeps, err: Error): Promise<MapSummary> {
+  const { source, items } = job.data;
+  for (const it of items) {
+    await deps.deadLetters.add(
+      { source, key: it.key, patient: it.patient, versionId: it.versionId },
+      err.name,
+    );
+  }
+  deps.log.warn(
+    { jobId: job.id, items: items.length, err: err.name },
+    'map job exhausted its attempts; dead-lettered',
+  );
+  const parked = items.map((i) => i.key);
+  return {
+    mapped: 0,
+    ignored: 0,
+    retracted: 0,
+    error: 0,
+    stale: 0,
+    deadLettered: parked.length,
+    parked,
+    patients: [],
+  };
 }
