@@ -297,7 +297,10 @@ test('Redis failing after the payload is recorded: 202 with the status URL, neve
       body: transaction([patient('after-record')]),
     });
     expect(res.status).toBe(202);
-    expect(res.body.issue[0].diagnostics).toMatch(/^Recorded as i-.*poll the status URL/);
+    expect(read).toHaveBeenCalled();
+    expect(res.body.issue[0].diagnostics).toMatch(
+      /^Recorded as i-.*could not be read now: poll the status URL/,
+    );
     expect(JSON.stringify(res.body)).not.toMatch(/nothing was accepted/);
     // It was processed: the status URL answers with the entry.
     const status = await h.request('GET', new URL(res.headers.get('content-location')!).pathname, {
@@ -305,6 +308,23 @@ test('Redis failing after the payload is recorded: 202 with the status URL, neve
     });
     expect(status.status).toBe(200);
     expect(status.body.entry[0].response.status).toBe('201 Created');
+  } finally {
+    read.mockRestore();
+  }
+});
+
+test('a single resource whose stored version cannot be read back: 202 without a Location or ETag', async () => {
+  const read = jest.spyOn(h.rt.store, 'getSource').mockRejectedValueOnce(new Error('Connection is closed.'));
+  try {
+    const res = await h.request('PUT', '/fhir/Patient/read-back', {
+      token: TOKENS.hospA,
+      body: patient('read-back'),
+    });
+    expect(res.status).toBe(202);
+    expect(read).toHaveBeenCalled();
+    expect(res.headers.get('location')).toBeNull();
+    expect(res.headers.get('etag')).toBeNull();
+    expect(res.headers.get('content-location')).toMatch(/\/fhir\/_async\/i-/);
   } finally {
     read.mockRestore();
   }

@@ -162,6 +162,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
       return await answer(req, reply, done);
     } catch (err) {
       if (!isRedisUnavailable(err as Error)) throw err;
+      // answer() may have set the entry's Location/ETag before its read failed: the client gets none.
+      for (const h of ['location', 'etag', 'last-modified']) reply.removeHeader(h);
       return accepted(
         reply,
         req,
