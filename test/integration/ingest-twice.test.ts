@@ -5,21 +5,13 @@
  * resource is stored once (one version), the rejects are recorded once, and the derived outputs equal
  * those of a single run. worker-crash.test.ts makes the same happen through a real stall.
  */
-import { fingerprint } from '../../src/ingest/canonical';
 import { processAccept } from '../../src/queue/processors/ingest';
 import { ingestDeps } from '../../workers/ingest';
+import { expectSameOutputs, outputFingerprints } from '../helpers/output-fingerprints';
 import { startHarness, type Harness } from '../helpers/harness';
 import { seedBundles } from '../helpers/synthetic';
 
 const [seed] = seedBundles(1, 'twice');
-
-async function outputsOf(h: Harness): Promise<Map<string, string>> {
-  const all = new Map<string, string>();
-  for await (const p of h.rt.store.patients()) {
-    for (const o of (await h.rt.store.currentOutputs(p)).values()) all.set(o.key, fingerprint(o.resource));
-  }
-  return all;
-}
 
 /** Records `body` as hospa's payload `id`, as the API does, and runs its accept job `runs` times at once. */
 async function acceptAtOnce(h: Harness, id: string, body: unknown, runs: number) {
@@ -35,7 +27,7 @@ beforeAll(async () => {
     const [r] = await acceptAtOnce(clean, 'i-once', seed, 1);
     expect(r.status).toBe('fulfilled');
     await clean.idle(120_000);
-    once = await outputsOf(clean);
+    once = await outputFingerprints(clean);
   } finally {
     await clean.close();
   }
@@ -58,9 +50,7 @@ test('a payload accepted twice at once: the same answer, one version per resourc
     const { patient } = await h.rt.store.locate(key);
     expect([key, (await h.rt.store.getSource(key, patient))?.versionId]).toEqual([key, '1']);
   }
-  const twice = await outputsOf(h);
-  expect([...twice.keys()].sort()).toEqual([...once.keys()].sort());
-  for (const [k, fp] of once) expect([k, twice.get(k)]).toEqual([k, fp]);
+  expectSameOutputs(await outputFingerprints(h), once);
   expect(await h.rt.payloads.isPending('i-twice')).toBe(false);
 }, 300_000);
 

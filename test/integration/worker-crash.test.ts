@@ -8,7 +8,7 @@
  * ever took a job.
  */
 import type { ChildProcess } from 'node:child_process';
-import { fingerprint } from '../../src/ingest/canonical';
+import { expectSameOutputs, outputFingerprints } from '../helpers/output-fingerprints';
 import { startHarness, TOKENS, type Harness } from '../helpers/harness';
 import { exited, spawnBitebridge, waitFor } from '../helpers/processes';
 import { TEST_REDIS_URL } from '../helpers/redis';
@@ -23,14 +23,6 @@ const children: ChildProcess[] = [];
 function lcg(seed: number) {
   let s = seed;
   return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-}
-
-async function outputsOf(h: Harness): Promise<Map<string, string>> {
-  const all = new Map<string, string>();
-  for await (const p of h.rt.store.patients()) {
-    for (const o of (await h.rt.store.currentOutputs(p)).values()) all.set(o.key, fingerprint(o.resource));
-  }
-  return all;
 }
 
 /** Posts the next `n` bundles with respond-async, collecting their status URLs. */
@@ -77,9 +69,7 @@ async function allProcessedAsInCleanRun(h: Harness, statusUrls: string[]): Promi
   );
   await h.idle(400_000);
 
-  const actual = await outputsOf(h);
-  expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
-  for (const [k, fp] of expected) expect([k, actual.get(k)]).toEqual([k, fp]);
+  expectSameOutputs(await outputFingerprints(h), expected);
   expect(await h.rt.deadLetters.count()).toBe(0);
 }
 
@@ -134,7 +124,7 @@ beforeAll(async () => {
       expect(res.status).toBe(200);
     }
     await clean.idle(300_000);
-    expected = await outputsOf(clean);
+    expected = await outputFingerprints(clean);
   } finally {
     await clean.close();
   }
