@@ -49,6 +49,20 @@ export interface MapSummary {
   patients: string[];
 }
 
+/** A summary of nothing mapped yet. */
+export function emptySummary(): MapSummary {
+  return {
+    mapped: 0,
+    ignored: 0,
+    retracted: 0,
+    error: 0,
+    stale: 0,
+    deadLettered: 0,
+    parked: [],
+    patients: [],
+  };
+}
+
 /**
  * The sender's own (namespaced) references a mapper may resolve (mapping/references.ts), of the types
  * resolved from the store before mapping (the mapper itself stays synchronous).
@@ -89,16 +103,7 @@ async function mapItemsChecked(
   premapped: PremappedItem[],
   recheck: number,
 ): Promise<MapSummary> {
-  const summary: MapSummary = {
-    mapped: 0,
-    ignored: 0,
-    retracted: 0,
-    error: 0,
-    stale: 0,
-    deadLettered: 0,
-    parked: [],
-    patients: [],
-  };
+  const summary = emptySummary();
   const missing = items.filter((i) => !i.resource);
   const fetched = await deps.store.getSources(missing);
   const current = new Map(missing.map((m, i) => [m, fetched[i]]));

@@ -22,7 +22,7 @@ import {
 import { premapper } from '../premap';
 import { FhirError, issue, outcomeOf } from '../../fhir/outcome';
 import type { PayloadLog } from '../../store/payloads';
-import { mapDependents, mapItems, type MapDeps, type MapSummary } from '../map-items';
+import { emptySummary, mapDependents, mapItems, type MapDeps, type MapSummary } from '../map-items';
 import type { RejectLog } from '../../store/reject-log';
 
 export type { MapOutcome, ResourceMapper, MapSummary } from '../map-items';
@@ -190,14 +190,5 @@ async function parkReaders(job: Job<MapJobData>, deps: IngestDeps, err: Error): 
     'map job exhausted its attempts; dead-lettered',
   );
   const parked = items.map((i) => i.key);
-  return {
-    mapped: 0,
-    ignored: 0,
-    retracted: 0,
-    error: 0,
-    stale: 0,
-    deadLettered: parked.length,
-    parked,
-    patients: [],
-  };
+  return { ...emptySummary(), deadLettered: parked.length, parked };
 }
