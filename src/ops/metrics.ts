@@ -47,7 +47,7 @@ export class Metrics {
   });
   readonly ingestEntries = new Counter({
     name: 'bitebridge_ingest_entries_total',
-    help: 'Accepted request entries by source and outcome (created, updated, unchanged, invalid)',
+    help: 'Request entries of finished payloads by source and outcome (created, updated, unchanged, older, exists, invalid; a rejected payload counts one invalid)',
     labelNames: ['source', 'outcome'],
     registers: [this.registry],
   });

@@ -67,16 +67,19 @@ export class PayloadLog {
    * Final status and removal from the log, atomically: a payload is either pending or has a status.
    * The answer of its store script (kept without expiry while the payload is pending, so a re-run
    * however late answers as the first run did) now expires with the status.
+   * True when this call finished it: a run of the same job that finishes after another (BullMQ ran it
+   * twice at once) gets false, and leaves the first run's status as it is (it is what was answered).
    */
-  async finish(id: string, statusKey: string, status: unknown, ttlSeconds: number): Promise<void> {
-    await this.r
+  async finish(id: string, statusKey: string, status: unknown, ttlSeconds: number): Promise<boolean> {
+    const res = await this.r
       .multi()
-      .set(statusKey, JSON.stringify(status), 'EX', ttlSeconds)
+      .set(statusKey, JSON.stringify(status), 'EX', ttlSeconds, 'NX')
       .expire(this.keys.applied(id), ttlSeconds)
       .del(this.keys.payload(id))
       .zrem(this.keys.pending(), id)
-      .exec()
-      .then(throwFirst);
+      .exec();
+    throwFirst(res);
+    return res?.[3]?.[1] === 1;
   }
 
   /** Pending payload ids received before `before` (ms), oldest first. */

@@ -16,6 +16,7 @@ import {
   acceptPayload,
   type AcceptResult,
   type EntryResult,
+  type EntryTally,
   type EntryValidator,
   type MapItem,
 } from '../../ingest/accept';
@@ -73,6 +74,7 @@ export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): 
     return finished(done);
   }
   let result: AcceptJobResult;
+  let tally: Partial<EntryTally>;
   let remapped = 0;
   try {
     const accepted = await acceptPayload(recordedJson(payload.body), payload.source, {
@@ -87,20 +89,36 @@ export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): 
     const map = await mapItems(payload.source, accepted.toMap, deps, accepted.premapped);
     const mappedNow = new Set(accepted.toMap.map((i) => i.key));
     remapped = await mapDependents(payload.source, accepted.resolvable, mappedNow, id, deps);
-    for (const [k, n] of Object.entries(accepted.tally))
-      deps.metrics.ingestEntries.inc({ source: payload.source, outcome: k }, n);
+    tally = accepted.tally;
     const { toMap: _t, premapped: _p, resolvable: _r, ...rest } = accepted;
     result = { source: payload.source, status: 200, accept: withParked(rest, map.parked), map };
   } catch (err) {
     if (!(err instanceof FhirError)) throw err; // infrastructure failure: retried
-    deps.metrics.ingestEntries.inc({ source: payload.source, outcome: 'invalid' });
+    tally = { invalid: 1 };
     result = { source: payload.source, status: err.status, outcome: err.outcome };
   }
-  await deps.payloads.finish(id, statusKey, result, deps.statusTtlSeconds);
+  // Counted by the run that finished the payload only: another run of the same job at once (a stall
+  // handed it on) applied nothing new, and its counts would be the same entries again.
+  const first = await deps.payloads.finish(id, statusKey, result, deps.statusTtlSeconds);
+  if (first) {
+    for (const [k, n] of Object.entries(tally))
+      deps.metrics.ingestEntries.inc({ source: payload.source, outcome: k }, n);
+  }
   deps.log.info(
-    { jobId: job.id, status: result.status, entries: result.accept?.entries.length ?? 0, remapped },
+    {
+      jobId: job.id,
+      status: result.status,
+      entries: result.accept?.entries.length ?? 0,
+      remapped,
+      ...(first ? {} : { finishedBefore: true }),
+    },
     'payload processed',
   );
+  if (!first) {
+    // The status another run wrote is the answer (the sender may have it already).
+    const done = (await deps.store.getIngestStatus(id)) as AcceptJobResult | undefined;
+    if (done) return finished(done);
+  }
   return finished(result);
 }
 
