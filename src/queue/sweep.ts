@@ -7,11 +7,12 @@
  *    Specimen, map-items.ts `mapDependents`: no payload stays pending for them; a map job's last attempt
  *    dead-letters its readers, so one fails only when that failed too), are retried with the same
  *    backoff; the newest BATCH * 4 failed ingest jobs are looked at (rejected payloads' are there too);
- * 3. dead-lettered resources that are due are mapped again.
+ * 3. dead-lettered resources that are due are mapped again, a page of letters per source in one
+ *    `mapItems` call.
  * A job another sweeper retried first makes this one's retry throw: skipped, the pass goes on.
  */
 import type { Job } from 'bullmq';
-import { backoffMs, type DeadLetters } from '../store/dead-letters';
+import { backoffMs, type DeadLetter, type DeadLetters } from '../store/dead-letters';
 import type { PayloadLog } from '../store/payloads';
 import type { Logger } from '../logger';
 import { MAP_JOB_ID_PREFIX, mapItems, type MapDeps } from './map-items';
@@ -74,17 +75,28 @@ export async function sweepOnce(deps: SweepDeps, now = Date.now(), graceMs = 200
   // Page by page (never the whole hash in one reply); HSCAN may repeat a letter, replayed once here.
   const seen = new Set<string>();
   for await (const page of deps.deadLetters.scan()) {
-    for (const letter of page) {
-      if (letter.dueAt > now || seen.has(letter.key)) continue;
-      seen.add(letter.key);
-      const item = { key: letter.key, patient: letter.patient, versionId: letter.versionId };
-      const summary = await mapItems(letter.source, [item], deps);
-      if (summary.deadLettered === 0) await deps.deadLetters.resolve(letter);
-      result.replayed++;
-    }
+    const due = page.filter((l) => l.dueAt <= now && !seen.has(l.key));
+    for (const l of due) seen.add(l.key);
+    result.replayed += await replayLetters(due, deps);
   }
   if (result.enqueued || result.retried || result.replayed) deps.log.info({ ...result }, 'ingest sweep');
   return result;
+}
+
+/**
+ * Maps due dead letters again, one `mapItems` call per source (a page of letters costs the round trips
+ * of one payload's mapping, not of one each). A letter whose resource maps is resolved; one that fails
+ * again is parked again by `mapItems` with its next backoff, the others of its page go on.
+ */
+async function replayLetters(letters: DeadLetter[], deps: SweepDeps): Promise<number> {
+  const bySource = new Map<string, DeadLetter[]>();
+  for (const l of letters) bySource.set(l.source, [...(bySource.get(l.source) ?? []), l]);
+  for (const [source, list] of bySource) {
+    const items = list.map((l) => ({ key: l.key, patient: l.patient, versionId: l.versionId }));
+    const parked = new Set((await mapItems(source, items, deps)).parked);
+    await deps.deadLetters.resolveMany(list.filter((l) => !parked.has(l.key)));
+  }
+  return letters.length;
 }
 
 /** Starts the periodic sweep; returns its stop function. */

@@ -136,6 +136,16 @@ export class DeadLetters {
     return score === undefined ? undefined : Number(score);
   }
 
+  /** Removes letters (one round trip), each unless it was re-parked for a newer version meanwhile. */
+  async resolveMany(letters: DeadLetter[]): Promise<void> {
+    if (!letters.length) return;
+    const pipe = this.r.pipeline();
+    for (const l of letters)
+      pipe.eval(RESOLVE, 2, this.keys.deadLetters(), this.keys.deadLettersSince(), l.key, l.versionId);
+    const res = (await pipe.exec()) ?? [];
+    for (const [err] of res) if (err) throw err;
+  }
+
   /** Removes a letter, unless it was re-parked for a newer version meanwhile. */
   async resolve(letter: DeadLetter): Promise<void> {
     await this.r.eval(

@@ -113,6 +113,37 @@ test('a resource whose mapping throws is dead-lettered alone and replayed when m
   expect(head[0]?.versionId).toBe('1');
 });
 
+test('due letters are replayed together: one mapping call per source, each letter resolved on its own', async () => {
+  const bad = new Set(['hospa.sw-many-1', 'hospa.sw-many-2', 'hospa.sw-many-3']);
+  let broken = new Set(bad);
+  const map: IngestDeps['map'] = (resource, source, resolve) => {
+    if (broken.has(resource.id ?? '')) throw new TypeError('mapper bug');
+    return h.rt.clinical.map(resource, source, resolve);
+  };
+  const id = 'i-dead-many';
+  await recordTransaction(
+    id,
+    [...bad].map((pid) => ({ resourceType: 'Patient', id: pid.slice('hospa.'.length) })),
+  );
+  const ret = await processAccept({ id, data: { payloadId: id } } as any, deps(map));
+  expect(ret).toMatchObject({ status: 200, deadLettered: 3 });
+  // One still fails: it is parked again with its next backoff, the other two are resolved.
+  broken = new Set(['hospa.sw-many-2']);
+  const reads = jest.spyOn(h.rt.store, 'getSources');
+  try {
+    const res = await sweepOnce(deps(map), Date.now() + 60_000);
+    expect(res.replayed).toBe(3);
+    // The letters' versions in one read (and the referenced resources in one more): not one per letter.
+    expect(reads.mock.calls.length).toBeLessThanOrEqual(2);
+  } finally {
+    reads.mockRestore();
+  }
+  const left = await h.rt.deadLetters.list();
+  expect(left.filter((l) => bad.has(l.key.slice('Patient/'.length)))).toEqual([
+    expect.objectContaining({ key: 'Patient/hospa.sw-many-2', attempts: 2 }),
+  ]);
+});
+
 test("a failed map job is retried by the sweep once its backoff has passed; a rejected payload's accept job is not", async () => {
   // Own prefix: the queue must hold only these two jobs when the failing worker runs.
   const own = await startHarness('sweep-map', { workers: false });
