@@ -6,7 +6,8 @@
  * 2. failed `assemble` jobs, and failed `map` jobs (the readers of a changed Medication, Substance or
  *    Specimen, map-items.ts `mapDependents`: no payload stays pending for them; a map job's last attempt
  *    dead-letters its readers, so one fails only when that failed too), are retried with the same
- *    backoff; the newest BATCH * 4 failed ingest jobs are looked at (rejected payloads' are there too);
+ *    backoff; failed ingest job ids are read 2,000 newest and 2,000 older ones a pass, the older window
+ *    moving on each pass round the whole failed set (rejected payloads' jobs are there too);
  * 3. dead-lettered resources that are due are mapped again, a page of letters per source in one
  *    `mapItems` call.
  * A job another sweeper retried first makes this one's retry throw: skipped, the pass goes on.
@@ -30,6 +31,20 @@ export interface SweepResult {
 }
 
 const BATCH = 500;
+/** Failed ingest job ids read per pass when looking for failed `map` jobs (see `sweepOnce`). */
+const FAILED_WINDOW = BATCH * 4;
+
+/** What a sweeper keeps from one pass to the next. */
+export interface SweepState {
+  /** Where the next pass reads its page of older failed ingest job ids (newest first). */
+  olderFrom: number;
+}
+
+export interface SweepOptions {
+  state?: SweepState;
+  /** Failed ingest job ids per read (tests make it small). */
+  failedWindow?: number;
+}
 
 /**
  * Retries a failed job when its backoff (by how often it was already replayed) has passed. A retry that
@@ -51,7 +66,12 @@ async function retryWhenDue(job: Job, now: number, log: Logger): Promise<boolean
   }
 }
 
-export async function sweepOnce(deps: SweepDeps, now = Date.now(), graceMs = 2000): Promise<SweepResult> {
+export async function sweepOnce(
+  deps: SweepDeps,
+  now = Date.now(),
+  graceMs = 2000,
+  opts: SweepOptions = {},
+): Promise<SweepResult> {
   const result: SweepResult = { enqueued: 0, retried: 0, replayed: 0 };
   const ingest = deps.queues.get('ingest');
   for (const id of await deps.payloads.pendingBefore(now - graceMs, BATCH)) {
@@ -66,8 +86,15 @@ export async function sweepOnce(deps: SweepDeps, now = Date.now(), graceMs = 200
   for (const job of await deps.queues.get('assemble').getFailed(0, BATCH - 1)) {
     if (await retryWhenDue(job, now, deps.log)) result.retried++;
   }
-  // Ids only first: the failed set also holds rejected payloads' `accept` jobs, by design.
-  const failedIngest = await ingest.getRanges(['failed'], 0, BATCH * 4 - 1);
+  // Ids only first: the failed set also holds rejected payloads' `accept` jobs, by design, so a failed
+  // map job can sit behind any number of them. Each pass reads the newest window and one older window,
+  // the next older one at the next pass, round the whole set: none is out of reach for long.
+  const window = opts.failedWindow ?? FAILED_WINDOW;
+  const state = opts.state ?? { olderFrom: window };
+  const newest = await ingest.getRanges(['failed'], 0, window - 1);
+  const older = await ingest.getRanges(['failed'], state.olderFrom, state.olderFrom + window - 1);
+  state.olderFrom = older.length < window ? window : state.olderFrom + window;
+  const failedIngest = [...new Set([...newest, ...older])];
   for (const id of failedIngest.filter((i) => i.startsWith(MAP_JOB_ID_PREFIX)).slice(0, BATCH)) {
     const job = await ingest.getJob(id);
     if (job?.name === 'map' && (await retryWhenDue(job, now, deps.log))) result.retried++;
@@ -102,10 +129,11 @@ async function replayLetters(letters: DeadLetter[], deps: SweepDeps): Promise<nu
 /** Starts the periodic sweep; returns its stop function. */
 export function startSweep(deps: SweepDeps, everyMs: number): () => void {
   let running = false;
+  const state: SweepState = { olderFrom: FAILED_WINDOW };
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    sweepOnce(deps)
+    sweepOnce(deps, Date.now(), undefined, { state })
       .catch((err: Error) => deps.log.warn({ err: err.name }, 'ingest sweep failed'))
       .finally(() => (running = false));
   }, everyMs);

@@ -173,6 +173,43 @@ test("a failed map job is retried by the sweep once its backoff has passed; a re
   }
 });
 
+test('a failed map job behind many rejected payloads is found: each pass reads one older window in turn', async () => {
+  const own = await startHarness('sweep-window', { workers: false });
+  try {
+    const ingest = own.rt.queues.get('ingest');
+    const mapId = `${MAP_JOB_ID_PREFIX}i-changed-old`;
+    const fail = async (n: number) => {
+      const failing = new Worker(
+        'ingest',
+        async () => {
+          throw new UnrecoverableError('rejected');
+        },
+        { connection: own.rt.redis.connect({ maxRetriesPerRequest: null }), prefix: own.rt.queues.prefix },
+      );
+      await waitFor(`${n} failed jobs`, async () => (await ingest.getFailedCount()) === n, 60_000);
+      await failing.close();
+    };
+    await ingest.add('map', { source: 'hospa', items: [] }, { jobId: mapId, attempts: 1 });
+    await fail(1);
+    // Six rejected payloads fail after it: newest first, the map job is the seventh failed id.
+    for (let i = 0; i < 6; i++)
+      await ingest.add('accept', { payloadId: `i-rej-${i}` }, { jobId: `i-rej-${i}`, attempts: 1 });
+    await fail(7);
+    const d = deps(own.rt.clinical.map, own.rt);
+    const later = Date.now() + 3_600_000;
+    // Windows of two: the newest two every pass, then ids 2–3, 4–5, 6–7 in turn.
+    const opts = { state: { olderFrom: 2 }, failedWindow: 2 };
+    const passes = [];
+    for (let i = 0; i < 3; i++) passes.push((await sweepOnce(d, later, 2000, opts)).retried);
+    expect(passes).toEqual([0, 0, 1]);
+    expect(await (await ingest.getJob(mapId))!.getState()).toBe('waiting');
+    // Past the end the older window starts again from the top.
+    expect(opts.state.olderFrom).toBe(2);
+  } finally {
+    await own.close();
+  }
+});
+
 test("a map job's last attempt failing on Redis dead-letters its readers one by one; earlier attempts retry", async () => {
   const store = Object.create(h.rt.store) as typeof h.rt.store;
   store.getSources = () => Promise.reject(new Error('Connection is closed.'));
