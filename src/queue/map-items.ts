@@ -195,7 +195,14 @@ async function mapItemsChecked(
   summary.stale += written.filter((w) => !w).length;
   summary.patients = [...patients].sort();
   await enqueueAssemble(summary.patients, deps);
-  if (refList.length > 0) await mapChangedReaders(source, work, refList, readVersion, deps, recheck);
+  if (refList.length > 0) {
+    const again = await mapChangedReaders(source, work, refList, readVersion, deps, recheck);
+    // A reader parked when mapped again is parked: said in the answer, and its letter is not resolved.
+    if (again?.parked.length) {
+      summary.parked = [...new Set([...summary.parked, ...again.parked])];
+      summary.deadLettered = summary.parked.length;
+    }
+  }
   return summary;
 }
 
@@ -212,20 +219,20 @@ async function mapChangedReaders(
   readVersion: ReadonlyMap<string, string | undefined>,
   deps: MapDeps,
   recheck: number,
-): Promise<void> {
+): Promise<MapSummary | undefined> {
   const now = await deps.store.currentVersions(refList);
   const changed = new Set(refList.filter((ref, i) => now[i] !== readVersion.get(ref)));
-  if (changed.size === 0) return;
+  if (changed.size === 0) return undefined;
   if (recheck >= MAX_RECHECKS) {
     // Changed on every pass (a Medication rewritten faster than this batch maps): these readers may
     // keep an earlier version's events until the next change of either. Said, not hidden.
     deps.log.warn({ references: changed.size }, 'referenced resources kept changing while mapping');
-    return;
+    return undefined;
   }
   const again = work
     .filter((w) => !w.item.outcome && referencesOf(w.resource, source).some((r) => changed.has(r)))
     .map((w) => ({ key: w.item.key, patient: w.item.patient, versionId: w.item.versionId }));
-  await mapItemsChecked(source, again, deps, [], recheck + 1);
+  return mapItemsChecked(source, again, deps, [], recheck + 1);
 }
 
 /** Readers per `map` job when a referenced resource changes (processors/ingest.ts `processMap`). */

@@ -108,3 +108,40 @@ test('a reader whose newer version no longer references the Medication stops bei
   await runMapJobs();
   expect(await h.rt.store.redis.smembers(readersKey)).toEqual([]);
 }, 120_000);
+
+test('a reader whose mapping fails when it is mapped again for a changed Medication stays dead-lettered and is said so', async () => {
+  await ingest(asBatch({ ...medication('5640'), id: 'race-bag-2' }));
+  const bundle = JSON.parse(readFileSync(join(SAMPLES_DIR, 'seed-002.json'), 'utf8')) as Bundle;
+  const readers: string[] = [];
+  for (const e of bundle.entry ?? []) {
+    const ma = e.resource as MedicationAdministration;
+    if (ma.resourceType !== 'MedicationAdministration' || !ma.medicationCodeableConcept) continue;
+    delete ma.medicationCodeableConcept;
+    ma.medicationReference = { reference: 'Medication/race-bag-2' };
+    readers.push(`MedicationAdministration/hospa.${ma.id}`);
+  }
+  const [failing] = readers;
+  // The Medication is corrected while the batch saves, so the batch maps its readers a second time;
+  // on that second mapping one reader's mapper throws.
+  let corrected = false;
+  const store = Object.create(h.rt.store) as typeof h.rt.store;
+  store.saveEventsMany = async (items) => {
+    if (!corrected && items.some((i) => readers.includes(i.key))) {
+      corrected = true;
+      await ingest(asBatch({ ...medication('1597258'), id: 'race-bag-2' }));
+    }
+    return h.rt.store.saveEventsMany(items);
+  };
+  const mapped = new Map<string, number>();
+  const map: IngestDeps['map'] = (resource, source, resolve) => {
+    const key = `${resource.resourceType}/${resource.id}`;
+    mapped.set(key, (mapped.get(key) ?? 0) + 1);
+    if (key === failing && mapped.get(key) === 2) throw new TypeError('mapper bug');
+    return h.rt.clinical.map(resource, source, resolve);
+  };
+  const ret = await ingest(bundle, { ...deps(store), map });
+  expect(corrected).toBe(true);
+  expect(mapped.get(failing)).toBe(2);
+  expect(ret.deadLettered).toBe(1);
+  expect(await h.rt.deadLetters.get(failing)).toMatchObject({ key: failing, error: 'TypeError' });
+}, 120_000);
