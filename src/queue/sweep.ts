@@ -16,6 +16,7 @@ import type { Job } from 'bullmq';
 import { backoffMs, type DeadLetter, type DeadLetters } from '../store/dead-letters';
 import type { PayloadLog } from '../store/payloads';
 import type { Logger } from '../logger';
+import { isRedisUnavailable } from '../redis';
 import { MAP_JOB_ID_PREFIX, mapItems, type MapDeps } from './map-items';
 
 export interface SweepDeps extends MapDeps {
@@ -112,18 +113,57 @@ export async function sweepOnce(
 
 /**
  * Maps due dead letters again, one `mapItems` call per source (a page of letters costs the round trips
- * of one payload's mapping, not of one each). A letter whose resource maps is resolved; one that fails
- * again is parked again by `mapItems` with its next backoff, the others of its page go on.
+ * of one payload's mapping, not of one each). A letter whose resource maps is resolved; one whose mapper
+ * throws again is parked again by `mapItems` with its next backoff. Anything else that fails a source's
+ * batch (a stored body that cannot be read, a save the store refuses) is narrowed down letter by letter,
+ * so one such letter neither keeps the others of its page unresolved nor stops the pass.
  */
 async function replayLetters(letters: DeadLetter[], deps: SweepDeps): Promise<number> {
   const bySource = new Map<string, DeadLetter[]>();
-  for (const l of letters) bySource.set(l.source, [...(bySource.get(l.source) ?? []), l]);
+  for (const l of letters) {
+    const list = bySource.get(l.source);
+    if (list) list.push(l);
+    else bySource.set(l.source, [l]);
+  }
   for (const [source, list] of bySource) {
-    const items = list.map((l) => ({ key: l.key, patient: l.patient, versionId: l.versionId }));
-    const parked = new Set((await mapItems(source, items, deps)).parked);
-    await deps.deadLetters.resolveMany(list.filter((l) => !parked.has(l.key)));
+    try {
+      await replayBatch(source, list, deps);
+    } catch (err) {
+      if (list.length === 1 || isRedisUnavailable(err as Error)) {
+        await parkAgain(list, err as Error, deps);
+        continue;
+      }
+      deps.log.warn(
+        { source, letters: list.length, err: (err as Error).name },
+        'dead-letter replay: one by one',
+      );
+      for (const l of list) {
+        try {
+          await replayBatch(source, [l], deps);
+        } catch (e) {
+          await parkAgain([l], e as Error, deps);
+        }
+      }
+    }
   }
   return letters.length;
+}
+
+async function replayBatch(source: string, list: DeadLetter[], deps: SweepDeps): Promise<void> {
+  const items = list.map((l) => ({ key: l.key, patient: l.patient, versionId: l.versionId }));
+  const parked = new Set((await mapItems(source, items, deps)).parked);
+  await deps.deadLetters.resolveMany(list.filter((l) => !parked.has(l.key)));
+}
+
+/**
+ * Letters whose replay failed outside their mapper: parked again, so their backoff moves on instead of
+ * the same letters failing every pass. When Redis itself is unavailable that fails as well and the
+ * pass stops (the next one tries again).
+ */
+async function parkAgain(list: DeadLetter[], err: Error, deps: SweepDeps): Promise<void> {
+  if (isRedisUnavailable(err)) throw err;
+  for (const l of list) await deps.deadLetters.add(l, err.name);
+  deps.log.error({ letters: list.length, err: err.name }, 'dead-letter replay failed; parked again');
 }
 
 /** Starts the periodic sweep; returns its stop function. */

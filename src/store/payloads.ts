@@ -79,7 +79,8 @@ export class PayloadLog {
       .zrem(this.keys.pending(), id)
       .exec();
     throwFirst(res);
-    return res?.[3]?.[1] === 1;
+    // First: its status written and the payload taken off the pending index by this call.
+    return res?.[0]?.[1] === 'OK' && res?.[3]?.[1] === 1;
   }
 
   /** Pending payload ids received before `before` (ms), oldest first. */

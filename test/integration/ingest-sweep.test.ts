@@ -144,6 +144,35 @@ test('due letters are replayed together: one mapping call per source, each lette
   ]);
 });
 
+test('a letter whose replay fails outside its mapper is parked again alone; the others of its page are resolved', async () => {
+  const bad = ['hospa.sw-odd-1', 'hospa.sw-odd-2', 'hospa.sw-odd-3'];
+  let broken = new Set(bad);
+  const map: IngestDeps['map'] = (resource, source, resolve) => {
+    const id = resource.id ?? '';
+    if (broken.has(id)) throw new TypeError('mapper bug');
+    // A mapper answer the batch cannot use (no events list): it fails the batch, not the mapper call.
+    if (id === 'hospa.sw-odd-2') return { status: 'mapped' } as unknown as ReturnType<IngestDeps['map']>;
+    return h.rt.clinical.map(resource, source, resolve);
+  };
+  const id = 'i-dead-odd';
+  await recordTransaction(
+    id,
+    bad.map((pid) => ({ resourceType: 'Patient', id: pid.slice('hospa.'.length) })),
+  );
+  expect(await processAccept({ id, data: { payloadId: id } } as any, deps(map))).toMatchObject({
+    deadLettered: 3,
+  });
+  broken = new Set();
+  const res = await sweepOnce(deps(map), Date.now() + 60_000);
+  expect(res.replayed).toBeGreaterThanOrEqual(3); // an earlier test's letter may be due as well
+  const left = (await h.rt.deadLetters.list()).filter((l) => bad.includes(l.key.slice('Patient/'.length)));
+  expect(left).toEqual([
+    expect.objectContaining({ key: 'Patient/hospa.sw-odd-2', attempts: 2, error: 'TypeError' }),
+  ]);
+  // Its next replay waits for its backoff: the next pass leaves it alone.
+  expect(left[0].dueAt).toBeGreaterThan(Date.now() + 5_000);
+});
+
 test("a failed map job is retried by the sweep once its backoff has passed; a rejected payload's accept job is not", async () => {
   // Own prefix: the queue must hold only these two jobs when the failing worker runs.
   const own = await startHarness('sweep-map', { workers: false });
