@@ -61,6 +61,10 @@ export class Queues {
       // Connection errors are reported once per outage by the connection's watcher (runtime.ts);
       // without a listener BullMQ prints each one to stderr.
       q.on('error', () => undefined);
+      // Each synchronous POST awaiting its job's answer (job.waitUntilFinished) listens for the queue's
+      // 'closing' until it is answered: one listener per request in flight, not a leak, so Node's
+      // warning past 10 (printed to stderr, outside the JSON log) would only mislead ops.
+      q.setMaxListeners(0);
       this.queues.set(name, q);
     }
     return q;
