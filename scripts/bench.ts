@@ -11,6 +11,7 @@
  *              /healthz answer time under that load against the same processes idle
  *   latency    POST → course saved, p50/p99 at half the measured maximum rate, after 20 warm-up patients
  *              (the slowest of those reported apart)
+ *   sustained  one set of processes under round after round of load: where the rate and memory settle
  *   rss        peak resident memory of each process (VmHWM), and of the all-in-one process
  *   start-up   spawn → API ready, spawn → every worker process connected
  *   domain     the pure domain against a JSON round trip; input/output validation per call
@@ -23,7 +24,9 @@
  * BENCH_SYNTHEA_ENCOUNTERS (per patient, default 100), BENCH_PIPELINE_JOBS (default 3000),
  * BENCH_WORKER_PROCESSES (default: one per core), BENCH_COHORT_PATIENTS (the cohort page, default 2000),
  * BENCH_WARM_UP_PATIENTS (sent to each freshly started set of processes before the clock runs, default 20),
- * BENCH_SYNTHEA_RUNS (Synthea-shaped end-to-end runs, each between two validate baselines, default 3).
+ * BENCH_SYNTHEA_RUNS (Synthea-shaped end-to-end runs, each between two validate baselines, default 3),
+ * BENCH_SUSTAINED_ROUNDS and BENCH_SUSTAINED_PATIENTS (the sustained run: rounds of patients through one
+ * set of processes, default 12 of 50).
  */
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -64,6 +67,8 @@ const runsFromEnv = (v: string | undefined, fallback: number): number => {
   return Number.isInteger(n) && n >= 1 ? n : fallback;
 };
 const SYNTHEA_RUNS = runsFromEnv(process.env.BENCH_SYNTHEA_RUNS, 3);
+const SUSTAINED_ROUNDS = runsFromEnv(process.env.BENCH_SUSTAINED_ROUNDS, 12);
+const SUSTAINED_PATIENTS = runsFromEnv(process.env.BENCH_SUSTAINED_PATIENTS, 50);
 const TOKEN = 'bench-token-0000000000000001';
 const ROOT = join(__dirname, '..');
 
@@ -120,6 +125,8 @@ interface Bench {
   payloads: PayloadLog;
   /** Peak resident memory (VmHWM) of the API process and of each worker process, read at the end. */
   peakRss(): Promise<Array<{ role: string; bytes: number }>>;
+  /** Resident memory now (VmRSS) of the API process and of each worker process. */
+  rss(): Array<{ role: string; bytes: number }>;
   /** CPU seconds used so far by the API process, the worker processes together, and Redis. */
   cpu(): Promise<{ api: number; workers: number; redis: number }>;
   close(): Promise<void>;
@@ -135,10 +142,12 @@ async function freePort(): Promise<number> {
 }
 
 /** Peak resident set (VmHWM) of a process, from /proc (Linux); 0 where that is not available. */
-function peakRssOf(pid: number): number {
+/** A process's resident memory from /proc (bytes; 0 elsewhere): VmHWM its peak, VmRSS now. */
+function residentOf(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const at = status.indexOf(`${field}:`);
+    return at < 0 ? 0 : Number.parseInt(status.slice(at + field.length + 1).trim(), 10) * 1024;
   } catch {
     return 0;
   }
@@ -229,6 +238,13 @@ async function startBench(workerProcesses: number): Promise<Bench> {
     await new Promise((r) => setTimeout(r, ready ? 200 : 20));
   }
   const allReadyMs = performance.now() - spawnedAt;
+  const resident = (field: 'VmHWM' | 'VmRSS') => {
+    const pid = child.pid ?? 0;
+    return [
+      { role: workerProcesses ? 'API process' : 'API + workers process', bytes: residentOf(pid, field) },
+      ...childPids(pid).map((c, i) => ({ role: `worker process ${i + 1}`, bytes: residentOf(c, field) })),
+    ];
+  };
   return {
     apiReadyMs,
     allReadyMs,
@@ -238,11 +254,10 @@ async function startBench(workerProcesses: number): Promise<Bench> {
     queues,
     payloads,
     async peakRss() {
-      const pid = child.pid ?? 0;
-      return [
-        { role: workerProcesses ? 'API process' : 'API + workers process', bytes: peakRssOf(pid) },
-        ...childPids(pid).map((c, i) => ({ role: `worker process ${i + 1}`, bytes: peakRssOf(c) })),
-      ];
+      return resident('VmHWM');
+    },
+    rss() {
+      return resident('VmRSS');
     },
     async cpu() {
       const pid = child.pid ?? 0;
@@ -492,6 +507,29 @@ async function endToEnd(bundles: Bundle[], workerProcesses: number, warmUp: Bund
 }
 
 /**
+ * Sustained load: one set of processes takes round after round of other Synthea-shaped patients, back
+ * to back, as a feed that runs for hours does. The runs above measure processes seconds old (their
+ * warm-up included); this one shows where the rate and the memory settle: each round's rate, and each
+ * process's resident memory after it (V8 lets its heap grow while the collector keeps up, so a process's
+ * memory after many rounds is above what a short run shows).
+ */
+async function sustained(rounds: number, perRound: number, workerProcesses: number) {
+  const b = await startBench(workerProcesses);
+  const out: Array<{ entriesPerSec: number; rss: Array<{ role: string; bytes: number }> }> = [];
+  for (let k = 0; k < rounds; k++) {
+    const round = Array.from({ length: perRound }, (_, i) =>
+      syntheaPatient(100_000 + k * perRound + i, SYNTHEA_ENCOUNTERS),
+    );
+    const bodies = round.map((x) => Buffer.from(JSON.stringify(x)));
+    const { seconds } = await sendAll(b, bodies);
+    out.push({ entriesPerSec: entryCount(round) / seconds, rss: b.rss() });
+  }
+  const peak = await b.peakRss();
+  await b.close();
+  return { rounds: out, peak };
+}
+
+/**
  * POST → course saved, one patient at a time at `perSec`, sync answers (the sender's view + assemble).
  * The first `warmUp` patients after the start meet code the processes have not compiled yet (BullMQ,
  * ioredis, the HTTP path) and are reported apart (their slowest). They are a phase of their own: sent
@@ -711,6 +749,24 @@ async function main(): Promise<void> {
   );
   line('  ratio: worker processes / one process', fmt(sy.entriesPerSec / one.entriesPerSec, 2));
   line('  CPU per entry: the process / - / Redis', cpuLine(one.cpuPerEntry));
+
+  const sus = await sustained(SUSTAINED_ROUNDS, SUSTAINED_PATIENTS, procs);
+  keepPeak(sus.peak);
+  const lastHalf = sus.rounds.slice(Math.floor(sus.rounds.length / 2)).map((r) => r.entriesPerSec);
+  const settled = [...lastHalf].sort((a, b) => a - b)[Math.floor((lastHalf.length - 1) / 2)];
+  console.log(
+    `\nSustained: the same processes, ${SUSTAINED_ROUNDS} rounds of ${SUSTAINED_PATIENTS} Synthea-shaped patients back to back`,
+  );
+  line('  first round (processes just started)', `${fmt(sus.rounds[0].entriesPerSec)} entries/s`);
+  line(
+    '  the last half of the rounds, median',
+    `${fmt(settled)} entries/s (ratio to validate, its highest reading: ${fmt(settled / validate, 2)})`,
+  );
+  const memLine = (list: Array<{ role: string; bytes: number }>) =>
+    list.map((r) => `${r.role.replace(' process', '')} ${mb(r.bytes)}`).join(', ');
+  line('  resident memory after round 1', memLine(sus.rounds[0].rss));
+  line(`  resident memory after round ${SUSTAINED_ROUNDS}`, memLine(sus.rounds[sus.rounds.length - 1].rss));
+  line('  peak resident memory (VmHWM; target < 400 MB)', memLine(sus.peak));
 
   const half = se.patientsPerSec / 2;
   const warmUp = 20;
