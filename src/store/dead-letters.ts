@@ -55,11 +55,21 @@ return 1
 /** Letters per HSCAN round trip of the sweep's full pass (a hint to Redis, not a cap). */
 const SCAN_COUNT = 500;
 
+type ScriptedRedis = Redis & {
+  bbResolveLetter(letters: string, since: string, key: string, versionId: string): Promise<number>;
+};
+
 export class DeadLetters {
+  private readonly r: ScriptedRedis;
   constructor(
-    private readonly r: Redis,
+    redis: Redis,
     private readonly keys: Keys,
-  ) {}
+  ) {
+    // Sent by its hash (EVALSHA), also inside a pipeline of many resolves.
+    if (!('bbResolveLetter' in redis))
+      redis.defineCommand('bbResolveLetter', { numberOfKeys: 2, lua: RESOLVE });
+    this.r = redis as ScriptedRedis;
+  }
 
   async add(
     item: { source: string; key: string; patient?: string; versionId: string },
@@ -139,18 +149,18 @@ export class DeadLetters {
   /** Removes letters (one round trip), each unless it was re-parked for a newer version meanwhile. */
   async resolveMany(letters: DeadLetter[]): Promise<void> {
     if (!letters.length) return;
-    const pipe = this.r.pipeline();
+    const pipe = this.r.pipeline() as ReturnType<Redis['pipeline']> & {
+      bbResolveLetter: (...args: string[]) => unknown;
+    };
     for (const l of letters)
-      pipe.eval(RESOLVE, 2, this.keys.deadLetters(), this.keys.deadLettersSince(), l.key, l.versionId);
+      pipe.bbResolveLetter(this.keys.deadLetters(), this.keys.deadLettersSince(), l.key, l.versionId);
     const res = (await pipe.exec()) ?? [];
     for (const [err] of res) if (err) throw err;
   }
 
   /** Removes a letter, unless it was re-parked for a newer version meanwhile. */
   async resolve(letter: DeadLetter): Promise<void> {
-    await this.r.eval(
-      RESOLVE,
-      2,
+    await this.r.bbResolveLetter(
       this.keys.deadLetters(),
       this.keys.deadLettersSince(),
       letter.key,
