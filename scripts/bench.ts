@@ -516,17 +516,26 @@ async function endToEnd(bundles: Bundle[], workerProcesses: number, warmUp: Bund
 async function sustained(rounds: number, perRound: number, workerProcesses: number) {
   const b = await startBench(workerProcesses);
   const out: Array<{ entriesPerSec: number; rss: Array<{ role: string; bytes: number }> }> = [];
+  // CPU over the last half of the rounds, per entry: where the cost settles.
+  const settledFrom = Math.floor(rounds / 2);
+  let cpu0 = await b.cpu();
+  let settledEntries = 0;
   for (let k = 0; k < rounds; k++) {
     const round = Array.from({ length: perRound }, (_, i) =>
       syntheaPatient(100_000 + k * perRound + i, SYNTHEA_ENCOUNTERS),
     );
     const bodies = round.map((x) => Buffer.from(JSON.stringify(x)));
+    if (k === settledFrom) cpu0 = await b.cpu();
     const { seconds } = await sendAll(b, bodies);
+    if (k >= settledFrom) settledEntries += entryCount(round);
     out.push({ entriesPerSec: entryCount(round) / seconds, rss: b.rss() });
   }
+  const cpu1 = await b.cpu();
+  const perEntryUs = (k: keyof typeof cpu0) => ((cpu1[k] - cpu0[k]) / settledEntries) * 1e6;
+  const settledCpu = { api: perEntryUs('api'), workers: perEntryUs('workers'), redis: perEntryUs('redis') };
   const peak = await b.peakRss();
   await b.close();
-  return { rounds: out, peak };
+  return { rounds: out, peak, settledCpu };
 }
 
 /**
@@ -762,6 +771,7 @@ async function main(): Promise<void> {
     '  the last half of the rounds, median',
     `${fmt(settled)} entries/s (ratio to validate, its highest reading: ${fmt(settled / validate, 2)})`,
   );
+  line('  CPU per entry over those rounds: API / worker processes / Redis', cpuLine(sus.settledCpu));
   const memLine = (list: Array<{ role: string; bytes: number }>) =>
     list.map((r) => `${r.role.replace(' process', '')} ${mb(r.bytes)}`).join(', ');
   line('  resident memory after round 1', memLine(sus.rounds[0].rss));
