@@ -157,13 +157,24 @@ async function replayBatch(source: string, list: DeadLetter[], deps: SweepDeps):
 
 /**
  * Letters whose replay failed outside their mapper: parked again, so their backoff moves on instead of
- * the same letters failing every pass. When Redis itself is unavailable that fails as well and the
- * pass stops (the next one tries again).
+ * the same letters failing every pass (each only if it is still the letter replayed: a newer version's
+ * letter parked meanwhile is kept). When Redis is unavailable the pass stops (the next one tries
+ * again); a refused re-park is logged and the pass goes on.
  */
 async function parkAgain(list: DeadLetter[], err: Error, deps: SweepDeps): Promise<void> {
   if (isRedisUnavailable(err)) throw err;
-  for (const l of list) await deps.deadLetters.add(l, err.name);
-  deps.log.error({ letters: list.length, err: err.name }, 'dead-letter replay failed; parked again');
+  let parked = 0;
+  try {
+    for (const l of list) if (await deps.deadLetters.repark(l, err.name)) parked++;
+  } catch (e) {
+    if (isRedisUnavailable(e as Error)) throw e;
+    deps.log.error(
+      { letters: list.length, err: (e as Error).name },
+      'dead-letter replay: parking again failed',
+    );
+    return;
+  }
+  deps.log.error({ letters: list.length, parked, err: err.name }, 'dead-letter replay failed; parked again');
 }
 
 /** Starts the periodic sweep; returns its stop function. */

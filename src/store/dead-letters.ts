@@ -52,11 +52,33 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 return 1
 `;
 
+/**
+ * Parks a letter again after its replay failed, only while it is still the letter that was replayed:
+ * same version and same attempt count (a newer version parked meanwhile, or another sweeper's replay,
+ * is left as it is; a letter resolved meanwhile is not brought back).
+ * KEYS: letters hash   ARGV: key, versionId, attempts read, the letter to store   Returns 1 when stored.
+ */
+const REPARK = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then return 0 end
+local l = cjson.decode(cur)
+if l.versionId ~= ARGV[2] or tostring(l.attempts) ~= ARGV[3] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+return 1
+`;
+
 /** Letters per HSCAN round trip of the sweep's full pass (a hint to Redis, not a cap). */
 const SCAN_COUNT = 500;
 
 type ScriptedRedis = Redis & {
   bbResolveLetter(letters: string, since: string, key: string, versionId: string): Promise<number>;
+  bbReparkLetter(
+    letters: string,
+    key: string,
+    versionId: string,
+    attempts: string,
+    json: string,
+  ): Promise<number>;
 };
 
 export class DeadLetters {
@@ -66,8 +88,10 @@ export class DeadLetters {
     private readonly keys: Keys,
   ) {
     // Sent by its hash (EVALSHA), also inside a pipeline of many resolves.
-    if (!('bbResolveLetter' in redis))
+    if (!('bbResolveLetter' in redis)) {
       redis.defineCommand('bbResolveLetter', { numberOfKeys: 2, lua: RESOLVE });
+      redis.defineCommand('bbReparkLetter', { numberOfKeys: 1, lua: REPARK });
+    }
     this.r = redis as ScriptedRedis;
   }
 
@@ -97,6 +121,23 @@ export class DeadLetters {
     if (!res) throw new Error('Redis transaction aborted');
     for (const [err] of res) if (err) throw err;
     return letter;
+  }
+
+  /**
+   * A replayed letter whose replay failed: its next replay moves back by the next backoff, unless the
+   * letter changed meanwhile (REPARK). Answers whether it was parked again.
+   */
+  async repark(letter: DeadLetter, error: string, now = Date.now()): Promise<boolean> {
+    const attempts = letter.attempts + 1;
+    const next: DeadLetter = { ...letter, attempts, dueAt: now + backoffMs(attempts), error };
+    const stored = await this.r.bbReparkLetter(
+      this.keys.deadLetters(),
+      letter.key,
+      letter.versionId,
+      String(letter.attempts),
+      JSON.stringify(next),
+    );
+    return stored === 1;
   }
 
   async get(key: string): Promise<DeadLetter | undefined> {
@@ -154,7 +195,8 @@ export class DeadLetters {
     };
     for (const l of letters)
       pipe.bbResolveLetter(this.keys.deadLetters(), this.keys.deadLettersSince(), l.key, l.versionId);
-    const res = (await pipe.exec()) ?? [];
+    const res = await pipe.exec();
+    if (!res) throw new Error('Redis pipeline aborted');
     for (const [err] of res) if (err) throw err;
   }
 
