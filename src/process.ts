@@ -118,6 +118,10 @@ export async function runProcess(plan: ProcessPlan): Promise<Runtime | undefined
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  // A forked worker process whose parent died without stopping it (SIGKILL, out of memory) sees its
+  // IPC channel close: it stops as on SIGTERM instead of running on, orphaned, beside the worker
+  // processes of the next start.
+  if (!plan.api && process.send) process.once('disconnect', () => stop('parent process gone'));
   if (plan.afterStart) await plan.afterStart(rt);
   return rt;
 }

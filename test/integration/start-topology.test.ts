@@ -142,3 +142,24 @@ test('SIGTERM stops the API and its worker processes', async () => {
   await exited(main);
   await waitFor('every worker process to stop', async () => kids.every((k) => !alive(k)), 60_000);
 }, 120_000);
+
+test('worker processes stop when the API process is killed outright (no orphans)', async () => {
+  const port = await freePort();
+  const killed = spawnBitebridge([], {
+    KEY_PREFIX: prefix,
+    REDIS_URL: TEST_REDIS_URL,
+    PORT: String(port),
+    WORKER_PROCESSES: '1',
+  });
+  try {
+    await waitFor('its worker process', async () => childrenOf(killed.pid!).length === 1, 180_000, 200);
+    const [kid] = childrenOf(killed.pid!);
+    // Connected, so its start-up is over and it runs jobs: an orphan would go on taking them.
+    await waitFor('the worker to connect', async () => (await ingest.getWorkers()).length >= 1, 180_000, 200);
+    killed.kill('SIGKILL');
+    await exited(killed);
+    await waitFor('the orphaned worker process to stop', async () => !alive(kid), 60_000);
+  } finally {
+    if (killed.exitCode === null && killed.signalCode === null) killed.kill('SIGKILL');
+  }
+}, 300_000);
