@@ -57,6 +57,8 @@ export interface Config extends HttpLimits {
   workerProcesses: number;
   /** Forked worker processes run this many nice steps below the API process (0: same priority). */
   workerNice: number;
+  /** V8 old-generation cap of each forked worker process, MB (0: none; see worker-processes.ts). */
+  workerMaxOldSpaceMb: number;
   /**
    * Rounds of the sample patients through the clinical core when a process first loads it, before
    * its workers take jobs (src/clinical-warm-up.ts); 0 skips the warm-up.
@@ -161,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ingestMemoryHighWater: fraction('INGEST_MEMORY_HIGH_WATER', 0.8),
     workerProcesses: int('WORKER_PROCESSES', availableParallelism()),
     workerNice: niceSteps(int('WORKER_NICE', 10)),
+    workerMaxOldSpaceMb: int('WORKER_MAX_OLD_SPACE_MB', 0),
     warmUpRounds: int('WARM_UP_ROUNDS', 3),
     validateThreads: Math.max(1, int('VALIDATE_THREADS', 1)),
     validateIdleMs: int('VALIDATE_IDLE_MS', 30_000),

@@ -78,6 +78,7 @@ export async function runProcess(plan: ProcessPlan): Promise<Runtime | undefined
         { REDIS_URL: rt.redis.url, REDIS_EMBEDDED: 'never', KEY_PREFIX: cfg.keyPrefix },
         log,
         cfg.workerNice,
+        cfg.workerMaxOldSpaceMb,
       );
       rt.closers.unshift(() => forked.stop());
     }

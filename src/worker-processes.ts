@@ -52,16 +52,26 @@ function optionOf(token: string): string | undefined {
   return token.replaceAll('_', '-').replace(/^--?/, '').replace(/^no-?/, '').split('=')[0];
 }
 
+/**
+ * `maxOldSpaceMb` (WORKER_MAX_OLD_SPACE_MB, 0: V8's own limit): a cap on the worker processes' old
+ * generation only. Under sustained load V8 lets a worker's heap grow to ~250 MB of mostly dead objects
+ * (430–540 MB resident); a cap bounds that at some rate (README "Performance"). It is a hard limit, so it
+ * is not set by default: the workers' in-flight bundles must fit under it. NODE_OPTIONS would cap the API
+ * process too, which then ran out of memory on sixteen 9 MB bundles at once with a 256 MB cap.
+ */
 export function workerExecArgv(
   execArgv: readonly string[] = process.execArgv,
   nodeOptions = process.env.NODE_OPTIONS ?? '',
+  maxOldSpaceMb = 0,
 ): string[] {
   const given = new Set([...execArgv, ...nodeOptions.split(/\s+/)].map(optionOf));
   const settled = (flag: string) => {
     const option = optionOf(flag)!;
     return (SETTLED_BY[option] ?? [option]).some((o) => given.has(o));
   };
-  return [...execArgv, ...WORKER_V8_FLAGS.filter((f) => !settled(f))];
+  const flags = [...WORKER_V8_FLAGS];
+  if (maxOldSpaceMb > 0) flags.push(`--max-old-space-size=${maxOldSpaceMb}`);
+  return [...execArgv, ...flags.filter((f) => !settled(f))];
 }
 
 export interface WorkerProcesses {
@@ -111,13 +121,14 @@ export function startWorkerProcesses(
   env: Record<string, string>,
   log: Logger,
   nice = 0,
+  maxOldSpaceMb = 0,
 ): WorkerProcesses {
   const children = new Set<ChildProcess>();
   let stopping = false;
   const spawnOne = (slot: number) => {
     const child = fork(entry, ['worker'], {
       env: { ...process.env, ...env, PORT: '0', WORKER_PROCESSES: '0' },
-      execArgv: workerExecArgv(),
+      execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS ?? '', maxOldSpaceMb),
       stdio: 'inherit',
     });
     children.add(child);

@@ -7,6 +7,19 @@ test('the worker flags are added to the parent’s own node flags', () => {
   expect(workerExecArgv(['--enable-source-maps'], '')).toEqual(['--enable-source-maps', ...WORKER_V8_FLAGS]);
 });
 
+test('WORKER_MAX_OLD_SPACE_MB caps the worker processes only; an old-space size in NODE_OPTIONS wins', () => {
+  expect(workerExecArgv([], '', 256)).toEqual([...WORKER_V8_FLAGS, '--max-old-space-size=256']);
+  expect(workerExecArgv([], '', 0)).toEqual(WORKER_V8_FLAGS);
+  expect(workerExecArgv([], '--max-old-space-size=512', 256)).toEqual(WORKER_V8_FLAGS);
+  expect(loadConfig().workerMaxOldSpaceMb).toBe(0);
+  process.env.WORKER_MAX_OLD_SPACE_MB = '256';
+  try {
+    expect(loadConfig().workerMaxOldSpaceMb).toBe(256);
+  } finally {
+    delete process.env.WORKER_MAX_OLD_SPACE_MB;
+  }
+});
+
 test('a young-generation size the operator set wins, on the command line or in NODE_OPTIONS', () => {
   expect(workerExecArgv(['--max-semi-space-size=16'], '')).toEqual([
     '--max-semi-space-size=16',
