@@ -141,7 +141,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Peak resident set (VmHWM) of a process, from /proc (Linux); 0 where that is not available. */
 /** A process's resident memory from /proc (bytes; 0 elsewhere): VmHWM its peak, VmRSS now. */
 function residentOf(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
@@ -762,6 +761,7 @@ async function main(): Promise<void> {
   const sus = await sustained(SUSTAINED_ROUNDS, SUSTAINED_PATIENTS, procs);
   keepPeak(sus.peak);
   const lastHalf = sus.rounds.slice(Math.floor(sus.rounds.length / 2)).map((r) => r.entriesPerSec);
+  // As for the short runs: with an even number of rounds, the lower of the two middle ones.
   const settled = [...lastHalf].sort((a, b) => a - b)[Math.floor((lastHalf.length - 1) / 2)];
   console.log(
     `\nSustained: the same processes, ${SUSTAINED_ROUNDS} rounds of ${SUSTAINED_PATIENTS} Synthea-shaped patients back to back`,
