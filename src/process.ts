@@ -122,7 +122,13 @@ export async function runProcess(plan: ProcessPlan): Promise<Runtime | undefined
   // A forked worker process whose parent died without stopping it (SIGKILL, out of memory) sees its
   // IPC channel close: it stops as on SIGTERM instead of running on, orphaned, beside the worker
   // processes of the next start.
-  if (!plan.api && process.send) process.once('disconnect', () => stop('parent process gone'));
+  // Listening for 'disconnect' refs the IPC channel, which would then keep a stopped worker process
+  // alive until its parent closed the channel (a SIGTERM shutdown waited 30 s for its own timer):
+  // unref'd, the channel still reports the parent's going, and holds nothing open.
+  if (!plan.api && process.send) {
+    process.once('disconnect', () => stop('parent process gone'));
+    process.channel?.unref();
+  }
   if (plan.afterStart) await plan.afterStart(rt);
   return rt;
 }

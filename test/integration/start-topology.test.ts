@@ -141,6 +141,8 @@ test('SIGTERM stops the API and its worker processes', async () => {
   main.kill('SIGTERM');
   await exited(main);
   await waitFor('every worker process to stop', async () => kids.every((k) => !alive(k)), 60_000);
+  // A clean stop, not the 30 s last resort (which exits 1): the API waited for its workers to exit.
+  expect(main.exitCode).toBe(0);
 }, 120_000);
 
 test('worker processes stop when the API process is killed outright (no orphans)', async () => {
