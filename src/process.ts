@@ -121,10 +121,8 @@ export async function runProcess(plan: ProcessPlan): Promise<Runtime | undefined
   process.once('SIGINT', () => stop('SIGINT'));
   // A forked worker process whose parent died without stopping it (SIGKILL, out of memory) sees its
   // IPC channel close: it stops as on SIGTERM instead of running on, orphaned, beside the worker
-  // processes of the next start.
-  // Listening for 'disconnect' refs the IPC channel, which would then keep a stopped worker process
-  // alive until its parent closed the channel (a SIGTERM shutdown waited 30 s for its own timer):
-  // unref'd, the channel still reports the parent's going, and holds nothing open.
+  // processes of the next start. The channel is unref'd: a 'disconnect' listener refs it, and would keep
+  // a stopped worker alive until its parent closed it (a SIGTERM shutdown then waited 30 s).
   if (!plan.api && process.send) {
     process.once('disconnect', () => stop('parent process gone'));
     process.channel?.unref();

@@ -69,7 +69,7 @@ export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): 
   const payload = await deps.payloads.load(id);
   if (!payload) {
     // Finished by an earlier (or a concurrent) run of this job: report what it answered.
-    const done = (await deps.store.getIngestStatus(id)) as AcceptJobResult | undefined;
+    const done = await storedStatus(id, deps);
     if (!done) throw new UnrecoverableError('payload not found (expired or never recorded)');
     return finished(done);
   }
@@ -116,7 +116,7 @@ export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): 
   );
   if (!first) {
     // The status another run wrote is the answer (the sender may have it already).
-    const done = (await deps.store.getIngestStatus(id)) as AcceptJobResult | undefined;
+    const done = await storedStatus(id, deps);
     if (done) return finished(done);
   }
   return finished(result);
@@ -158,6 +158,11 @@ function withParked<A extends { entries: EntryResult[] }>(accept: A, parked: str
     return { ...e, outcome: outcomeOf([...(e.outcome?.issue ?? []), warning]) };
   });
   return { ...accept, entries };
+}
+
+/** The answer a run of this payload's job wrote when it finished it (undefined: not finished, or expired). */
+async function storedStatus(id: string, deps: IngestDeps): Promise<AcceptJobResult | undefined> {
+  return (await deps.store.getIngestStatus(id)) as AcceptJobResult | undefined;
 }
 
 function finished(r: AcceptJobResult): AcceptJobReturn {
