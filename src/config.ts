@@ -60,6 +60,11 @@ export interface Config extends HttpLimits {
   /** V8 old-generation cap of each forked worker process, MB (0: none; see worker-processes.ts). */
   workerMaxOldSpaceMb: number;
   /**
+   * Recorded payload bytes one process processes at once (src/queue/payload-budget.ts); a payload that
+   * does not fit waits for bytes to be released. 0: no budget.
+   */
+  payloadBudgetBytes: number;
+  /**
    * Rounds of the sample patients through the clinical core when a process first loads it, before
    * its workers take jobs (src/clinical-warm-up.ts); 0 skips the warm-up.
    */
@@ -164,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerProcesses: int('WORKER_PROCESSES', availableParallelism()),
     workerNice: niceSteps(int('WORKER_NICE', 10)),
     workerMaxOldSpaceMb: int('WORKER_MAX_OLD_SPACE_MB', 0),
+    payloadBudgetBytes: int('PAYLOAD_BUDGET_BYTES', 16 * 1024 * 1024),
     warmUpRounds: int('WARM_UP_ROUNDS', 3),
     validateThreads: Math.max(1, int('VALIDATE_THREADS', 1)),
     validateIdleMs: int('VALIDATE_IDLE_MS', 30_000),

@@ -54,6 +54,11 @@ export class PayloadLog {
     };
   }
 
+  /** The byte length of a recorded payload's body (0 when it is not recorded): read before loading it. */
+  async size(id: string): Promise<number> {
+    return this.r.hstrlen(this.keys.payload(id), 'body');
+  }
+
   async isPending(id: string): Promise<boolean> {
     return (await this.r.zscore(this.keys.pending(), id)) !== null;
   }

@@ -25,6 +25,7 @@ import { FhirError, issue, outcomeOf } from '../../fhir/outcome';
 import type { PayloadLog } from '../../store/payloads';
 import { emptySummary, mapDependents, mapItems, type MapDeps, type MapSummary } from '../map-items';
 import type { RejectLog } from '../../store/reject-log';
+import type { PayloadBudget } from '../payload-budget';
 
 export type { MapOutcome, ResourceMapper, MapSummary } from '../map-items';
 export { mapItems, enqueueAssemble } from '../map-items';
@@ -34,6 +35,8 @@ export interface IngestDeps extends MapDeps {
   validate: EntryValidator;
   statusTtlSeconds: number;
   rejects?: RejectLog;
+  /** This process's budget on payload bytes in process (payload-budget.ts); none: no limit. */
+  budget?: PayloadBudget;
 }
 
 export interface AcceptJobData {
@@ -64,6 +67,19 @@ export interface AcceptJobReturn {
 }
 
 export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): Promise<AcceptJobReturn> {
+  // The payload is loaded only once its bytes fit this process's budget: every step after holds
+  // several times its size (payload-budget.ts).
+  const release = deps.budget
+    ? await deps.budget.acquire(await deps.payloads.size(job.data.payloadId))
+    : undefined;
+  try {
+    return await acceptRecorded(job, deps);
+  } finally {
+    release?.();
+  }
+}
+
+async function acceptRecorded(job: Job<AcceptJobData>, deps: IngestDeps): Promise<AcceptJobReturn> {
   const id = job.data.payloadId;
   const statusKey = deps.store.keys.ingestStatus(id);
   const payload = await deps.payloads.load(id);

@@ -1,0 +1,81 @@
+/**
+ * A per-process budget on the recorded payload bytes being processed at once.
+ *
+ * Why: a payload costs the worker many times its size while it is parsed, validated, namespaced and
+ * written (a 9 MB bundle of 981 narrative-bearing entries peaked near 100 MB of heap). With
+ * WORKER_CONCURRENCY (8) such payloads at once, one worker process reached 1 GB resident, and a worker
+ * whose V8 old generation is capped (WORKER_MAX_OLD_SPACE_MB) ran out of memory and crashed, again on
+ * every retry. Holding a payload back until the bytes in process fit keeps the peak near one or two
+ * large payloads, so a cap is safe. Ordinary bundles (a Synthea patient is ~140 kB) never wait.
+ *
+ * Rules: a payload is admitted while the bytes in process plus its own fit the limit, or when nothing
+ * is in process (one payload larger than the budget still runs, alone). Waiters are admitted in
+ * arrival order, so a large payload is not overtaken for ever by small ones. A limit of 0 admits
+ * everything.
+ */
+export interface BudgetObserver {
+  (state: { inFlight: number; waiting: number }): void;
+}
+
+export class PayloadBudget {
+  private inFlightBytes = 0;
+  private admitted = 0;
+  private readonly queue: Array<{ bytes: number; admit: () => void }> = [];
+
+  constructor(
+    readonly limitBytes: number,
+    private readonly observe: BudgetObserver = () => {},
+  ) {}
+
+  /** Bytes of the payloads admitted and not yet released. */
+  get inFlight(): number {
+    return this.inFlightBytes;
+  }
+
+  /** Payloads waiting to be admitted. */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Waits until `bytes` may be processed; returns the release, which must be called exactly once
+   * (a second call does nothing, so a `finally` after an early release cannot free bytes twice).
+   */
+  async acquire(bytes: number): Promise<() => void> {
+    const size = Math.max(0, bytes);
+    if (!this.queue.length && this.fits(size)) this.take(size);
+    else await new Promise<void>((admit) => this.enqueue(size, admit));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inFlightBytes -= size;
+      this.admitted--;
+      this.admitWaiting();
+    };
+  }
+
+  private fits(bytes: number): boolean {
+    return this.limitBytes <= 0 || this.admitted === 0 || this.inFlightBytes + bytes <= this.limitBytes;
+  }
+
+  private take(bytes: number): void {
+    this.inFlightBytes += bytes;
+    this.admitted++;
+    this.observe({ inFlight: this.inFlightBytes, waiting: this.queue.length });
+  }
+
+  private enqueue(bytes: number, admit: () => void): void {
+    this.queue.push({ bytes, admit });
+    this.observe({ inFlight: this.inFlightBytes, waiting: this.queue.length });
+  }
+
+  private admitWaiting(): void {
+    while (this.queue.length && this.fits(this.queue[0].bytes)) {
+      const next = this.queue.shift()!;
+      this.take(next.bytes);
+      next.admit();
+    }
+    this.observe({ inFlight: this.inFlightBytes, waiting: this.queue.length });
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * A worker process with a capped heap (WORKER_MAX_OLD_SPACE_MB) and large payloads: the payload budget
+ * (src/queue/payload-budget.ts) keeps the bytes in process near one large payload, so the worker
+ * processes them all without running out of memory. Without the budget (PAYLOAD_BUDGET_BYTES=0), the
+ * same eight 9 MB bundles at WORKER_CONCURRENCY 8 took a worker capped at 200 MB to V8's heap limit
+ * and it crashed on every retry (a scratch run: 154 s of restarts, against 4 s with the budget).
+ */
+import { readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import type { Bundle } from '@medplum/fhirtypes';
+import { Redis } from 'ioredis';
+import { freePort } from '../../src/ops/embedded-redis';
+import { Store } from '../../src/store/store';
+import { syntheaPatient } from '../../scripts/bench-workloads';
+import { CHILD_TOKEN, exited, spawnBitebridge, waitFor } from '../helpers/processes';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
+
+const prefix = uniquePrefix('wmem');
+const BUNDLES = 8;
+let redis: Redis;
+let store: Store;
+let main: ChildProcess;
+let base: string;
+
+/** A Synthea-shaped patient of 981 entries, each but the Patient with a ~9 kB narrative: ~8.9 MB. */
+function largeBundle(n: number): Bundle {
+  const bundle = syntheaPatient(700_000 + n, 280);
+  const div = `<div xmlns="http://www.w3.org/1999/xhtml"><p>${'narrative text '.repeat(600)}</p></div>`;
+  for (const e of bundle.entry ?? []) {
+    if (e.resource && e.resource.resourceType !== 'Patient')
+      (e.resource as { text?: unknown }).text = { status: 'generated', div };
+  }
+  return bundle;
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(' ')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+beforeAll(async () => {
+  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  store = new Store(redis, prefix);
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  main = spawnBitebridge([], {
+    KEY_PREFIX: prefix,
+    REDIS_URL: TEST_REDIS_URL,
+    PORT: String(port),
+    WORKER_PROCESSES: '1',
+    WORKER_CONCURRENCY: '8',
+    WORKER_MAX_OLD_SPACE_MB: '256',
+    WARM_UP_ROUNDS: '0',
+  });
+  await waitFor('the API to listen', async () => (await fetch(`${base}/healthz`)).ok, 180_000);
+  await waitFor('the worker process', async () => childrenOf(main.pid!).length === 1, 180_000, 200);
+}, 240_000);
+
+afterAll(async () => {
+  if (main.exitCode === null && main.signalCode === null) {
+    main.kill('SIGTERM');
+    await exited(main);
+  }
+  await deletePrefix(redis, prefix);
+  await redis.quit();
+});
+
+test('eight 9 MB bundles at once: a heap-capped worker processes every one and never restarts', async () => {
+  const [worker] = childrenOf(main.pid!);
+  const ids: string[] = [];
+  for (let i = 0; i < BUNDLES; i++) {
+    const body = JSON.stringify(largeBundle(i));
+    expect(body.length).toBeGreaterThan(8 * 1024 * 1024);
+    const res = await fetch(`${base}/fhir`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${CHILD_TOKEN}`,
+        'content-type': 'application/fhir+json',
+        prefer: 'respond-async',
+      },
+      body,
+    });
+    await res.arrayBuffer();
+    expect(res.status).toBe(202);
+    ids.push(res.headers.get('content-location')!.split('/_async/')[1]);
+  }
+  for (const id of ids) {
+    const done = await waitFor(
+      `payload ${id} to finish`,
+      async () => (await store.getIngestStatus(id)) as { status: number; accept?: { entries: unknown[] } },
+      600_000,
+      250,
+    );
+    expect(done.status).toBe(200);
+    expect(done.accept?.entries).toHaveLength(981);
+  }
+  // The same worker process did it all: none ran out of memory and was replaced.
+  expect(childrenOf(main.pid!)).toEqual([worker]);
+}, 900_000);
