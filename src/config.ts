@@ -57,7 +57,7 @@ export interface Config extends HttpLimits {
   workerProcesses: number;
   /** Forked worker processes run this many nice steps below the API process (0: same priority). */
   workerNice: number;
-  /** V8 old-generation cap of each forked worker process, MB (0: V8's own; see worker-processes.ts). */
+  /** V8 old-generation cap of each forked worker process, MB (0: none; see worker-processes.ts). */
   workerMaxOldSpaceMb: number;
   /**
    * Recorded payload bytes one process processes at once (src/queue/payload-budget.ts); a payload that
@@ -127,12 +127,6 @@ function positiveInt(name: string, def: number): number {
   return n;
 }
 
-/**
- * The forked worker processes' V8 old-generation cap, MB (worker-processes.ts says why). A worker
- * started on its own (`main.js worker`: compose, `npm run start:worker`) takes it on its command line.
- */
-export const DEFAULT_WORKER_MAX_OLD_SPACE_MB = 320;
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const s = (name: string) => (env[name] === '' ? undefined : env[name]);
   const prefix = s('KEY_PREFIX') ?? 'bb';
@@ -174,7 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ingestMemoryHighWater: fraction('INGEST_MEMORY_HIGH_WATER', 0.8),
     workerProcesses: int('WORKER_PROCESSES', availableParallelism()),
     workerNice: niceSteps(int('WORKER_NICE', 10)),
-    workerMaxOldSpaceMb: int('WORKER_MAX_OLD_SPACE_MB', DEFAULT_WORKER_MAX_OLD_SPACE_MB),
+    workerMaxOldSpaceMb: int('WORKER_MAX_OLD_SPACE_MB', 0),
     payloadBudgetBytes: int('PAYLOAD_BUDGET_BYTES', 16 * 1024 * 1024),
     warmUpRounds: int('WARM_UP_ROUNDS', 3),
     validateThreads: Math.max(1, int('VALIDATE_THREADS', 1)),

@@ -11,15 +11,11 @@ import { getPriority, setPriority } from 'node:os';
 import type { Logger } from './logger';
 
 /**
- * V8 flags of a worker process, each measured with `npm run bench` (alternating runs on one 2-core
- * machine):
- * - `--max-semi-space-size=32`: validation, namespacing and mapping allocate many short-lived objects
- *   per entry; with V8's default young generation (16 MB semi-spaces) they outlive scavenges and get
- *   promoted. 64 was measured first (worker CPU per entry 121–127 µs → 96–111 µs against the
- *   default); under sustained load (12–16 rounds of 50 patients) 32 costs about the same CPU as 64
- *   (45–54 against 43–57 µs per entry, five runs each) and its young generation is 64 MB smaller
- *   resident, which the default old-generation cap (config.ts, DEFAULT_WORKER_MAX_OLD_SPACE_MB) needs
- *   to keep a worker under 400 MB.
+ * V8 flags of a worker process, each measured with `npm run bench`'s Synthea-shaped run (alternating
+ * runs on one 2-core machine):
+ * - `--max-semi-space-size=64`: validation, namespacing and mapping allocate many short-lived objects
+ *   per entry; with V8's default young generation they outlive scavenges and get promoted. Worker CPU
+ *   per entry 121–127 µs → 96–111 µs, peak RSS unchanged (~360 MB).
  * - `--single-threaded-gc`: V8 scavenges and marks on helper threads in parallel by default. With the
  *   cores already busy (the API, Redis and the other worker) the parallel scavenger costs more CPU than
  *   it saves. In 5 alternating pairs (3 with the flag on every process, 2 on the workers only) the
@@ -32,7 +28,7 @@ import type { Logger } from './logger';
  * given (`--parallel-scavenge`, `--concurrent-marking`, …) counts as a setting of `--single-threaded-gc`,
  * which would otherwise silently turn it off.
  */
-export const WORKER_V8_FLAGS = ['--max-semi-space-size=32', '--single-threaded-gc'];
+export const WORKER_V8_FLAGS = ['--max-semi-space-size=64', '--single-threaded-gc'];
 
 /** Options that, when the operator gave any of them, mean ours is not added (by our flag's option). */
 const SETTLED_BY: Record<string, readonly string[]> = {
@@ -57,14 +53,11 @@ function optionOf(token: string): string | undefined {
 }
 
 /**
- * `maxOldSpaceMb` (WORKER_MAX_OLD_SPACE_MB, default 320; 0: V8's own limit): a cap on the worker
- * processes' old generation only. Without it V8 lets a worker's old generation grow to ~250 MB of
- * mostly dead objects under sustained load (its growing factor is 4 when the limit is V8's default of
- * several GB): 450–570 MB resident. With the cap the factor drops and the worker stays at 355–386 MB,
- * for ~10 % more worker CPU per entry (README "Performance"). It is a hard limit, safe because the
- * payload budget (queue/payload-budget.ts) keeps the payloads in process near one large one.
- * NODE_OPTIONS would cap the API process too, which holds every request body in flight (sixteen 9 MB
- * bundles at once ran a 256 MB API out of memory).
+ * `maxOldSpaceMb` (WORKER_MAX_OLD_SPACE_MB, 0: V8's own limit): a cap on the worker processes' old
+ * generation only. Under sustained load V8 lets a worker's heap grow to ~250 MB of mostly dead objects
+ * (430–540 MB resident); a cap bounds that at some rate (README "Performance"). It is a hard limit, so it
+ * is not set by default: the workers' in-flight bundles must fit under it. NODE_OPTIONS would cap the API
+ * process too, which then ran out of memory on sixteen 9 MB bundles at once with a 256 MB cap.
  */
 export function workerExecArgv(
   execArgv: readonly string[] = process.execArgv,
