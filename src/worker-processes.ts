@@ -55,9 +55,13 @@ function optionOf(token: string): string | undefined {
 /**
  * `maxOldSpaceMb` (WORKER_MAX_OLD_SPACE_MB, 0: V8's own limit): a cap on the worker processes' old
  * generation only. Under sustained load V8 lets a worker's heap grow to ~250 MB of mostly dead objects
- * (430–540 MB resident); a cap bounds that at some rate (README "Performance"). It is a hard limit, so it
- * is not set by default: the workers' in-flight bundles must fit under it. NODE_OPTIONS would cap the API
- * process too, which then ran out of memory on sixteen 9 MB bundles at once with a 256 MB cap.
+ * (430–570 MB resident; its growing factor is 4 under V8's default limit of several GB, and any cap
+ * lowers it). A cap bounds that at a cost in CPU, which is largest in a worker's first seconds: with 320
+ * (and 32 MB semi-spaces) workers stayed at 370–381 MB, but spent 105–125 µs per entry in the bench's
+ * short runs against 60–69 uncapped (README "Performance"), so it is not the default. It is a hard
+ * limit, made safe by the payload budget (queue/payload-budget.ts), which keeps the payloads in process
+ * near one large one. NODE_OPTIONS would cap the API process too, which holds every request body in
+ * flight (sixteen 9 MB bundles at once ran a 256 MB API out of memory).
  */
 export function workerExecArgv(
   execArgv: readonly string[] = process.execArgv,
