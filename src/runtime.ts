@@ -23,6 +23,7 @@ import { RejectLog } from './store/reject-log';
 import { Store } from './store/store';
 import { PayloadLog } from './store/payloads';
 import { DeadLetters } from './store/dead-letters';
+import { PayloadBudget } from './queue/payload-budget';
 import { registerIngestGauges } from './queue/ingest-gauges';
 import { StorageGuard } from './ops/storage-guard';
 
@@ -41,6 +42,8 @@ export interface Runtime {
   storage: StorageGuard;
   queues: Queues;
   metrics: Metrics;
+  /** This process's budget on payload bytes in process (one per process: queue/payload-budget.ts). */
+  payloadBudget: PayloadBudget;
   rejects: RejectLog;
   clinical: Clinical;
   closing: boolean;
@@ -73,8 +76,9 @@ export async function createRuntime(overrides: Partial<Config> = {}, log?: Logge
     ),
   );
   const metrics = new Metrics(queues);
+  const payloadBudget = new PayloadBudget(cfg.payloadBudgetBytes);
   let clinical: Clinical | undefined;
-  registerIngestGauges(metrics, payloads, deadLetters, storage);
+  registerIngestGauges(metrics, payloads, deadLetters, storage, payloadBudget);
   return {
     cfg,
     log: logger,
@@ -86,6 +90,7 @@ export async function createRuntime(overrides: Partial<Config> = {}, log?: Logge
     storage,
     queues,
     metrics,
+    payloadBudget,
     rejects: new RejectLog(conn, cfg.keyPrefix, {
       perRequest: cfg.rejectsPerRequest,
       perSource: cfg.rejectsPerSource,

@@ -8,7 +8,6 @@ import { processAccept, processMap, type IngestDeps } from '../src/queue/process
 import { startSweep } from '../src/queue/sweep';
 import { runProcess } from '../src/process';
 import { startWorker, type Runtime } from '../src/runtime';
-import { PayloadBudget } from '../src/queue/payload-budget';
 
 /** What the ingest processors need, from one process's runtime. */
 export function ingestDeps(rt: Runtime): IngestDeps {
@@ -23,10 +22,7 @@ export function ingestDeps(rt: Runtime): IngestDeps {
     metrics: rt.metrics,
     statusTtlSeconds: rt.cfg.keepCompletedSeconds,
     rejects: rt.rejects,
-    budget: new PayloadBudget(rt.cfg.payloadBudgetBytes, ({ inFlight, waiting }) => {
-      rt.metrics.payloadBytesInProcess.set(inFlight);
-      rt.metrics.payloadsHeldBack.set(waiting);
-    }),
+    budget: rt.payloadBudget,
   };
 }
 

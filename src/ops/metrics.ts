@@ -63,16 +63,6 @@ export class Metrics {
     labelNames: ['source', 'resource_type'],
     registers: [this.registry],
   });
-  readonly payloadBytesInProcess = new Gauge({
-    name: 'bitebridge_ingest_payload_bytes_in_process',
-    help: "Recorded payload bytes this process's ingest workers are processing (bounded by PAYLOAD_BUDGET_BYTES)",
-    registers: [this.registry],
-  });
-  readonly payloadsHeldBack = new Gauge({
-    name: 'bitebridge_ingest_payloads_held_back',
-    help: 'Payloads whose job waits in this process until their bytes fit PAYLOAD_BUDGET_BYTES',
-    registers: [this.registry],
-  });
   readonly httpDuration = new Histogram({
     name: 'bitebridge_http_request_duration_seconds',
     help: 'HTTP request duration by method, route and status code',

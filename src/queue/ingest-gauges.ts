@@ -10,13 +10,33 @@ import type { Metrics } from '../ops/metrics';
 import type { DeadLetters } from '../store/dead-letters';
 import type { PayloadLog } from '../store/payloads';
 import type { StorageGuard } from '../ops/storage-guard';
+import type { PayloadBudget } from './payload-budget';
 
 export function registerIngestGauges(
   metrics: Metrics,
   payloads: PayloadLog,
   deadLetters: DeadLetters,
   storage?: StorageGuard,
+  budget?: PayloadBudget,
 ): void {
+  if (budget) {
+    new Gauge({
+      name: 'bitebridge_ingest_payload_bytes_in_process',
+      help: "Recorded payload bytes this process's ingest worker is processing (PAYLOAD_BUDGET_BYTES, or one larger payload alone; 0 where no ingest worker runs)",
+      registers: [metrics.registry],
+      collect() {
+        this.set(budget.inFlight);
+      },
+    });
+    new Gauge({
+      name: 'bitebridge_ingest_payloads_held_back',
+      help: 'Payloads whose job waits in this process until their bytes fit PAYLOAD_BUDGET_BYTES',
+      registers: [metrics.registry],
+      collect() {
+        this.set(budget.waiting);
+      },
+    });
+  }
   if (storage) {
     new Gauge({
       name: 'bitebridge_redis_memory_used_ratio',

@@ -13,19 +13,12 @@
  * arrival order, so a large payload is not overtaken for ever by small ones. A limit of 0 admits
  * everything.
  */
-export interface BudgetObserver {
-  (state: { inFlight: number; waiting: number }): void;
-}
-
 export class PayloadBudget {
   private inFlightBytes = 0;
   private admitted = 0;
   private readonly queue: Array<{ bytes: number; admit: () => void }> = [];
 
-  constructor(
-    readonly limitBytes: number,
-    private readonly observe: BudgetObserver = () => {},
-  ) {}
+  constructor(readonly limitBytes: number) {}
 
   /** Bytes of the payloads admitted and not yet released. */
   get inFlight(): number {
@@ -62,12 +55,10 @@ export class PayloadBudget {
   private take(bytes: number): void {
     this.inFlightBytes += bytes;
     this.admitted++;
-    this.observe({ inFlight: this.inFlightBytes, waiting: this.queue.length });
   }
 
   private enqueue(bytes: number, admit: () => void): void {
     this.queue.push({ bytes, admit });
-    this.observe({ inFlight: this.inFlightBytes, waiting: this.queue.length });
   }
 
   private admitWaiting(): void {
@@ -76,6 +67,5 @@ export class PayloadBudget {
       this.take(next.bytes);
       next.admit();
     }
-    this.observe({ inFlight: this.inFlightBytes, waiting: this.queue.length });
   }
 }

@@ -13,18 +13,23 @@ const [seed] = seedBundles(1, 'budget');
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness('budget');
+  // No workers and no sweep: the payloads here are recorded without a job, and only the test runs them.
+  h = await startHarness('budget', { workers: false });
 }, 60_000);
 afterAll(() => h.close());
 
-async function gauge(name: 'payloadsHeldBack' | 'payloadBytesInProcess'): Promise<number> {
-  return (await h.rt.metrics[name].get()).values[0]?.value ?? 0;
+/** A gauge's value as a scrape reads it. */
+async function gauge(name: string): Promise<number> {
+  const metric = h.rt.metrics.registry.getSingleMetric(name);
+  if (!metric) throw new Error(`no metric ${name}`);
+  return (await metric.get()).values[0]?.value ?? 0;
 }
 
 test('a payload waits for budget before it is loaded, then is processed', async () => {
   const deps = ingestDeps(h.rt);
+  // The process's one budget, which the gauges read.
   const budget = deps.budget!;
-  expect(budget.limitBytes).toBe(h.rt.cfg.payloadBudgetBytes);
+  expect(budget).toBe(h.rt.payloadBudget);
   const body = JSON.stringify(seed);
   await h.rt.payloads.record({ id: 'i-budget', source: 'hospa', body, receivedAt: Date.now() });
 
@@ -36,8 +41,8 @@ test('a payload waits for budget before it is loaded, then is processed', async 
     if (i > 10_000) throw new Error('the accept job never asked the budget');
     await new Promise((r) => setTimeout(r, 5));
   }
-  expect(await gauge('payloadsHeldBack')).toBe(1);
-  expect(await gauge('payloadBytesInProcess')).toBe(budget.limitBytes);
+  expect(await gauge('bitebridge_ingest_payloads_held_back')).toBe(1);
+  expect(await gauge('bitebridge_ingest_payload_bytes_in_process')).toBe(budget.limitBytes);
   expect(await h.rt.payloads.isPending('i-budget')).toBe(true);
   expect(await h.rt.store.getIngestStatus('i-budget')).toBeUndefined();
 
@@ -46,8 +51,8 @@ test('a payload waits for budget before it is loaded, then is processed', async 
   expect(await h.rt.payloads.isPending('i-budget')).toBe(false);
   // Its own bytes (the recorded body's length) were taken and given back.
   expect(budget.inFlight).toBe(0);
-  expect(await gauge('payloadsHeldBack')).toBe(0);
-  expect(await gauge('payloadBytesInProcess')).toBe(0);
+  expect(await gauge('bitebridge_ingest_payloads_held_back')).toBe(0);
+  expect(await gauge('bitebridge_ingest_payload_bytes_in_process')).toBe(0);
 }, 120_000);
 
 test('a payload that fails is given back to the budget too', async () => {

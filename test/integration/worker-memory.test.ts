@@ -1,9 +1,9 @@
 /**
- * A worker process with a capped heap (WORKER_MAX_OLD_SPACE_MB) and large payloads: the payload budget
- * (src/queue/payload-budget.ts) keeps the bytes in process near one large payload, so the worker
- * processes them all without running out of memory. Without the budget (PAYLOAD_BUDGET_BYTES=0), the
- * same eight 9 MB bundles at WORKER_CONCURRENCY 8 took a worker capped at 200 MB to V8's heap limit
- * and it crashed on every retry (a scratch run: 154 s of restarts, against 4 s with the budget).
+ * A worker process with a capped heap (WORKER_MAX_OLD_SPACE_MB=256) and large payloads: the payload
+ * budget (src/queue/payload-budget.ts, 16 MiB) keeps the bytes in process to one 9 MB payload at a
+ * time, so the worker processes all eight without running out of memory. With PAYLOAD_BUDGET_BYTES
+ * '0' below, this test fails: the worker ran out of memory and was replaced (153 s). In scratch runs with a 200 MB cap: 154 s of crashes and restarts without the
+ * budget, 4 s with it.
  */
 import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
@@ -57,6 +57,7 @@ beforeAll(async () => {
     WORKER_PROCESSES: '1',
     WORKER_CONCURRENCY: '8',
     WORKER_MAX_OLD_SPACE_MB: '256',
+    PAYLOAD_BUDGET_BYTES: String(16 * 1024 * 1024),
     WARM_UP_ROUNDS: '0',
   });
   await waitFor('the API to listen', async () => (await fetch(`${base}/healthz`)).ok, 180_000);
@@ -74,6 +75,9 @@ afterAll(async () => {
 
 test('eight 9 MB bundles at once: a heap-capped worker processes every one and never restarts', async () => {
   const [worker] = childrenOf(main.pid!);
+  // The cap is in force (an operator's NODE_OPTIONS would win over WORKER_MAX_OLD_SPACE_MB).
+  expect(readFileSync(`/proc/${worker}/cmdline`, 'utf8').split('\0')).toContain('--max-old-space-size=256');
+  expect(process.env.NODE_OPTIONS ?? '').not.toMatch(/max[-_]old[-_]space/);
   const ids: string[] = [];
   for (let i = 0; i < BUNDLES; i++) {
     const body = JSON.stringify(largeBundle(i));

@@ -68,10 +68,9 @@ export interface AcceptJobReturn {
 
 export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): Promise<AcceptJobReturn> {
   // The payload is loaded only once its bytes fit this process's budget: every step after holds
-  // several times its size (payload-budget.ts).
-  const release = deps.budget
-    ? await deps.budget.acquire(await deps.payloads.size(job.data.payloadId))
-    : undefined;
+  // several times its size (payload-budget.ts). Size 0: finished already (or never recorded).
+  const bytes = deps.budget ? await deps.payloads.size(job.data.payloadId) : 0;
+  const release = bytes > 0 ? await deps.budget!.acquire(bytes) : undefined;
   try {
     return await acceptRecorded(job, deps);
   } finally {
