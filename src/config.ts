@@ -64,6 +64,8 @@ export interface Config extends HttpLimits {
    * does not fit waits for bytes to be released. 0: no budget.
    */
   payloadBudgetBytes: number;
+  /** How long a payload waits for budget before its job is handed back to the queue (ms). */
+  payloadBudgetWaitMs: number;
   /**
    * Rounds of the sample patients through the clinical core when a process first loads it, before
    * its workers take jobs (src/clinical-warm-up.ts); 0 skips the warm-up.
@@ -170,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerNice: niceSteps(int('WORKER_NICE', 10)),
     workerMaxOldSpaceMb: int('WORKER_MAX_OLD_SPACE_MB', 0),
     payloadBudgetBytes: int('PAYLOAD_BUDGET_BYTES', 16 * 1024 * 1024),
+    payloadBudgetWaitMs: int('PAYLOAD_BUDGET_WAIT_MS', 2000),
     warmUpRounds: int('WARM_UP_ROUNDS', 3),
     validateThreads: Math.max(1, int('VALIDATE_THREADS', 1)),
     validateIdleMs: int('VALIDATE_IDLE_MS', 30_000),

@@ -2,7 +2,7 @@
  * One process's wiring: config, logger, Redis, store, queues, metrics, tokens and the clinical core,
  * plus start/stop of the API and of any set of workers. `main.ts` decides which run.
  */
-import { QueueEvents, Worker, type Job, type Processor } from 'bullmq';
+import { DelayedError, QueueEvents, Worker, type Job, type Processor } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApi } from './api/app';
@@ -201,15 +201,20 @@ function watchConnection(conn: Redis, log: Logger, name: string): void {
 export function startWorker<D, R>(
   rt: Runtime,
   name: QueueName,
-  processor: (job: Job<D>) => Promise<R>,
+  processor: (job: Job<D>, token?: string) => Promise<R>,
 ): Worker<D, R> {
-  const timed: Processor<D, R> = async (job) => {
+  const timed: Processor<D, R> = async (job, token) => {
     const end = rt.metrics.jobDuration.startTimer({ queue: name, name: job.name });
     try {
-      const r = await processor(job);
+      const r = await processor(job, token);
       end({ outcome: 'completed' });
       return r;
     } catch (err) {
+      if (err instanceof DelayedError) {
+        // Handed back to the queue on purpose (the ingest payload budget): not a failure.
+        end({ outcome: 'delayed' });
+        throw err;
+      }
       end({ outcome: 'failed' });
       rt.log.warn(
         { queue: name, jobId: job.id, attempt: job.attemptsMade + 1, err: (err as Error).message },

@@ -23,13 +23,14 @@ export function ingestDeps(rt: Runtime): IngestDeps {
     statusTtlSeconds: rt.cfg.keepCompletedSeconds,
     rejects: rt.rejects,
     budget: rt.payloadBudget,
+    budgetWaitMs: rt.cfg.payloadBudgetWaitMs,
   };
 }
 
 export function ingestWorker(rt: Runtime) {
   const deps = ingestDeps(rt);
-  const w = startWorker(rt, 'ingest', async (job: Job) => {
-    if (job.name === 'accept') return processAccept(job, deps);
+  const w = startWorker(rt, 'ingest', async (job: Job, token?: string) => {
+    if (job.name === 'accept') return processAccept(job, deps, token);
     if (job.name === 'map') return processMap(job, deps);
     throw new UnrecoverableError(`unknown ingest job name ${job.name}`);
   });

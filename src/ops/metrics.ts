@@ -40,7 +40,7 @@ export class Metrics {
   readonly registry = new Registry();
   readonly jobDuration = new Histogram({
     name: 'bitebridge_job_duration_seconds',
-    help: 'Job processing time by queue, job name and outcome',
+    help: 'Job processing time by queue, job name and outcome (completed, failed, delayed: handed back to the queue)',
     labelNames: ['queue', 'name', 'outcome'],
     buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],

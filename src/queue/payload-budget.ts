@@ -6,12 +6,15 @@
  * WORKER_CONCURRENCY (8) such payloads at once, one worker process reached 1 GB resident, and a worker
  * whose V8 old generation is capped (WORKER_MAX_OLD_SPACE_MB) ran out of memory and crashed, again on
  * every retry. Holding a payload back until the bytes in process fit keeps the peak near one or two
- * large payloads, so a cap is safe. Ordinary bundles (a Synthea patient is ~140 kB) never wait.
+ * large payloads, so a cap can be sized for them. Ordinary bundles (a Synthea patient is ~140 kB)
+ * fit many times over.
  *
  * Rules: a payload is admitted while the bytes in process plus its own fit the limit, or when nothing
  * is in process (one payload larger than the budget still runs, alone). Waiters are admitted in
- * arrival order, so a large payload is not overtaken for ever by small ones. A limit of 0 admits
- * everything.
+ * arrival order, so a large payload is not overtaken for ever by small ones (a small one waits its
+ * turn behind it). A limit of 0 admits everything. A waiter may give up after a while
+ * (`acquireWithin`): the ingest processor then hands its job back to the queue, so a process whose
+ * budget is taken by large payloads does not keep jobs another process could run now.
  */
 export class PayloadBudget {
   private inFlightBytes = 0;
@@ -35,9 +38,17 @@ export class PayloadBudget {
    * (a second call does nothing, so a `finally` after an early release cannot free bytes twice).
    */
   async acquire(bytes: number): Promise<() => void> {
+    return (await this.acquireWithin(bytes, Infinity))!;
+  }
+
+  /**
+   * As `acquire`, but gives up after `waitMs`: undefined, and the payload has left the line (the
+   * ingest processor then hands its job back to the queue, for any process to take).
+   */
+  async acquireWithin(bytes: number, waitMs: number): Promise<(() => void) | undefined> {
     const size = Math.max(0, bytes);
     if (!this.queue.length && this.fits(size)) this.take(size);
-    else await new Promise<void>((admit) => this.enqueue(size, admit));
+    else if (!(await this.wait(size, waitMs))) return undefined;
     let released = false;
     return () => {
       if (released) return;
@@ -57,8 +68,26 @@ export class PayloadBudget {
     this.admitted++;
   }
 
-  private enqueue(bytes: number, admit: () => void): void {
-    this.queue.push({ bytes, admit });
+  /** True once admitted; false when `waitMs` passed first (the waiter is then out of the line). */
+  private wait(bytes: number, waitMs: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const waiter = {
+        bytes,
+        admit: () => {
+          if (timer) clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      const timer = Number.isFinite(waitMs)
+        ? setTimeout(() => {
+            this.queue.splice(this.queue.indexOf(waiter), 1);
+            // The head of the line may have been the one that did not fit.
+            this.admitWaiting();
+            resolve(false);
+          }, waitMs)
+        : undefined;
+      this.queue.push(waiter);
+    });
   }
 
   private admitWaiting(): void {

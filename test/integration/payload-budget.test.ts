@@ -78,3 +78,58 @@ test('the recorded size is what the budget counts', async () => {
   expect(await h.rt.payloads.size('i-size')).toBe(Buffer.byteLength('{"a":"é"}'));
   expect(await h.rt.payloads.size('i-never-recorded')).toBe(0);
 });
+
+describe('a job that waits too long for budget is handed back to the queue', () => {
+  let w: Harness;
+  beforeAll(async () => {
+    w = await startHarness('budget-back', { config: { payloadBudgetWaitMs: 50 } });
+  }, 60_000);
+  afterAll(() => w.close());
+
+  test('handed back (delayed, no attempt spent) while the budget is taken, then processed', async () => {
+    const budget = w.rt.payloadBudget;
+    // A payload of the whole budget is in process: nothing else fits.
+    const other = await budget.acquire(budget.limitBytes);
+    const [bundle] = seedBundles(1, 'budget-back');
+    await w.rt.payloads.record({
+      id: 'i-back',
+      source: 'hospa',
+      body: JSON.stringify(bundle),
+      receivedAt: Date.now(),
+    });
+    const ingest = w.rt.queues.get('ingest');
+    await ingest.add('accept', { payloadId: 'i-back' }, { jobId: 'i-back' });
+    // Taken, held back for 50 ms, handed back, taken again…: it starts more than once, fails never.
+    for (let i = 0; ; i++) {
+      const job = await ingest.getJob('i-back');
+      if ((job?.attemptsStarted ?? 0) >= 2) break;
+      if (i > 6000) throw new Error('the job was never handed back');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(await w.rt.payloads.isPending('i-back')).toBe(true);
+    expect(await w.rt.store.getIngestStatus('i-back')).toBeUndefined();
+    other();
+    const status = await waitForStatus(w, 'i-back');
+    expect(status.status).toBe(200);
+    const job = (await ingest.getJob('i-back'))!;
+    // Started at least twice, one attempt made (the one that completed): the hand-backs spent none.
+    expect(job.attemptsStarted).toBeGreaterThanOrEqual(2);
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toBeFalsy();
+    expect(await job.getState()).toBe('completed');
+    // The job metric tells a hand-back from a failure.
+    const { values } = await w.rt.metrics.jobDuration.get();
+    const outcomes = new Set(values.filter((v) => v.labels.name === 'accept').map((v) => v.labels.outcome));
+    expect(outcomes).toEqual(new Set(['delayed', 'completed']));
+    expect(budget.inFlight).toBe(0);
+  }, 180_000);
+});
+
+async function waitForStatus(w: Harness, id: string): Promise<{ status: number }> {
+  for (let i = 0; i < 12_000; i++) {
+    const s = (await w.rt.store.getIngestStatus(id)) as { status: number } | undefined;
+    if (s) return s;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`payload ${id} never finished`);
+}

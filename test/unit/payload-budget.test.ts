@@ -75,6 +75,49 @@ test('a release called twice frees the bytes once', async () => {
   expect(budget.inFlight).toBe(0);
 });
 
+test('a waiter that gives up leaves the line; the ones behind it move up', async () => {
+  jest.useFakeTimers();
+  try {
+    const budget = new PayloadBudget(100);
+    const first = await budget.acquire(90);
+    let large: (() => void) | undefined | 'pending' = 'pending';
+    void budget.acquireWithin(50, 1000).then((r) => (large = r));
+    const small = tracked(budget, 5); // fits now, but waits its turn behind the large one
+    await Promise.resolve();
+    expect([budget.waiting, small.admitted]).toEqual([2, false]);
+    await jest.advanceTimersByTimeAsync(1000);
+    // The large one gave up; the small one, no longer behind it, fits and is admitted.
+    expect(large).toBeUndefined();
+    expect(small.admitted).toBe(true);
+    expect(budget.waiting).toBe(0);
+    expect(budget.inFlight).toBe(95);
+    first();
+    small.release!();
+    expect(budget.inFlight).toBe(0);
+  } finally {
+    jest.useRealTimers();
+  }
+});
+
+test('a waiter admitted in time gets its release, and its timer no longer fires', async () => {
+  jest.useFakeTimers();
+  try {
+    const budget = new PayloadBudget(100);
+    const first = await budget.acquire(90);
+    const admitted = budget.acquireWithin(50, 1000);
+    first();
+    const release = await admitted;
+    expect(release).toBeDefined();
+    expect(budget.inFlight).toBe(50);
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(budget.inFlight).toBe(50);
+    release!();
+    expect(budget.inFlight).toBe(0);
+  } finally {
+    jest.useRealTimers();
+  }
+});
+
 test('a limit of 0 admits everything at once', async () => {
   const budget = new PayloadBudget(0);
   const all = [tracked(budget, 1e9), tracked(budget, 1e9), tracked(budget, 1)];

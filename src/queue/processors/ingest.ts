@@ -10,7 +10,7 @@
  * Running either twice at once is safe: the apply is keyed by payload id, events are saved per
  * version, assemble is claim-guarded.
  */
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import {
   acceptPayload,
@@ -37,7 +37,12 @@ export interface IngestDeps extends MapDeps {
   rejects?: RejectLog;
   /** This process's budget on payload bytes in process (payload-budget.ts); none: no limit. */
   budget?: PayloadBudget;
+  /** How long an accept job waits for budget before it is handed back to the queue. */
+  budgetWaitMs?: number;
 }
+
+/** A job handed back for want of budget is due again after this (any process may take it then). */
+export const HAND_BACK_DELAY_MS = 500;
 
 export interface AcceptJobData {
   payloadId: string;
@@ -66,11 +71,34 @@ export interface AcceptJobReturn {
   deadLettered: number;
 }
 
-export async function processAccept(job: Job<AcceptJobData>, deps: IngestDeps): Promise<AcceptJobReturn> {
+/**
+ * `token`: the BullMQ lock token of this run. With it, a payload that does not get budget within
+ * `budgetWaitMs` has its job handed back to the queue (delayed, not failed: no attempt is spent), so
+ * another process with room runs it; without it (a direct call), the run waits for budget.
+ */
+export async function processAccept(
+  job: Job<AcceptJobData>,
+  deps: IngestDeps,
+  token?: string,
+): Promise<AcceptJobReturn> {
   // The payload is loaded only once its bytes fit this process's budget: every step after holds
   // several times its size (payload-budget.ts). Size 0: finished already (or never recorded).
   const bytes = deps.budget ? await deps.payloads.size(job.data.payloadId) : 0;
-  const release = bytes > 0 ? await deps.budget!.acquire(bytes) : undefined;
+  let release: (() => void) | undefined;
+  if (bytes > 0) {
+    const budget = deps.budget!;
+    release = token
+      ? await budget.acquireWithin(bytes, deps.budgetWaitMs ?? Infinity)
+      : await budget.acquire(bytes);
+    if (!release) {
+      deps.log.info(
+        { jobId: job.id, bytes, inFlight: budget.inFlight, waiting: budget.waiting },
+        'payload handed back: this process has no budget for it now',
+      );
+      await job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token);
+      throw new DelayedError();
+    }
+  }
   try {
     return await acceptRecorded(job, deps);
   } finally {
