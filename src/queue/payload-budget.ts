@@ -12,9 +12,9 @@
  * Rules: a payload is admitted while the bytes in process plus its own fit the limit, or when nothing
  * is in process (one payload larger than the budget still runs, alone). Waiters are admitted in
  * arrival order, so a large payload is not overtaken for ever by small ones (a small one waits its
- * turn behind it). A limit of 0 admits everything. A waiter may give up after a while
- * (`acquireWithin`): the ingest processor then hands its job back to the queue, so a process whose
- * budget is taken by large payloads does not keep jobs another process could run now.
+ * turn behind it). A limit of 0 admits everything. A waiter behind the head of the line may give up
+ * after a while (`acquireWithin`): the ingest processor then hands its job back to the queue, so a
+ * process whose budget is taken by large payloads does not keep jobs another process could run now.
  */
 export class PayloadBudget {
   private inFlightBytes = 0;
@@ -42,8 +42,8 @@ export class PayloadBudget {
   }
 
   /**
-   * As `acquire`, but gives up after `waitMs`: undefined, and the payload has left the line (the
-   * ingest processor then hands its job back to the queue, for any process to take).
+   * As `acquire`, but gives up after `waitMs` unless it is the head of the line by then: undefined, and
+   * the payload has left the line (the ingest processor then hands its job back to the queue).
    */
   async acquireWithin(bytes: number, waitMs: number): Promise<(() => void) | undefined> {
     const size = Math.max(0, bytes);
@@ -68,24 +68,32 @@ export class PayloadBudget {
     this.admitted++;
   }
 
-  /** True once admitted; false when `waitMs` passed first (the waiter is then out of the line). */
+  /**
+   * True once admitted; false when `waitMs` passed first (the waiter is then out of the line). The
+   * head of the line never gives up: it is next whatever happens, and were it handed back it would
+   * rejoin the queue's tail while the smaller payloads behind it took its bytes.
+   */
   private wait(bytes: number, waitMs: number): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
       const waiter = {
         bytes,
         admit: () => {
-          if (timer) clearTimeout(timer);
+          clearTimeout(timer);
           resolve(true);
         },
       };
-      const timer = Number.isFinite(waitMs)
-        ? setTimeout(() => {
-            this.queue.splice(this.queue.indexOf(waiter), 1);
-            // The head of the line may have been the one that did not fit.
-            this.admitWaiting();
-            resolve(false);
-          }, waitMs)
-        : undefined;
+      const giveUp = () => {
+        const at = this.queue.indexOf(waiter);
+        if (at < 0) return; // admitted meanwhile
+        if (at === 0) {
+          timer = setTimeout(giveUp, waitMs);
+          return;
+        }
+        this.queue.splice(at, 1);
+        resolve(false);
+      };
+      if (Number.isFinite(waitMs)) timer = setTimeout(giveUp, waitMs);
       this.queue.push(waiter);
     });
   }

@@ -4,7 +4,7 @@
  * `bitebridge_ingest_payloads_held_back` gauge) and processes it once bytes are released.
  * worker-memory.test.ts shows what this protects: a worker process with a capped heap.
  */
-import { processAccept } from '../../src/queue/processors/ingest';
+import { MAX_HAND_BACKS, processAccept } from '../../src/queue/processors/ingest';
 import { ingestDeps } from '../../workers/ingest';
 import { startHarness, type Harness } from '../helpers/harness';
 import { seedBundles } from '../helpers/synthetic';
@@ -88,8 +88,9 @@ describe('a job that waits too long for budget is handed back to the queue', () 
 
   test('handed back (delayed, no attempt spent) while the budget is taken, then processed', async () => {
     const budget = w.rt.payloadBudget;
-    // A payload of the whole budget is in process: nothing else fits.
+    // A payload of the whole budget is in process, and another waits at the head of the line.
     const other = await budget.acquire(budget.limitBytes);
+    const head = budget.acquire(1);
     const [bundle] = seedBundles(1, 'budget-back');
     await w.rt.payloads.record({
       id: 'i-back',
@@ -99,7 +100,7 @@ describe('a job that waits too long for budget is handed back to the queue', () 
     });
     const ingest = w.rt.queues.get('ingest');
     await ingest.add('accept', { payloadId: 'i-back' }, { jobId: 'i-back' });
-    // Taken, held back for 50 ms, handed back, taken again…: it starts more than once, fails never.
+    // Taken, behind the head for 50 ms, handed back, taken again…: it starts more than once, fails never.
     for (let i = 0; ; i++) {
       const job = await ingest.getJob('i-back');
       if ((job?.attemptsStarted ?? 0) >= 2) break;
@@ -109,19 +110,55 @@ describe('a job that waits too long for budget is handed back to the queue', () 
     expect(await w.rt.payloads.isPending('i-back')).toBe(true);
     expect(await w.rt.store.getIngestStatus('i-back')).toBeUndefined();
     other();
+    (await head)();
     const status = await waitForStatus(w, 'i-back');
     expect(status.status).toBe(200);
+    // The status is written inside the run; BullMQ completes the job just after.
+    for (let i = 0; (await (await ingest.getJob('i-back'))!.getState()) !== 'completed'; i++) {
+      if (i > 12_000) throw new Error('the job never completed');
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const job = (await ingest.getJob('i-back'))!;
     // Started at least twice, one attempt made (the one that completed): the hand-backs spent none.
     expect(job.attemptsStarted).toBeGreaterThanOrEqual(2);
     expect(job.attemptsMade).toBe(1);
     expect(job.failedReason).toBeFalsy();
-    expect(await job.getState()).toBe('completed');
     // The job metric tells a hand-back from a failure.
     const { values } = await w.rt.metrics.jobDuration.get();
     const outcomes = new Set(values.filter((v) => v.labels.name === 'accept').map((v) => v.labels.outcome));
     expect(outcomes).toEqual(new Set(['delayed', 'completed']));
     expect(budget.inFlight).toBe(0);
+  }, 180_000);
+
+  test(`after ${MAX_HAND_BACKS} hand-backs a job waits for budget where it is`, async () => {
+    const budget = w.rt.payloadBudget;
+    const other = await budget.acquire(budget.limitBytes);
+    const head = budget.acquire(1);
+    const [bundle] = seedBundles(1, 'budget-cap');
+    await w.rt.payloads.record({
+      id: 'i-cap',
+      source: 'hospa',
+      body: JSON.stringify(bundle),
+      receivedAt: Date.now(),
+    });
+    const ingest = w.rt.queues.get('ingest');
+    await ingest.add('accept', { payloadId: 'i-cap' }, { jobId: 'i-cap' });
+    const started = async () => (await ingest.getJob('i-cap'))?.attemptsStarted ?? 0;
+    for (let i = 0; (await started()) < MAX_HAND_BACKS + 1; i++) {
+      if (i > 12_000) throw new Error('the job was not handed back often enough');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // Now it waits in this process's line (one hand-back cycle is ~0.55 s: three would show here).
+    for (let i = 0; budget.waiting < 2; i++) {
+      if (i > 12_000) throw new Error('the job never waited in line');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await started()).toBe(MAX_HAND_BACKS + 1);
+    expect(await (await ingest.getJob('i-cap'))!.getState()).toBe('active');
+    other();
+    (await head)();
+    expect((await waitForStatus(w, 'i-cap')).status).toBe(200);
   }, 180_000);
 });
 

@@ -75,25 +75,29 @@ test('a release called twice frees the bytes once', async () => {
   expect(budget.inFlight).toBe(0);
 });
 
-test('a waiter that gives up leaves the line; the ones behind it move up', async () => {
+test('a waiter behind the head that gives up leaves the line; the head never gives up', async () => {
   jest.useFakeTimers();
   try {
     const budget = new PayloadBudget(100);
     const first = await budget.acquire(90);
-    let large: (() => void) | undefined | 'pending' = 'pending';
-    void budget.acquireWithin(50, 1000).then((r) => (large = r));
-    const small = tracked(budget, 5); // fits now, but waits its turn behind the large one
-    await Promise.resolve();
-    expect([budget.waiting, small.admitted]).toEqual([2, false]);
+    let head: (() => void) | undefined | 'pending' = 'pending';
+    let behind: (() => void) | undefined | 'pending' = 'pending';
+    void budget.acquireWithin(50, 1000).then((r) => (head = r));
+    void budget.acquireWithin(20, 1000).then((r) => (behind = r));
+    const small = tracked(budget, 5); // fits now, but waits its turn
     await jest.advanceTimersByTimeAsync(1000);
-    // The large one gave up; the small one, no longer behind it, fits and is admitted.
-    expect(large).toBeUndefined();
-    expect(small.admitted).toBe(true);
-    expect(budget.waiting).toBe(0);
-    expect(budget.inFlight).toBe(95);
+    // The one behind the head gave up and left; the head and the small one wait on.
+    expect(behind).toBeUndefined();
+    expect(head).toBe('pending');
+    expect(budget.waiting).toBe(2);
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(head).toBe('pending');
     first();
-    small.release!();
-    expect(budget.inFlight).toBe(0);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(typeof head).toBe('function');
+    expect(small.admitted).toBe(true);
+    expect(budget.inFlight).toBe(55);
+    expect(budget.waiting).toBe(0);
   } finally {
     jest.useRealTimers();
   }

@@ -43,6 +43,13 @@ export interface IngestDeps extends MapDeps {
 
 /** A job handed back for want of budget is due again after this (any process may take it then). */
 export const HAND_BACK_DELAY_MS = 500;
+/** After this many hand-backs a job waits for budget where it is (it rejoins the queue's tail each time). */
+export const MAX_HAND_BACKS = 5;
+
+/** Times this job was taken without an attempt made: hand-backs (and runs lost to a crash). */
+function handedBack(job: Job): number {
+  return Math.max(0, (job.attemptsStarted ?? 0) - 1 - (job.attemptsMade ?? 0));
+}
 
 export interface AcceptJobData {
   payloadId: string;
@@ -72,9 +79,10 @@ export interface AcceptJobReturn {
 }
 
 /**
- * `token`: the BullMQ lock token of this run. With it, a payload that does not get budget within
+ * `token`: the BullMQ lock token of this run. With it, a payload still behind others for budget after
  * `budgetWaitMs` has its job handed back to the queue (delayed, not failed: no attempt is spent), so
- * another process with room runs it; without it (a direct call), the run waits for budget.
+ * another process with room runs it, at most MAX_HAND_BACKS times; without it (a direct call), or with
+ * `budgetWaitMs` 0, the run waits for budget here.
  */
 export async function processAccept(
   job: Job<AcceptJobData>,
@@ -87,16 +95,27 @@ export async function processAccept(
   let release: (() => void) | undefined;
   if (bytes > 0) {
     const budget = deps.budget!;
-    release = token
-      ? await budget.acquireWithin(bytes, deps.budgetWaitMs ?? Infinity)
-      : await budget.acquire(bytes);
+    const handBack = !!token && !!deps.budgetWaitMs && handedBack(job) < MAX_HAND_BACKS;
+    release = handBack ? await budget.acquireWithin(bytes, deps.budgetWaitMs!) : await budget.acquire(bytes);
     if (!release) {
-      deps.log.info(
-        { jobId: job.id, bytes, inFlight: budget.inFlight, waiting: budget.waiting },
-        'payload handed back: this process has no budget for it now',
-      );
-      await job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token);
-      throw new DelayedError();
+      try {
+        await job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token);
+      } catch (err) {
+        // Redis refused, or another process holds the job now (a stall): run it here after all
+        // (running a payload twice at once is safe).
+        deps.log.warn(
+          { jobId: job.id, err: (err as Error).message },
+          'payload hand-back refused; waiting here',
+        );
+        release = await budget.acquire(bytes);
+      }
+      if (!release) {
+        deps.log.info(
+          { jobId: job.id, bytes, inFlight: budget.inFlight, waiting: budget.waiting },
+          'payload handed back: this process has no budget for it now',
+        );
+        throw new DelayedError();
+      }
     }
   }
   try {
