@@ -87,19 +87,7 @@ describe('a job that waits too long for budget is handed back to the queue', () 
   afterAll(() => w.close());
 
   test('handed back (delayed, no attempt spent) while the budget is taken, then processed', async () => {
-    const budget = w.rt.payloadBudget;
-    // A payload of the whole budget is in process, and another waits at the head of the line.
-    const other = await budget.acquire(budget.limitBytes);
-    const head = budget.acquire(1);
-    const [bundle] = seedBundles(1, 'budget-back');
-    await w.rt.payloads.record({
-      id: 'i-back',
-      source: 'hospa',
-      body: JSON.stringify(bundle),
-      receivedAt: Date.now(),
-    });
-    const ingest = w.rt.queues.get('ingest');
-    await ingest.add('accept', { payloadId: 'i-back' }, { jobId: 'i-back' });
+    const { budget, ingest, other, head } = await acceptBehindFullBudget(w, 'i-back');
     // Taken, behind the head for 50 ms, handed back, taken again…: it starts more than once, fails never.
     for (let i = 0; ; i++) {
       const job = await ingest.getJob('i-back');
@@ -131,18 +119,7 @@ describe('a job that waits too long for budget is handed back to the queue', () 
   }, 180_000);
 
   test(`after ${MAX_HAND_BACKS} hand-backs a job waits for budget where it is`, async () => {
-    const budget = w.rt.payloadBudget;
-    const other = await budget.acquire(budget.limitBytes);
-    const head = budget.acquire(1);
-    const [bundle] = seedBundles(1, 'budget-cap');
-    await w.rt.payloads.record({
-      id: 'i-cap',
-      source: 'hospa',
-      body: JSON.stringify(bundle),
-      receivedAt: Date.now(),
-    });
-    const ingest = w.rt.queues.get('ingest');
-    await ingest.add('accept', { payloadId: 'i-cap' }, { jobId: 'i-cap' });
+    const { budget, ingest, other, head } = await acceptBehindFullBudget(w, 'i-cap');
     const started = async () => (await ingest.getJob('i-cap'))?.attemptsStarted ?? 0;
     for (let i = 0; (await started()) < MAX_HAND_BACKS + 1; i++) {
       if (i > 12_000) throw new Error('the job was not handed back often enough');
@@ -161,6 +138,21 @@ describe('a job that waits too long for budget is handed back to the queue', () 
     expect((await waitForStatus(w, 'i-cap')).status).toBe(200);
   }, 180_000);
 });
+
+/**
+ * Takes the whole budget (a payload in process) and the head of its line (another waiting), then
+ * records payload `id` and enqueues its accept job: the job can only wait behind them.
+ */
+async function acceptBehindFullBudget(w: Harness, id: string) {
+  const budget = w.rt.payloadBudget;
+  const other = await budget.acquire(budget.limitBytes);
+  const head = budget.acquire(1);
+  const [bundle] = seedBundles(1, id);
+  await w.rt.payloads.record({ id, source: 'hospa', body: JSON.stringify(bundle), receivedAt: Date.now() });
+  const ingest = w.rt.queues.get('ingest');
+  await ingest.add('accept', { payloadId: id }, { jobId: id });
+  return { budget, ingest, other, head };
+}
 
 async function waitForStatus(w: Harness, id: string): Promise<{ status: number }> {
   for (let i = 0; i < 12_000; i++) {

@@ -11,7 +11,7 @@ import { Queue } from 'bullmq';
 import { freePort } from '../../src/ops/embedded-redis';
 import { Store } from '../../src/store/store';
 import { WORKER_V8_FLAGS } from '../../src/worker-processes';
-import { CHILD_TOKEN, exited, spawnBitebridge, waitFor } from '../helpers/processes';
+import { CHILD_TOKEN, childrenOf, exited, spawnBitebridge, waitFor } from '../helpers/processes';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import { seedBundles } from '../helpers/synthetic';
 
@@ -22,18 +22,6 @@ let ingest: Queue;
 let main: ChildProcess;
 let base: string;
 
-/** Child processes of `pid` (Linux /proc). */
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(' ')
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);

@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { freePort } from '../../src/ops/embedded-redis';
 import { Store } from '../../src/store/store';
 import { syntheaPatient } from '../../scripts/bench-workloads';
-import { CHILD_TOKEN, exited, spawnBitebridge, waitFor } from '../helpers/processes';
+import { childrenOf, CHILD_TOKEN, exited, spawnBitebridge, waitFor } from '../helpers/processes';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 
 const prefix = uniquePrefix('wmem');
@@ -31,18 +31,6 @@ function largeBundle(n: number): Bundle {
       (e.resource as { text?: unknown }).text = { status: 'generated', div };
   }
   return bundle;
-}
-
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(' ')
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
 }
 
 beforeAll(async () => {
