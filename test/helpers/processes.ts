@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { freePort } from '../../src/ops/embedded-redis';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -33,6 +34,27 @@ export function spawnBitebridge(args: string[], env: Record<string, string>): Ch
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
+}
+
+/**
+ * bitebridge on a free loopback port, once its API answers /healthz: the process and its base URL.
+ * A process that does not come up in `timeoutMs` is killed.
+ */
+export async function spawnListening(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ child: ChildProcess; base: string }> {
+  const port = await freePort();
+  const child = spawnBitebridge(args, { ...env, PORT: String(port) });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor('the API to listen', async () => (await fetch(`${base}/healthz`)).ok, timeoutMs);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return { child, base };
 }
 
 export async function waitFor<T>(

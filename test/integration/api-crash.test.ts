@@ -7,10 +7,9 @@ import type { ChildProcess } from 'node:child_process';
 import type { Bundle } from '@medplum/fhirtypes';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
-import { freePort } from '../../src/ops/embedded-redis';
 import { PayloadLog } from '../../src/store/payloads';
 import { Store } from '../../src/store/store';
-import { CHILD_TOKEN, exited, spawnBitebridge, waitFor } from '../helpers/processes';
+import { CHILD_TOKEN, exited, spawnBitebridge, spawnListening, waitFor } from '../helpers/processes';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import { seedBundles } from '../helpers/synthetic';
 
@@ -48,11 +47,8 @@ function bigTransaction(round: number): Bundle {
 test('API SIGKILL inside a transaction: all entries or none, never a part', async () => {
   const outcomes: string[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const port = await freePort();
-    const api = spawnBitebridge(['api'], { ...env, PORT: String(port) });
+    const { child: api, base } = await spawnListening(['api'], env, 120_000);
     children.push(api);
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor('the API to listen', async () => (await fetch(`${base}/healthz`)).ok, 120_000);
     const bundle = bigTransaction(round);
     const keys = (bundle.entry ?? []).map((e) => `${e.resource!.resourceType}/hospa.${e.resource!.id}`);
     const sent = fetch(`${base}/fhir`, {

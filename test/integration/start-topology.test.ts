@@ -11,7 +11,14 @@ import { Queue } from 'bullmq';
 import { freePort } from '../../src/ops/embedded-redis';
 import { Store } from '../../src/store/store';
 import { WORKER_V8_FLAGS } from '../../src/worker-processes';
-import { CHILD_TOKEN, childrenOf, exited, spawnBitebridge, waitFor } from '../helpers/processes';
+import {
+  CHILD_TOKEN,
+  childrenOf,
+  exited,
+  spawnBitebridge,
+  spawnListening,
+  waitFor,
+} from '../helpers/processes';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import { seedBundles } from '../helpers/synthetic';
 
@@ -35,16 +42,12 @@ beforeAll(async () => {
   redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
   store = new Store(redis, prefix);
   ingest = new Queue('ingest', { connection: redis, prefix: store.keys.queuePrefix() });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
   // No mode: what `npm start` runs.
-  main = spawnBitebridge([], {
-    KEY_PREFIX: prefix,
-    REDIS_URL: TEST_REDIS_URL,
-    PORT: String(port),
-    WORKER_PROCESSES: '2',
-  });
-  await waitFor('the API to listen', async () => (await fetch(`${base}/healthz`)).ok, 180_000);
+  ({ child: main, base } = await spawnListening(
+    [],
+    { KEY_PREFIX: prefix, REDIS_URL: TEST_REDIS_URL, WORKER_PROCESSES: '2' },
+    180_000,
+  ));
   await waitFor('two worker processes', async () => (await ingest.getWorkers()).length >= 2, 180_000, 200);
 }, 240_000);
 

@@ -9,10 +9,9 @@ import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import type { Bundle } from '@medplum/fhirtypes';
 import { Redis } from 'ioredis';
-import { freePort } from '../../src/ops/embedded-redis';
 import { Store } from '../../src/store/store';
 import { syntheaPatient } from '../../scripts/bench-workloads';
-import { childrenOf, CHILD_TOKEN, exited, spawnBitebridge, waitFor } from '../helpers/processes';
+import { childrenOf, CHILD_TOKEN, exited, spawnListening, waitFor } from '../helpers/processes';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 
 const prefix = uniquePrefix('wmem');
@@ -36,19 +35,19 @@ function largeBundle(n: number): Bundle {
 beforeAll(async () => {
   redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
   store = new Store(redis, prefix);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  main = spawnBitebridge([], {
-    KEY_PREFIX: prefix,
-    REDIS_URL: TEST_REDIS_URL,
-    PORT: String(port),
-    WORKER_PROCESSES: '1',
-    WORKER_CONCURRENCY: '8',
-    WORKER_MAX_OLD_SPACE_MB: '256',
-    PAYLOAD_BUDGET_BYTES: String(16 * 1024 * 1024),
-    WARM_UP_ROUNDS: '0',
-  });
-  await waitFor('the API to listen', async () => (await fetch(`${base}/healthz`)).ok, 180_000);
+  ({ child: main, base } = await spawnListening(
+    [],
+    {
+      KEY_PREFIX: prefix,
+      REDIS_URL: TEST_REDIS_URL,
+      WORKER_PROCESSES: '1',
+      WORKER_CONCURRENCY: '8',
+      WORKER_MAX_OLD_SPACE_MB: '256',
+      PAYLOAD_BUDGET_BYTES: String(16 * 1024 * 1024),
+      WARM_UP_ROUNDS: '0',
+    },
+    180_000,
+  ));
   await waitFor('the worker process', async () => childrenOf(main.pid!).length === 1, 180_000, 200);
 }, 240_000);
 
