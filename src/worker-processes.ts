@@ -59,8 +59,8 @@ function optionOf(token: string): string | undefined {
  * lowers it). A cap bounds that at a cost in CPU, which is largest in a worker's first seconds: with 320
  * (and 32 MB semi-spaces) workers stayed at 370–381 MB, but spent 105–125 µs per entry in the bench's
  * short runs against 60–69 uncapped (README "Performance"), so it is not the default. It is a hard
- * limit, made safe by the payload budget (queue/payload-budget.ts), which keeps the payloads in process
- * near one large one. NODE_OPTIONS would cap the API process too, which holds every request body in
+ * limit: the payload budget (queue/payload-budget.ts) bounds the payloads in process, and the cap must
+ * leave room for them (README "Memory under sustained load" says how to size it). NODE_OPTIONS would cap the API process too, which holds every request body in
  * flight (sixteen 9 MB bundles at once ran a 256 MB API out of memory).
  */
 export function workerExecArgv(

@@ -89,40 +89,44 @@ export async function processAccept(
   deps: IngestDeps,
   token?: string,
 ): Promise<AcceptJobReturn> {
-  // The payload is loaded only once its bytes fit this process's budget: every step after holds
-  // several times its size (payload-budget.ts). Size 0: finished already (or never recorded).
-  const bytes = deps.budget ? await deps.payloads.size(job.data.payloadId) : 0;
-  let release: (() => void) | undefined;
-  if (bytes > 0) {
-    const budget = deps.budget!;
-    const handBack = !!token && !!deps.budgetWaitMs && handedBack(job) < MAX_HAND_BACKS;
-    release = handBack ? await budget.acquireWithin(bytes, deps.budgetWaitMs!) : await budget.acquire(bytes);
-    if (!release) {
-      try {
-        await job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token);
-      } catch (err) {
-        // Redis refused, or another process holds the job now (a stall): run it here after all
-        // (running a payload twice at once is safe).
-        deps.log.warn(
-          { jobId: job.id, err: (err as Error).message },
-          'payload hand-back refused; waiting here',
-        );
-        release = await budget.acquire(bytes);
-      }
-      if (!release) {
-        deps.log.info(
-          { jobId: job.id, bytes, inFlight: budget.inFlight, waiting: budget.waiting },
-          'payload handed back: this process has no budget for it now',
-        );
-        throw new DelayedError();
-      }
-    }
-  }
+  const release = await admit(job, deps, token);
   try {
     return await acceptRecorded(job, deps);
   } finally {
     release?.();
   }
+}
+
+/**
+ * The payload is loaded only once its bytes fit this process's budget: every step after holds several
+ * times its size (payload-budget.ts). Returns the release (none without a budget, or for size 0: the
+ * payload is finished already, or was never recorded); throws DelayedError when the job was handed back.
+ */
+async function admit(
+  job: Job<AcceptJobData>,
+  deps: IngestDeps,
+  token?: string,
+): Promise<(() => void) | undefined> {
+  const budget = deps.budget;
+  const bytes = budget ? await deps.payloads.size(job.data.payloadId) : 0;
+  if (!budget || bytes === 0) return undefined;
+  const handBack = !!token && !!deps.budgetWaitMs && handedBack(job) < MAX_HAND_BACKS;
+  if (!handBack) return budget.acquire(bytes);
+  const release = await budget.acquireWithin(bytes, deps.budgetWaitMs!);
+  if (release) return release;
+  try {
+    await job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token);
+  } catch (err) {
+    // Redis refused, or another process holds the job now (a stall): run it here after all (running a
+    // payload twice at once is safe).
+    deps.log.warn({ jobId: job.id, err: (err as Error).message }, 'payload hand-back refused; waiting here');
+    return budget.acquire(bytes);
+  }
+  deps.log.info(
+    { jobId: job.id, bytes, inFlight: budget.inFlight, waiting: budget.waiting },
+    'payload handed back: this process has no budget for it now',
+  );
+  throw new DelayedError();
 }
 
 async function acceptRecorded(job: Job<AcceptJobData>, deps: IngestDeps): Promise<AcceptJobReturn> {
