@@ -18,6 +18,10 @@ export interface Config extends HttpLimits {
   keyPrefix: string;
   /** Max request body in bytes (FHIR JSON). */
   bodyLimit: number;
+  /** Request body bytes the API holds at once (0: no bound); see src/api/body-budget.ts. */
+  bodyBudgetBytes: number;
+  /** How long a request body waits for room before a 503 (the next in line always waits). */
+  bodyBudgetWaitMs: number;
   /** Max JSON nesting depth accepted at the edge. */
   jsonDepthLimit: number;
   /** Other per-request structural bounds checked at the edge (src/ingest/json-limits.ts). */
@@ -140,6 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisEmbedded: s('REDIS_EMBEDDED') === 'never' ? 'never' : 'auto',
     keyPrefix: prefix,
     bodyLimit: int('BODY_LIMIT_BYTES', 10 * 1024 * 1024),
+    bodyBudgetBytes: int('BODY_BUDGET_BYTES', 32 * 1024 * 1024),
+    bodyBudgetWaitMs: int('BODY_BUDGET_WAIT_MS', 5000),
     jsonDepthLimit: int('JSON_DEPTH_LIMIT', DEFAULT_JSON_LIMITS.maxDepth),
     maxBundleEntries: int('MAX_BUNDLE_ENTRIES', DEFAULT_JSON_LIMITS.maxBundleEntries),
     maxArrayLength: int('MAX_ARRAY_LENGTH', DEFAULT_JSON_LIMITS.maxArrayLength),

@@ -148,6 +148,7 @@ export async function startApi(rt: Runtime, tokens: LoadedTokens): Promise<Fasti
     },
     uiPages: { maxQueue: rt.cfg.uiPagesMaxQueue },
     bodyLimit: rt.cfg.bodyLimit,
+    bodyBudget: { bytes: rt.cfg.bodyBudgetBytes, waitMs: rt.cfg.bodyBudgetWaitMs },
     depthLimit: rt.cfg.jsonDepthLimit,
     jsonLimits: {
       maxBundleEntries: rt.cfg.maxBundleEntries,

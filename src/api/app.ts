@@ -14,6 +14,7 @@ import { IngestHealth } from '../ops/ingest-health';
 import type { Store } from '../store/store';
 import { authPlugin } from './auth';
 import { setPublicBaseUrl } from './base-url';
+import { bodyBudgetPlugin } from './body-budget';
 import { fhirJsonPlugin } from './fhir-json';
 import {
   accessLog,
@@ -84,6 +85,8 @@ export interface ApiDeps {
   /** The UI pages' worker-thread pool (defaults: 1 thread, 30 s idle exit, 8 queued). */
   uiPages?: Partial<ThreadPoolOptions>;
   bodyLimit: number;
+  /** Request bodies held at once and how long one waits for room (body-budget.ts); absent: no bound. */
+  bodyBudget?: { bytes: number; waitMs: number };
   depthLimit: number;
   /** Entries, array and string bounds (defaults in json-limits.ts). */
   jsonLimits?: Partial<Omit<JsonLimits, 'maxDepth'>>;
@@ -127,6 +130,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     limits: deps.jsonLimits,
   });
   await registerBackPressure(app, httpLimits);
+  if (deps.bodyBudget)
+    await app.register(bodyBudgetPlugin, {
+      ...deps.bodyBudget,
+      bodyLimit: deps.bodyLimit,
+      metrics: deps.metrics,
+    });
   const sessions = new Sessions({ secret: deps.uiSessionSecret });
   await app.register(authPlugin, { tokens: deps.tokens, smart: deps.smart, sessions });
   if (deps.smart) await app.register(smartRoutes, { smart: deps.smart });

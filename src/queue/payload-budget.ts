@@ -15,6 +15,10 @@
  * turn behind it). A limit of 0 admits everything. A waiter behind the head of the line may give up
  * after a while (`acquireWithin`): the ingest processor then hands its job back to the queue, so a
  * process whose budget is taken by large payloads does not keep jobs another process could run now.
+ * A waiter whose request is gone (an AbortSignal) leaves the line at once, the head of the line too.
+ *
+ * The API process keeps one for the request bodies it holds (src/api/body-budget.ts), the ingest
+ * worker one for the payloads it processes (queue/processors/ingest.ts).
  */
 export class PayloadBudget {
   private inFlightBytes = 0;
@@ -43,12 +47,18 @@ export class PayloadBudget {
 
   /**
    * As `acquire`, but gives up after `waitMs` unless it is the head of the line by then: undefined, and
-   * the payload has left the line (the ingest processor then hands its job back to the queue).
+   * the payload has left the line (the ingest processor then hands its job back to the queue). An
+   * aborted `signal` gives up at once wherever the waiter stands (its request is gone).
    */
-  async acquireWithin(bytes: number, waitMs: number): Promise<(() => void) | undefined> {
+  async acquireWithin(
+    bytes: number,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<(() => void) | undefined> {
     const size = Math.max(0, bytes);
+    if (signal?.aborted) return undefined;
     if (!this.queue.length && this.fits(size)) this.take(size);
-    else if (!(await this.wait(size, waitMs))) return undefined;
+    else if (!(await this.wait(size, waitMs, signal))) return undefined;
     let released = false;
     return () => {
       if (released) return;
@@ -73,16 +83,27 @@ export class PayloadBudget {
    * head of the line never gives up: it is next whatever happens, and were it handed back it would
    * rejoin the queue's tail while the smaller payloads behind it took its bytes.
    */
-  private wait(bytes: number, waitMs: number): Promise<boolean> {
+  private wait(bytes: number, waitMs: number, signal?: AbortSignal): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
+      const abort = () => {
+        const at = this.queue.indexOf(waiter);
+        if (at < 0) return; // admitted meanwhile: the caller releases
+        clearTimeout(timer);
+        this.queue.splice(at, 1);
+        resolve(false);
+        // the waiters behind a head that left may fit now
+        if (at === 0) this.admitWaiting();
+      };
       const waiter = {
         bytes,
         admit: () => {
           clearTimeout(timer);
+          signal?.removeEventListener('abort', abort);
           resolve(true);
         },
       };
+      signal?.addEventListener('abort', abort, { once: true });
       const giveUp = () => {
         const at = this.queue.indexOf(waiter);
         if (at < 0) return; // admitted meanwhile
@@ -91,6 +112,7 @@ export class PayloadBudget {
           return;
         }
         this.queue.splice(at, 1);
+        signal?.removeEventListener('abort', abort);
         resolve(false);
       };
       if (Number.isFinite(waitMs)) timer = setTimeout(giveUp, waitMs);

@@ -122,6 +122,41 @@ test('a waiter admitted in time gets its release, and its timer no longer fires'
   }
 });
 
+test('an aborted waiter leaves the line at once, the head too, and those behind it move up', async () => {
+  const budget = new PayloadBudget(100);
+  const first = await budget.acquire(90);
+  const gone = new AbortController();
+  let head: (() => void) | undefined | 'pending' = 'pending';
+  void budget.acquireWithin(50, Infinity, gone.signal).then((r) => (head = r));
+  const small = tracked(budget, 10); // fits, but waits its turn behind the head
+  await settle();
+  expect([head, small.admitted, budget.waiting]).toEqual(['pending', false, 2]);
+  gone.abort();
+  await settle();
+  // The head left without bytes; the small one behind it fits and is admitted.
+  expect(head).toBeUndefined();
+  expect(small.admitted).toBe(true);
+  expect(budget.inFlight).toBe(100);
+  expect(budget.waiting).toBe(0);
+  first();
+  small.release!();
+  expect(budget.inFlight).toBe(0);
+});
+
+test('a signal aborted before asking, or after admission, takes nothing from the budget', async () => {
+  const budget = new PayloadBudget(100);
+  const gone = new AbortController();
+  gone.abort();
+  await expect(budget.acquireWithin(10, 1000, gone.signal)).resolves.toBeUndefined();
+  expect(budget.inFlight).toBe(0);
+  const later = new AbortController();
+  const release = await budget.acquireWithin(10, 1000, later.signal);
+  later.abort(); // admitted already: the caller's release frees the bytes
+  expect(budget.inFlight).toBe(10);
+  release!();
+  expect(budget.inFlight).toBe(0);
+});
+
 test('a limit of 0 admits everything at once', async () => {
   const budget = new PayloadBudget(0);
   const all = [tracked(budget, 1e9), tracked(budget, 1e9), tracked(budget, 1)];
