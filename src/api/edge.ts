@@ -31,6 +31,9 @@ export function serverOptions(
     keepAliveTimeout: l.keepAliveTimeoutMs,
     maxRequestsPerSocket: l.maxRequestsPerSocket,
     http: {
+      // Here too: Node checks headersTimeout against the requestTimeout of these options (default
+      // 300 s) when it creates the server, before fastify applies its own; a longer one failed start-up.
+      requestTimeout: l.requestTimeoutMs,
       headersTimeout: l.requestTimeoutMs
         ? Math.min(l.headersTimeoutMs, l.requestTimeoutMs)
         : l.headersTimeoutMs,
