@@ -63,8 +63,14 @@ async function bodyBudget(app: FastifyInstance, opts: BodyBudgetOptions): Promis
     const gone = new AbortController();
     reply.raw.once('close', () => gone.abort());
     const release = await budget.acquireWithin(bytes, opts.waitMs, gone.signal);
+    if (gone.signal.aborted) {
+      // Nobody is listening for an answer: end the request here (reading the body of a closed
+      // connection would only fail and be logged as an error).
+      release?.();
+      reply.hijack();
+      return payload;
+    }
     if (!release) {
-      if (gone.signal.aborted) return payload; // nobody is listening for an answer
       req.log.warn({ bytes, heldBytes: budget.inFlight, waiting: budget.waiting }, 'body budget full: 503');
       reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
       sendOutcome(
@@ -79,8 +85,7 @@ async function bodyBudget(app: FastifyInstance, opts: BodyBudgetOptions): Promis
       );
       return payload;
     }
-    if (gone.signal.aborted) release();
-    else reply.raw.once('close', release);
+    reply.raw.once('close', release);
     return payload;
   });
 }
