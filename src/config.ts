@@ -46,6 +46,8 @@ export interface Config extends HttpLimits {
   lockDurationMs: number;
   stalledIntervalMs: number;
   workerConcurrency: number;
+  /** Ingest jobs in flight per worker process (CPU-bound: see workerOptions in queue/queues.ts). */
+  ingestConcurrency: number;
   /** How long a synchronous ingest request waits for its payload's result before answering 202 (ms). */
   syncWaitMs: number;
   /** How often each ingest worker sweeps the ingest log (lost jobs, backoff retries, dead letters). */
@@ -170,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lockDurationMs: int('JOB_LOCK_MS', 10_000),
     stalledIntervalMs: int('JOB_STALLED_CHECK_MS', 3000),
     workerConcurrency: int('WORKER_CONCURRENCY', 8),
+    ingestConcurrency: Math.max(1, int('INGEST_CONCURRENCY', 3)),
     syncWaitMs: int('SYNC_WAIT_MS', 20_000),
     sweepIntervalMs: int('SWEEP_INTERVAL_MS', 5000),
     pendingAlertSeconds: positiveInt('PENDING_ALERT_SECONDS', DEFAULT_PENDING_ALERT_SECONDS),

@@ -227,7 +227,7 @@ export function startWorker<D, R>(
   const conn = rt.redis.connect();
   watchConnection(conn, rt.log, `worker:${name}`);
   rt.connections.push(conn);
-  const w = new Worker<D, R>(name, timed, workerOptions(rt.cfg, conn, rt.queues.prefix));
+  const w = new Worker<D, R>(name, timed, workerOptions(rt.cfg, conn, rt.queues.prefix, name));
   w.on('error', (err) => {
     // Connection errors are reported once by watchConnection; BullMQ repeats them per retry, and while
     // the connection is not ready any error (whatever its wording) is a consequence of that loss.

@@ -2,8 +2,8 @@
  * A per-process budget on the recorded payload bytes being processed at once.
  *
  * Why: a payload costs the worker many times its size while it is parsed, validated, namespaced and
- * written (a 9 MB bundle of 981 narrative-bearing entries peaked near 100 MB of heap). With
- * WORKER_CONCURRENCY (8) such payloads at once, one worker process reached 1 GB resident, and a worker
+ * written (a 9 MB bundle of 981 narrative-bearing entries peaked near 100 MB of heap). With eight
+ * such payloads at once (INGEST_CONCURRENCY 8), one worker process reached 1 GB resident, and a worker
  * whose V8 old generation is capped (WORKER_MAX_OLD_SPACE_MB) ran out of memory and crashed, again on
  * every retry. Holding a payload back until the bytes in process fit keeps the peak near one or two
  * large payloads, so a cap can be sized for them. Ordinary bundles (a Synthea patient is ~140 kB)

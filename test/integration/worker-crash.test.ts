@@ -105,6 +105,7 @@ function startWorker(prefix: string, env: Record<string, string> = {}): ChildPro
     KEY_PREFIX: prefix,
     REDIS_URL: TEST_REDIS_URL,
     WORKER_CONCURRENCY: '2',
+    INGEST_CONCURRENCY: '2',
     JOB_LOCK_MS: '5000',
     JOB_STALLED_CHECK_MS: '2000',
     SWEEP_INTERVAL_MS: '1000',

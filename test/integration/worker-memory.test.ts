@@ -41,7 +41,7 @@ beforeAll(async () => {
       KEY_PREFIX: prefix,
       REDIS_URL: TEST_REDIS_URL,
       WORKER_PROCESSES: '1',
-      WORKER_CONCURRENCY: '8',
+      INGEST_CONCURRENCY: '8',
       WORKER_MAX_OLD_SPACE_MB: '256',
       PAYLOAD_BUDGET_BYTES: String(16 * 1024 * 1024),
       WARM_UP_ROUNDS: '0',

@@ -1,0 +1,28 @@
+/**
+ * Each queue's worker concurrency (src/queue/queues.ts): ingest jobs are CPU-bound and run
+ * INGEST_CONCURRENCY at once (default 3, at least 1); the other queues WORKER_CONCURRENCY (default 8).
+ */
+import type { Redis } from 'ioredis';
+import { loadConfig } from '../../src/config';
+import { QUEUE_NAMES, workerOptions } from '../../src/queue/queues';
+
+const connection = {} as Redis;
+
+test('ingest runs INGEST_CONCURRENCY jobs at once, every other queue WORKER_CONCURRENCY', () => {
+  const cfg = { ...loadConfig({}), ingestConcurrency: 5, workerConcurrency: 7 };
+  for (const q of QUEUE_NAMES)
+    expect([q, workerOptions(cfg, connection, 'p', q).concurrency]).toEqual([q, q === 'ingest' ? 5 : 7]);
+});
+
+test('defaults: 3 ingest jobs and 8 of any other queue; an ingest concurrency below 1 is 1', () => {
+  const defaults = loadConfig({});
+  expect(workerOptions(defaults, connection, 'p', 'ingest').concurrency).toBe(3);
+  expect(workerOptions(defaults, connection, 'p', 'assemble').concurrency).toBe(8);
+  // The numeric settings are read from process.env.
+  process.env.INGEST_CONCURRENCY = '0';
+  try {
+    expect(workerOptions(loadConfig(), connection, 'p', 'ingest').concurrency).toBe(1);
+  } finally {
+    delete process.env.INGEST_CONCURRENCY;
+  }
+});
