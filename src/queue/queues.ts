@@ -30,10 +30,12 @@ export function defaultJobOptions(cfg: Config): DefaultJobOptions {
  *
  * Concurrency: ingest jobs are CPU-bound in a single thread, so more of them at once only overlaps
  * their Redis round trips, while every payload in flight stays alive through each young-generation
- * collection. INGEST_CONCURRENCY 3 against 8 (the bench's Synthea-shaped short run, alternating, on
- * 2 cores): worker CPU per entry 59–75 µs (median 62) against 70–76 (median 73) in 10 pairs, 9 lower,
- * and 16,600 against 15,500 entries/s (medians). The other queues (assemble, export, deliver) keep
- * WORKER_CONCURRENCY: deliveries wait on the network.
+ * collection; INGEST_CONCURRENCY sets it apart from the other queues (deliveries wait on the network).
+ * Measured with 3 against 8 (alternating runs on 2 cores): Synthea-shaped payloads (~650 entries)
+ * took less worker CPU per entry (median 62 against 73 µs, 9 of 10 pairs) and peaked ~45 MB lower
+ * per worker under sustained load, but seed-shaped ones (~30 entries, with courses and flags) took
+ * more (median 663 against 586 µs, 5 pairs); sustained throughput moved less than the drift. So the
+ * default stays 8, and an operator whose feed is large bundles, or whose memory is tight, can lower it.
  */
 export function workerOptions(
   cfg: Config,
