@@ -105,8 +105,7 @@ export interface Config extends HttpLimits {
   uiSessionSecret?: string;
 }
 
-function int(name: string, def: number): number {
-  const raw = process.env[name];
+function intOf(name: string, raw: string | undefined, def: number): number {
   if (raw === undefined || raw === '') return def;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
@@ -114,8 +113,7 @@ function int(name: string, def: number): number {
 }
 
 /** A fraction in (0, 1]. */
-function fraction(name: string, def: number): number {
-  const raw = process.env[name];
+function fractionOf(name: string, raw: string | undefined, def: number): number {
   if (raw === undefined || raw === '') return def;
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0 || n > 1)
@@ -129,14 +127,18 @@ function niceSteps(n: number): number {
 }
 
 /** A duration that 0 would make meaningless (every pending payload would be "stale" at once). */
-function positiveInt(name: string, def: number): number {
-  const n = int(name, def);
-  if (n < 1) throw new Error(`${name} must be a positive integer, got "${process.env[name]}"`);
+function positiveIntOf(name: string, raw: string | undefined, def: number): number {
+  const n = intOf(name, raw, def);
+  if (n < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
   return n;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const s = (name: string) => (env[name] === '' ? undefined : env[name]);
+  // Every setting from `env`, the numbers too.
+  const int = (name: string, def: number) => intOf(name, env[name], def);
+  const fraction = (name: string, def: number) => fractionOf(name, env[name], def);
+  const positiveInt = (name: string, def: number) => positiveIntOf(name, env[name], def);
   const prefix = s('KEY_PREFIX') ?? 'bb';
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(prefix)) throw new Error('KEY_PREFIX must match [A-Za-z0-9_-]{1,32}');
   return {
