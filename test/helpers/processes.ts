@@ -77,6 +77,13 @@ export function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/** SIGTERM to a child still running (its graceful stop), then its exit; none (a failed start): nothing. */
+export async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await exited(child);
+}
+
 /** Child processes of `pid` (Linux /proc): the worker processes `npm start` forked. */
 export function childrenOf(pid: number): number[] {
   try {

@@ -6,10 +6,9 @@
  * which it survived, it peaked at 713 MB resident against 493 MB with the budget).
  */
 import type { ChildProcess } from 'node:child_process';
-import type { Bundle } from '@medplum/fhirtypes';
 import { Redis } from 'ioredis';
-import { syntheaPatient } from '../../scripts/bench-workloads';
-import { CHILD_TOKEN, exited, spawnListening } from '../helpers/processes';
+import { narrativeBundle } from '../helpers/large-bundles';
+import { CHILD_TOKEN, spawnListening, stop } from '../helpers/processes';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 
 const prefix = uniquePrefix('apimem');
@@ -18,17 +17,6 @@ const API_HEAP_MB = 128;
 let redis: Redis;
 let api: ChildProcess;
 let base: string;
-
-/** A Synthea-shaped patient of 981 entries, each but the Patient with a ~9 kB narrative: ~8.9 MB. */
-function largeBody(n: number): string {
-  const bundle: Bundle = syntheaPatient(800_000 + n, 280);
-  const div = `<div xmlns="http://www.w3.org/1999/xhtml"><p>${'narrative text '.repeat(600)}</p></div>`;
-  for (const e of bundle.entry ?? []) {
-    if (e.resource && e.resource.resourceType !== 'Patient')
-      (e.resource as { text?: unknown }).text = { status: 'generated', div };
-  }
-  return JSON.stringify(bundle);
-}
 
 beforeAll(async () => {
   redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
@@ -50,16 +38,13 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  if (api.exitCode === null && api.signalCode === null) {
-    api.kill('SIGTERM');
-    await exited(api);
-  }
+  await stop(api);
   await deletePrefix(redis, prefix);
   await redis.quit();
 });
 
 test(`sixteen 9 MB bundles at once: an API capped at ${API_HEAP_MB} MB accepts every one`, async () => {
-  const bodies = Array.from({ length: BUNDLES }, (_, i) => largeBody(i));
+  const bodies = Array.from({ length: BUNDLES }, (_, i) => JSON.stringify(narrativeBundle(800_000 + i)));
   expect(bodies.every((b) => b.length > 8 * 1024 * 1024)).toBe(true);
   const answers = await Promise.all(
     bodies.map(async (body) => {

@@ -7,11 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
-import type { Bundle } from '@medplum/fhirtypes';
 import { Redis } from 'ioredis';
 import { Store } from '../../src/store/store';
-import { syntheaPatient } from '../../scripts/bench-workloads';
-import { childrenOf, CHILD_TOKEN, exited, spawnListening, waitFor } from '../helpers/processes';
+import { narrativeBundle } from '../helpers/large-bundles';
+import { childrenOf, CHILD_TOKEN, spawnListening, stop, waitFor } from '../helpers/processes';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 
 const prefix = uniquePrefix('wmem');
@@ -20,17 +19,6 @@ let redis: Redis;
 let store: Store;
 let main: ChildProcess;
 let base: string;
-
-/** A Synthea-shaped patient of 981 entries, each but the Patient with a ~9 kB narrative: ~8.9 MB. */
-function largeBundle(n: number): Bundle {
-  const bundle = syntheaPatient(700_000 + n, 280);
-  const div = `<div xmlns="http://www.w3.org/1999/xhtml"><p>${'narrative text '.repeat(600)}</p></div>`;
-  for (const e of bundle.entry ?? []) {
-    if (e.resource && e.resource.resourceType !== 'Patient')
-      (e.resource as { text?: unknown }).text = { status: 'generated', div };
-  }
-  return bundle;
-}
 
 beforeAll(async () => {
   redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
@@ -52,10 +40,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  if (main.exitCode === null && main.signalCode === null) {
-    main.kill('SIGTERM');
-    await exited(main);
-  }
+  await stop(main);
   await deletePrefix(redis, prefix);
   await redis.quit();
 });
@@ -67,7 +52,7 @@ test('eight 9 MB bundles at once: a heap-capped worker processes every one and n
   expect(process.env.NODE_OPTIONS ?? '').not.toMatch(/max[-_]old[-_]space/);
   const ids: string[] = [];
   for (let i = 0; i < BUNDLES; i++) {
-    const body = JSON.stringify(largeBundle(i));
+    const body = JSON.stringify(narrativeBundle(700_000 + i));
     expect(body.length).toBeGreaterThan(8 * 1024 * 1024);
     const res = await fetch(`${base}/fhir`, {
       method: 'POST',
