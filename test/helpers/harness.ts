@@ -28,6 +28,13 @@ export function testTokens(): TokenRegistry {
   ]);
 }
 
+/** A metric's value as a scrape of this runtime's registry reads it (its first series; 0 when none). */
+export async function gaugeValue(rt: Runtime, name: string): Promise<number> {
+  const metric = rt.metrics.registry.getSingleMetric(name);
+  if (!metric) throw new Error(`no metric ${name}`);
+  return (await metric.get()).values[0]?.value ?? 0;
+}
+
 export interface Harness {
   rt: Runtime;
   base: string;

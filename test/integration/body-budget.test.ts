@@ -7,7 +7,7 @@
  * requests without a body (or without a valid token) never wait.
  */
 import { connect, type Socket } from 'node:net';
-import { startHarness, TOKENS, type Harness } from '../helpers/harness';
+import { gaugeValue, startHarness, TOKENS, type Harness } from '../helpers/harness';
 import { seedBundles } from '../helpers/synthetic';
 import { waitFor } from '../helpers/processes';
 
@@ -19,11 +19,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => h.close());
 
-async function gauge(name: string): Promise<number> {
-  const metric = h.rt.metrics.registry.getSingleMetric(name);
-  if (!metric) throw new Error(`no metric ${name}`);
-  return (await metric.get()).values[0]?.value ?? 0;
-}
+const gauge = (name: string) => gaugeValue(h.rt, name);
 
 /** A POST /fhir over its own connection whose body is sent in two parts: headers and `sent` bytes now. */
 function partialPost(body: string, sent: number, token = TOKENS.hospA) {

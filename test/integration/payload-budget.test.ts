@@ -6,7 +6,7 @@
  */
 import { MAX_HAND_BACKS, processAccept } from '../../src/queue/processors/ingest';
 import { ingestDeps } from '../../workers/ingest';
-import { startHarness, type Harness } from '../helpers/harness';
+import { gaugeValue, startHarness, type Harness } from '../helpers/harness';
 import { seedBundles } from '../helpers/synthetic';
 
 const [seed] = seedBundles(1, 'budget');
@@ -18,12 +18,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => h.close());
 
-/** A gauge's value as a scrape reads it. */
-async function gauge(name: string): Promise<number> {
-  const metric = h.rt.metrics.registry.getSingleMetric(name);
-  if (!metric) throw new Error(`no metric ${name}`);
-  return (await metric.get()).values[0]?.value ?? 0;
-}
+const gauge = (name: string) => gaugeValue(h.rt, name);
 
 test('a payload waits for budget before it is loaded, then is processed', async () => {
   const deps = ingestDeps(h.rt);
