@@ -18,10 +18,9 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { Gauge } from 'prom-client';
 import { FhirError, issue } from '../fhir/outcome';
 import { PayloadBudget } from '../queue/payload-budget';
-import type { Metrics } from '../ops/metrics';
+import { scrapedGauge, type Metrics } from '../ops/metrics';
 import { sendOutcome } from './fhir-json';
 
 export interface BodyBudgetOptions {
@@ -91,25 +90,18 @@ async function bodyBudget(app: FastifyInstance, opts: BodyBudgetOptions): Promis
 }
 
 function registerGauges(metrics: Metrics, budget: PayloadBudget): void {
-  // An API built again on the same metrics (a restart within one process) reports its own budget.
-  for (const name of ['bitebridge_api_body_bytes_held', 'bitebridge_api_bodies_waiting'])
-    metrics.registry.removeSingleMetric(name);
-  new Gauge({
-    name: 'bitebridge_api_body_bytes_held',
-    help: 'Request body bytes the API process holds (read or being read, until answered; BODY_BUDGET_BYTES, or one larger body alone)',
-    registers: [metrics.registry],
-    collect() {
-      this.set(budget.inFlight);
-    },
-  });
-  new Gauge({
-    name: 'bitebridge_api_bodies_waiting',
-    help: 'Requests whose body is not read yet because the bodies held fill BODY_BUDGET_BYTES',
-    registers: [metrics.registry],
-    collect() {
-      this.set(budget.waiting);
-    },
-  });
+  scrapedGauge(
+    metrics.registry,
+    'bitebridge_api_body_bytes_held',
+    'Request body bytes the API process holds (read or being read, until answered; BODY_BUDGET_BYTES, or one larger body alone)',
+    () => budget.inFlight,
+  );
+  scrapedGauge(
+    metrics.registry,
+    'bitebridge_api_bodies_waiting',
+    'Requests whose body is not read yet because the bodies held fill BODY_BUDGET_BYTES',
+    () => budget.waiting,
+  );
 }
 
 export const bodyBudgetPlugin = fp(bodyBudget, { name: 'body-budget' });

@@ -30,6 +30,27 @@ export const DROPPED_DEFAULT_GAUGES = [
   'nodejs_active_resources_total',
 ];
 
+/**
+ * A gauge without labels whose value is read when Prometheus scrapes (`read` may ask Redis). One
+ * registered again under the same name (an API or runtime built again in one process) replaces it.
+ */
+export function scrapedGauge(
+  registry: Registry,
+  name: string,
+  help: string,
+  read: () => number | Promise<number>,
+): void {
+  registry.removeSingleMetric(name);
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    async collect() {
+      this.set(await read());
+    },
+  });
+}
+
 /** The source a namespaced id (`hospa.p1`) belongs to, for a `source` label. */
 export function sourceLabel(namespacedId: string): string {
   const dot = namespacedId.indexOf('.');

@@ -5,8 +5,7 @@
  * above PENDING_ALERT_SECONDS, as /alerts does (ops/ingest-health.ts); and Redis memory against the
  * maxmemory that ingest stops short of (ops/storage-guard.ts).
  */
-import { Gauge } from 'prom-client';
-import type { Metrics } from '../ops/metrics';
+import { scrapedGauge, type Metrics } from '../ops/metrics';
 import type { DeadLetters } from '../store/dead-letters';
 import type { PayloadLog } from '../store/payloads';
 import type { StorageGuard } from '../ops/storage-guard';
@@ -19,66 +18,49 @@ export function registerIngestGauges(
   storage?: StorageGuard,
   budget?: PayloadBudget,
 ): void {
+  const gauge = (name: string, help: string, read: () => number | Promise<number>) =>
+    scrapedGauge(metrics.registry, name, help, read);
   if (budget) {
-    new Gauge({
-      name: 'bitebridge_ingest_payload_bytes_in_process',
-      help: "Recorded payload bytes this process's ingest worker is processing (PAYLOAD_BUDGET_BYTES, or one larger payload alone; 0 where no ingest worker runs)",
-      registers: [metrics.registry],
-      collect() {
-        this.set(budget.inFlight);
-      },
-    });
-    new Gauge({
-      name: 'bitebridge_ingest_payloads_held_back',
-      help: 'Payloads whose job waits in this process until their bytes fit PAYLOAD_BUDGET_BYTES',
-      registers: [metrics.registry],
-      collect() {
-        this.set(budget.waiting);
-      },
-    });
+    gauge(
+      'bitebridge_ingest_payload_bytes_in_process',
+      "Recorded payload bytes this process's ingest worker is processing (PAYLOAD_BUDGET_BYTES, or one larger payload alone; 0 where no ingest worker runs)",
+      () => budget.inFlight,
+    );
+    gauge(
+      'bitebridge_ingest_payloads_held_back',
+      'Payloads whose job waits in this process until their bytes fit PAYLOAD_BUDGET_BYTES',
+      () => budget.waiting,
+    );
   }
   if (storage) {
-    new Gauge({
-      name: 'bitebridge_redis_memory_used_ratio',
-      help: 'Redis used memory / maxmemory (0: no maxmemory; -1: Redis refuses INFO); ingest answers 503 at INGEST_MEMORY_HIGH_WATER',
-      registers: [metrics.registry],
-      async collect() {
+    gauge(
+      'bitebridge_redis_memory_used_ratio',
+      'Redis used memory / maxmemory (0: no maxmemory; -1: Redis refuses INFO); ingest answers 503 at INGEST_MEMORY_HIGH_WATER',
+      async () => {
         const l = await storage.level();
-        this.set(l.infoRefused ? -1 : l.maxBytes > 0 ? l.usedBytes / l.maxBytes : 0);
+        return l.infoRefused ? -1 : l.maxBytes > 0 ? l.usedBytes / l.maxBytes : 0;
       },
-    });
+    );
   }
-  new Gauge({
-    name: 'bitebridge_ingest_pending_payloads',
-    help: 'Acknowledged payloads not yet fully processed (queued, running, or waiting for a backoff retry)',
-    registers: [metrics.registry],
-    async collect() {
-      this.set(await payloads.pendingCount());
-    },
-  });
-  new Gauge({
-    name: 'bitebridge_ingest_dead_letters',
-    help: 'Resources whose mapping failed, parked and replayed with backoff',
-    registers: [metrics.registry],
-    async collect() {
-      this.set(await deadLetters.count());
-    },
-  });
+  gauge(
+    'bitebridge_ingest_pending_payloads',
+    'Acknowledged payloads not yet fully processed (queued, running, or waiting for a backoff retry)',
+    () => payloads.pendingCount(),
+  );
+  gauge(
+    'bitebridge_ingest_dead_letters',
+    'Resources whose mapping failed, parked and replayed with backoff',
+    () => deadLetters.count(),
+  );
   const age = (ms: number | undefined) => (ms === undefined ? 0 : Math.max(0, (Date.now() - ms) / 1000));
-  new Gauge({
-    name: 'bitebridge_ingest_oldest_pending_seconds',
-    help: 'Age of the oldest acknowledged payload not yet processed (0: none pending)',
-    registers: [metrics.registry],
-    async collect() {
-      this.set(age(await payloads.oldestPendingAt()));
-    },
-  });
-  new Gauge({
-    name: 'bitebridge_ingest_oldest_dead_letter_seconds',
-    help: 'Time since the longest-waiting dead letter was first parked (0: none)',
-    registers: [metrics.registry],
-    async collect() {
-      this.set(age(await deadLetters.oldestParkedAt()));
-    },
-  });
+  gauge(
+    'bitebridge_ingest_oldest_pending_seconds',
+    'Age of the oldest acknowledged payload not yet processed (0: none pending)',
+    async () => age(await payloads.oldestPendingAt()),
+  );
+  gauge(
+    'bitebridge_ingest_oldest_dead_letter_seconds',
+    'Time since the longest-waiting dead letter was first parked (0: none)',
+    async () => age(await deadLetters.oldestParkedAt()),
+  );
 }
