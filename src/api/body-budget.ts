@@ -3,9 +3,10 @@
  *
  * Why: a body is held from its first byte to its answer, as received and parsed (a 9 MB bundle of
  * narrative-bearing entries costs the API ~15 MB while it is checked, recorded and answered, longer
- * when the answer waits for the workers). Without a bound, sixteen such bundles at once took the API
- * process from ~200 to 429–440 MB resident, and an API whose heap was capped at 256 MB ran out of
- * memory. MAX_CONNECTIONS × BODY_LIMIT_BYTES is no bound: 512 × 10 MB.
+ * when the answer waits for the workers). Sixteen such bundles at once took an API process whose heap
+ * was capped at 256 MB to 713 MB resident without this bound (493 MB with it), and one capped at 128 MB
+ * ran out of memory (with it, all sixteen were accepted: test/integration/api-memory.test.ts).
+ * MAX_CONNECTIONS × BODY_LIMIT_BYTES is no bound: 512 × 10 MB.
  *
  * How: before its body is read (after authentication, so an unauthenticated client takes nothing), a
  * request with a body waits in line until its declared size (Content-Length; a chunked body counts
