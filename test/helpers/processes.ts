@@ -77,6 +77,21 @@ export function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/** POST a Bundle body to a child's /fhir with `Prefer: respond-async`: the status and Content-Location. */
+export async function postAsync(base: string, body: string): Promise<{ status: number; location: string }> {
+  const res = await fetch(`${base}/fhir`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${CHILD_TOKEN}`,
+      'content-type': 'application/fhir+json',
+      prefer: 'respond-async',
+    },
+    body,
+  });
+  await res.arrayBuffer();
+  return { status: res.status, location: res.headers.get('content-location') ?? '' };
+}
+
 /** SIGTERM to a child still running (its graceful stop), then its exit; none (a failed start): nothing. */
 export async function stop(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;

@@ -8,7 +8,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { narrativeBundle } from '../helpers/large-bundles';
-import { CHILD_TOKEN, spawnListening, stop } from '../helpers/processes';
+import { postAsync, spawnListening, stop } from '../helpers/processes';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 
 const prefix = uniquePrefix('apimem');
@@ -47,20 +47,9 @@ test(`sixteen 9 MB bundles at once: an API capped at ${API_HEAP_MB} MB accepts e
   const bodies = Array.from({ length: BUNDLES }, (_, i) => JSON.stringify(narrativeBundle(800_000 + i)));
   expect(bodies.every((b) => b.length > 8 * 1024 * 1024)).toBe(true);
   const answers = await Promise.all(
-    bodies.map(async (body) => {
-      const res = await fetch(`${base}/fhir`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${CHILD_TOKEN}`,
-          'content-type': 'application/fhir+json',
-          prefer: 'respond-async',
-        },
-        body,
-      }).catch((err: Error) => ({ status: 0, error: err.message }) as const);
-      if ('error' in res) return res;
-      await res.arrayBuffer();
-      return { status: res.status, location: res.headers.get('content-location') ?? '' };
-    }),
+    bodies.map((body) =>
+      postAsync(base, body).catch((err: Error) => ({ status: 0, error: err.message, location: '' })),
+    ),
   );
   expect(answers.map((a) => a.status)).toEqual(Array(BUNDLES).fill(202));
   // The same process answered them all: it did not run out of memory.

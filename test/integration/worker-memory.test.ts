@@ -10,7 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { Store } from '../../src/store/store';
 import { narrativeBundle } from '../helpers/large-bundles';
-import { childrenOf, CHILD_TOKEN, spawnListening, stop, waitFor } from '../helpers/processes';
+import { childrenOf, postAsync, spawnListening, stop, waitFor } from '../helpers/processes';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
 
 const prefix = uniquePrefix('wmem');
@@ -54,18 +54,9 @@ test('eight 9 MB bundles at once: a heap-capped worker processes every one and n
   for (let i = 0; i < BUNDLES; i++) {
     const body = JSON.stringify(narrativeBundle(700_000 + i));
     expect(body.length).toBeGreaterThan(8 * 1024 * 1024);
-    const res = await fetch(`${base}/fhir`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${CHILD_TOKEN}`,
-        'content-type': 'application/fhir+json',
-        prefer: 'respond-async',
-      },
-      body,
-    });
-    await res.arrayBuffer();
+    const res = await postAsync(base, body);
     expect(res.status).toBe(202);
-    ids.push(res.headers.get('content-location')!.split('/_async/')[1]);
+    ids.push(res.location.split('/_async/')[1]);
   }
   for (const id of ids) {
     const done = await waitFor(
