@@ -7,6 +7,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
+import { PayloadLog } from '../../src/store/payloads';
+import { Store } from '../../src/store/store';
 import { narrativeBundle } from '../helpers/large-bundles';
 import { postAsync, spawnListening, stop } from '../helpers/processes';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis';
@@ -56,4 +58,7 @@ test(`sixteen 9 MB bundles at once: an API capped at ${API_HEAP_MB} MB accepts e
   expect(api.exitCode).toBeNull();
   expect(api.signalCode).toBeNull();
   expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  // Every one acknowledged is recorded, waiting for a worker: nothing accepted was lost.
+  const store = new Store(redis, prefix);
+  expect(await new PayloadLog(redis, store.keys).pendingCount()).toBe(BUNDLES);
 }, 900_000);
