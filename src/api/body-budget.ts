@@ -22,7 +22,6 @@ import fp from 'fastify-plugin';
 import { FhirError, issue } from '../fhir/outcome';
 import { PayloadBudget } from '../queue/payload-budget';
 import { scrapedGauge, type Metrics } from '../ops/metrics';
-import { sendOutcome } from './fhir-json';
 
 export interface BodyBudgetOptions {
   /** Bytes of request bodies held at once (0: no bound). */
@@ -33,9 +32,6 @@ export interface BodyBudgetOptions {
   bodyLimit: number;
   metrics?: Metrics;
 }
-
-/** Seconds a sender is asked to wait after a 503 for want of room. */
-const RETRY_AFTER_SECONDS = 5;
 
 /**
  * The bytes a request's body takes in the budget: 0 for none; its Content-Length, at most
@@ -70,22 +66,16 @@ async function bodyBudget(app: FastifyInstance, opts: BodyBudgetOptions): Promis
       reply.hijack();
       return payload;
     }
-    if (!release) {
-      req.log.warn({ bytes, heldBytes: budget.inFlight, waiting: budget.waiting }, 'body budget full: 503');
-      reply.header('Retry-After', String(RETRY_AFTER_SECONDS));
-      sendOutcome(
-        reply,
-        new FhirError(
-          503,
-          issue(
-            'transient',
-            'The server holds as many request bodies as it may at once (BODY_BUDGET_BYTES); this one was not read and nothing was accepted. Retry later.',
-          ),
+    // The error handler answers it as every 503: Retry-After, a warning log with the reason.
+    if (!release)
+      throw new FhirError(
+        503,
+        issue(
+          'transient',
+          'The server holds as many request bodies as it may at once (BODY_BUDGET_BYTES); this one was not read and nothing was accepted. Retry later.',
         ),
       );
-      return payload;
-    }
-    reply.raw.once('close', release);
+    gone.signal.addEventListener('abort', release, { once: true });
     return payload;
   });
 }
