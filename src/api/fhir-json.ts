@@ -172,6 +172,15 @@ async function fhirJson(app: FastifyInstance, opts: FhirJsonOptions): Promise<vo
   );
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    // A client that closed its connection mid-body fails the read with ECONNRESET, which would read
+    // as Redis being down: nobody gets the answer, and ops get no false storage warning.
+    if (req.raw.socket?.destroyed) {
+      req.log.info({ code: err.code }, 'client closed the connection before the answer');
+      return sendOutcome(
+        reply,
+        new FhirError(400, issue('incomplete', 'The request was not received whole')),
+      );
+    }
     const fe = toFhirError(err);
     if (fe.status === 503) {
       reply.header('Retry-After', '5');
