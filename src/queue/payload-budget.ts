@@ -86,14 +86,17 @@ export class PayloadBudget {
   private wait(bytes: number, waitMs: number, signal?: AbortSignal): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
-      const abort = () => {
-        const at = this.queue.indexOf(waiter);
-        if (at < 0) return; // admitted meanwhile: the caller releases
+      // Out of the line without bytes (given up or aborted); the waiters behind a head that left may fit now.
+      const leave = (at: number) => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', abort);
         this.queue.splice(at, 1);
         resolve(false);
-        // the waiters behind a head that left may fit now
         if (at === 0) this.admitWaiting();
+      };
+      const abort = () => {
+        const at = this.queue.indexOf(waiter);
+        if (at >= 0) leave(at); // else admitted meanwhile: the caller releases
       };
       const waiter = {
         bytes,
@@ -111,9 +114,7 @@ export class PayloadBudget {
           timer = setTimeout(giveUp, waitMs);
           return;
         }
-        this.queue.splice(at, 1);
-        signal?.removeEventListener('abort', abort);
-        resolve(false);
+        leave(at);
       };
       if (Number.isFinite(waitMs)) timer = setTimeout(giveUp, waitMs);
       this.queue.push(waiter);
