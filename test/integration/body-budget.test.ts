@@ -20,6 +20,11 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const gauge = (name: string) => gaugeValue(h.rt, name);
+const HELD = 'bitebridge_api_body_bytes_held';
+const WAITING = 'bitebridge_api_bodies_waiting';
+/** Until a gauge's value passes `holds`. */
+const until = (what: string, name: string, holds: (v: number) => boolean) =>
+  waitFor(what, async () => holds(await gauge(name)), 30_000);
 
 /** A POST /fhir over its own connection whose body is sent in two parts: headers and `sent` bytes now. */
 function partialPost(body: string, sent: number, token = TOKENS.hospA) {
@@ -52,19 +57,11 @@ const post = (bundle: unknown, token = TOKENS.hospA) => h.request('POST', '/fhir
 test('bodies beyond the budget wait unread; the next in line waits for as long as it takes, one further back is answered 503', async () => {
   const held = partialPost(JSON.stringify(first), 100);
   // Larger than the whole budget, it is held alone (nothing else was held).
-  await waitFor(
-    'the first body to be held',
-    async () => (await gauge('bitebridge_api_body_bytes_held')) > 0,
-    30_000,
-  );
-  expect(await gauge('bitebridge_api_body_bytes_held')).toBe(held.bytes);
+  await until('the first body to be held', HELD, (v) => v > 0);
+  expect(await gauge(HELD)).toBe(held.bytes);
 
   const next = post(second);
-  await waitFor(
-    'the second body to wait',
-    async () => (await gauge('bitebridge_api_bodies_waiting')) === 1,
-    30_000,
-  );
+  await until('the second body to wait', WAITING, (v) => v === 1);
   // Requests without a body do not wait, nor does one refused before its body (no token).
   expect((await h.request('GET', '/healthz')).status).toBe(200);
   expect((await h.request('GET', '/fhir/metadata')).status).toBe(200);
@@ -80,7 +77,7 @@ test('bodies beyond the budget wait unread; the next in line waits for as long a
   expect(refused.body.issue[0].diagnostics).toContain('BODY_BUDGET_BYTES');
   expect(refused.body.issue[0].diagnostics).toContain('nothing was accepted');
   // The next in line did not give up (the 503 shows the wait had passed).
-  expect(await gauge('bitebridge_api_bodies_waiting')).toBe(1);
+  expect(await gauge(WAITING)).toBe(1);
 
   held.finish();
   const [firstAnswer, nextAnswer] = await Promise.all([held.answer, next]);
@@ -91,40 +88,20 @@ test('bodies beyond the budget wait unread; the next in line waits for as long a
   const patient = third.entry!.find((e) => e.resource?.resourceType === 'Patient')!.resource!;
   const read = await h.request('GET', `/fhir/Patient/${patient.id}`, { token: TOKENS.hospA });
   expect(read.status).toBe(404);
-  await waitFor(
-    'the budget to be free',
-    async () => (await gauge('bitebridge_api_body_bytes_held')) === 0,
-    30_000,
-  );
-  expect(await gauge('bitebridge_api_bodies_waiting')).toBe(0);
+  await until('the budget to be free', HELD, (v) => v === 0);
+  expect(await gauge(WAITING)).toBe(0);
 }, 120_000);
 
 test('a client that leaves while it waits gives up its place; one that leaves mid-body frees the budget', async () => {
   const held = partialPost(JSON.stringify(first), 100);
-  await waitFor(
-    'the first body to be held',
-    async () => (await gauge('bitebridge_api_body_bytes_held')) > 0,
-    30_000,
-  );
+  await until('the first body to be held', HELD, (v) => v > 0);
   const waiting = partialPost(JSON.stringify(second), 0);
-  await waitFor(
-    'the second body to wait',
-    async () => (await gauge('bitebridge_api_bodies_waiting')) === 1,
-    30_000,
-  );
+  await until('the second body to wait', WAITING, (v) => v === 1);
   waiting.leave();
-  await waitFor(
-    'the waiter to leave the line',
-    async () => (await gauge('bitebridge_api_bodies_waiting')) === 0,
-    30_000,
-  );
-  expect(await gauge('bitebridge_api_body_bytes_held')).toBe(held.bytes);
+  await until('the waiter to leave the line', WAITING, (v) => v === 0);
+  expect(await gauge(HELD)).toBe(held.bytes);
   held.leave();
-  await waitFor(
-    'the budget to be free',
-    async () => (await gauge('bitebridge_api_body_bytes_held')) === 0,
-    30_000,
-  );
+  await until('the budget to be free', HELD, (v) => v === 0);
   // And the API takes the next body at once.
   expect((await post(third)).status).toBe(200);
 }, 120_000);
