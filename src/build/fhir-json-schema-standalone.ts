@@ -12,8 +12,27 @@ export function writeFhirJsonSchemaStandalone(dir: string): string {
   const ajv = fhirSchemaAjv({ code: { source: true } });
   const validate = ajv.compile(adjustedFhirSchema());
   const file = join(dir, STANDALONE_FILE);
-  writeFileSync(file, standaloneCode(ajv, validate));
+  writeFileSync(file, asciiSource(standaloneCode(ajv, validate)));
   return file;
+}
+
+/**
+ * The code with every non-ASCII character written as a `\uXXXX` escape (they occur only inside
+ * string and regular-expression literals, where the escape means the same character). V8 keeps a
+ * module's source in the heap for as long as the module lives, as one byte per character only when
+ * every character fits one: a few hundred non-ASCII characters made the whole ~11 MB source a
+ * two-byte string of ~22 MB in every process that validates.
+ */
+export function asciiSource(code: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < code.length; i++) {
+    const c = code.charCodeAt(i);
+    if (c < 0x80) continue;
+    out += code.slice(from, i) + '\\u' + c.toString(16).padStart(4, '0');
+    from = i + 1;
+  }
+  return from === 0 ? code : out + code.slice(from);
 }
 
 if (require.main === module) {
