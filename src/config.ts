@@ -73,6 +73,11 @@ export interface Config extends HttpLimits {
   /** How long a payload waits for budget before its job is handed back to the queue (ms). */
   payloadBudgetWaitMs: number;
   /**
+   * How long one payload's CPU steps run before the next payload in the process takes its turn (ms;
+   * src/ingest/cpu-turns.ts). 0: no turns (the payloads in process interleave every 25 entries).
+   */
+  ingestTurnMs: number;
+  /**
    * Rounds of the sample patients through the clinical core when a process first loads it, before
    * its workers take jobs (src/clinical-warm-up.ts); 0 skips the warm-up.
    */
@@ -184,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMaxOldSpaceMb: int('WORKER_MAX_OLD_SPACE_MB', 0),
     payloadBudgetBytes: int('PAYLOAD_BUDGET_BYTES', 16 * 1024 * 1024),
     payloadBudgetWaitMs: int('PAYLOAD_BUDGET_WAIT_MS', 2000),
+    ingestTurnMs: int('INGEST_TURN_MS', 50),
     warmUpRounds: int('WARM_UP_ROUNDS', 3),
     validateThreads: Math.max(1, int('VALIDATE_THREADS', 1)),
     validateIdleMs: int('VALIDATE_IDLE_MS', 30_000),

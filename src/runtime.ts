@@ -24,6 +24,7 @@ import { Store } from './store/store';
 import { PayloadLog } from './store/payloads';
 import { DeadLetters } from './store/dead-letters';
 import { PayloadBudget } from './queue/payload-budget';
+import { CpuTurns } from './ingest/cpu-turns';
 import { registerIngestGauges } from './queue/ingest-gauges';
 import { StorageGuard } from './ops/storage-guard';
 
@@ -44,6 +45,8 @@ export interface Runtime {
   metrics: Metrics;
   /** This process's budget on payload bytes in process (one per process: queue/payload-budget.ts). */
   payloadBudget: PayloadBudget;
+  /** Turns on this process's CPU for the payloads it processes (none: INGEST_TURN_MS=0). */
+  cpuTurns?: CpuTurns;
   rejects: RejectLog;
   clinical: Clinical;
   closing: boolean;
@@ -91,6 +94,7 @@ export async function createRuntime(overrides: Partial<Config> = {}, log?: Logge
     queues,
     metrics,
     payloadBudget,
+    cpuTurns: cfg.ingestTurnMs > 0 ? new CpuTurns(cfg.ingestTurnMs) : undefined,
     rejects: new RejectLog(conn, cfg.keyPrefix, {
       perRequest: cfg.rejectsPerRequest,
       perSource: cfg.rejectsPerSource,

@@ -24,6 +24,7 @@ export function ingestDeps(rt: Runtime): IngestDeps {
     rejects: rt.rejects,
     budget: rt.payloadBudget,
     budgetWaitMs: rt.cfg.payloadBudgetWaitMs,
+    cpuTurns: rt.cpuTurns,
   };
 }
 

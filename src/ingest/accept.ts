@@ -15,6 +15,7 @@ import { namespaceEntries, type PreparedResource } from './namespace';
 import { entryResult, rollbackError, type EntryResult } from './entry-results';
 import type { MappingResult, MappingStatus } from '../mapping/types';
 import { RESOLVABLE_TYPES } from '../mapping/references';
+import type { CpuTurn } from './cpu-turns';
 
 export type { EntryResult } from './entry-results';
 
@@ -80,11 +81,22 @@ export interface AcceptDeps {
    * with events carries its outcome to the mapping step, which only stamps the version on them.
    */
   premap?: (resource: Resource) => MappingResult | undefined;
+  /**
+   * This payload's turn on the process's CPU (cpu-turns.ts), held from before the payload was parsed:
+   * paced between entries, left before each write. Without one, the CPU steps yield every SLICE entries.
+   */
+  turn?: CpuTurn;
 }
 
 /** Validation is the CPU-heavy step: yield between slices so lock renewals and I/O keep running. */
 const SLICE = 25;
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Between entries: the turn's pacing, or a yield every SLICE entries. */
+function pacer(turn: CpuTurn | undefined): (n: number) => Promise<void> | undefined {
+  if (turn) return () => turn.pace();
+  return (n) => (n % SLICE === SLICE - 1 ? yieldToLoop() : undefined);
+}
 
 export async function acceptPayload(body: unknown, source: string, deps: AcceptDeps): Promise<AcceptResult> {
   const parsed = parsePayload(body);
@@ -94,10 +106,11 @@ export async function acceptPayload(body: unknown, source: string, deps: AcceptD
     if (list.length) issues.set(index, [...(issues.get(index) ?? []), ...list]);
   };
   const prefix = (i: number) => (single ? '' : `Bundle.entry[${i}].resource`);
+  const pace = pacer(deps.turn);
   for (let n = 0; n < parsed.entries.length; n++) {
     const e = parsed.entries[n];
     add(e.index, deps.validate(e.resource, prefix(e.index)));
-    if (n % SLICE === SLICE - 1) await yieldToLoop();
+    await pace(n);
   }
   const valid = parsed.entries.filter((e) => !hasErrors(issues.get(e.index) ?? []));
   const { prepared, issues: nsIssues } = namespaceEntries(valid, source);
@@ -113,24 +126,28 @@ export async function acceptPayload(body: unknown, source: string, deps: AcceptD
   }
 
   const invalid = [...issues.entries()].filter(([, list]) => hasErrors(list));
-  const rejectLog = deps.rejects ?? new RejectLog(deps.store.redis, deps.store.keys.prefix);
-  await rejectLog.recordRejects(
-    source,
-    invalid.map(([index, list]) => ({
-      index,
-      resource: single
-        ? body
-        : ((body as { entry?: Array<{ resource?: unknown }> }).entry?.[index]?.resource ?? null),
-      outcome: outcomeOf(list),
-    })),
-    { jobId: deps.payloadId },
-  );
-  if (invalid.length && (parsed.kind === 'transaction' || single)) {
-    // Nothing of a rejected transaction is stored; a single resource is a transaction of one.
-    throw new FhirError(
-      single ? 422 : 400,
-      invalid.flatMap(([, l]) => l),
+  if (invalid.length) {
+    deps.turn?.end(); // a write: no CPU turn held while it waits
+    const rejectLog = deps.rejects ?? new RejectLog(deps.store.redis, deps.store.keys.prefix);
+    await rejectLog.recordRejects(
+      source,
+      invalid.map(([index, list]) => ({
+        index,
+        resource: single
+          ? body
+          : ((body as { entry?: Array<{ resource?: unknown }> }).entry?.[index]?.resource ?? null),
+        outcome: outcomeOf(list),
+      })),
+      { jobId: deps.payloadId },
     );
+    if (parsed.kind === 'transaction' || single) {
+      // Nothing of a rejected transaction is stored; a single resource is a transaction of one.
+      throw new FhirError(
+        single ? 422 : 400,
+        invalid.flatMap(([, l]) => l),
+      );
+    }
+    await deps.turn?.resume();
   }
 
   const writable = prepared.filter((p) => !hasErrors(issues.get(p.index) ?? []));
@@ -138,8 +155,9 @@ export async function acceptPayload(body: unknown, source: string, deps: AcceptD
   for (let n = 0; n < writable.length; n++) {
     const outcome = deps.premap?.(writable[n].resource);
     if (outcome) premapped.set(writable[n].index, outcome);
-    if (n % SLICE === SLICE - 1) await yieldToLoop();
+    await pace(n);
   }
+  deps.turn?.end();
   const applied = await deps.store.applyEntries(
     deps.payloadId,
     parsed.kind === 'transaction' || single ? 'tx' : 'batch',

@@ -26,6 +26,7 @@ import type { PayloadLog } from '../../store/payloads';
 import { emptySummary, mapDependents, mapItems, type MapDeps, type MapSummary } from '../map-items';
 import type { RejectLog } from '../../store/reject-log';
 import type { PayloadBudget } from '../payload-budget';
+import type { CpuTurns } from '../../ingest/cpu-turns';
 
 export type { MapOutcome, ResourceMapper, MapSummary } from '../map-items';
 export { mapItems, enqueueAssemble } from '../map-items';
@@ -39,6 +40,8 @@ export interface IngestDeps extends MapDeps {
   budget?: PayloadBudget;
   /** How long an accept job waits for budget before it is handed back to the queue. */
   budgetWaitMs?: number;
+  /** Turns on this process's CPU (ingest/cpu-turns.ts); none: the payloads interleave in slices. */
+  cpuTurns?: CpuTurns;
 }
 
 /** A job handed back for want of budget is due again after this (any process may take it then). */
@@ -139,36 +142,42 @@ async function acceptRecorded(job: Job<AcceptJobData>, deps: IngestDeps): Promis
     if (!done) throw new UnrecoverableError('payload not found (expired or never recorded)');
     return finished(done);
   }
+  // Only these are kept: the payload's text is garbage once parsed.
+  const { source, conditions } = payload;
   let result: AcceptJobResult;
   let tally: Partial<EntryTally>;
   let remapped = 0;
+  // The turn is taken before the text is parsed: a payload waiting for it holds only its text.
+  const turn = await deps.cpuTurns?.take();
   try {
-    const accepted = await acceptPayload(recordedJson(payload.body), payload.source, {
+    const accepted = await acceptPayload(recordedJson(payload.body), source, {
       store: deps.store,
       validate: deps.validate,
       payloadId: id,
-      conditions: payload.conditions,
+      conditions,
       resultTtlSeconds: 0, // kept while the payload is pending; `finish` expires it with the status
       rejects: deps.rejects,
-      premap: premapper(deps.map, payload.source),
+      premap: premapper(deps.map, source),
+      turn,
     });
-    const map = await mapItems(payload.source, accepted.toMap, deps, accepted.premapped);
+    const map = await mapItems(source, accepted.toMap, deps, accepted.premapped);
     const mappedNow = new Set(accepted.toMap.map((i) => i.key));
-    remapped = await mapDependents(payload.source, accepted.resolvable, mappedNow, id, deps);
+    remapped = await mapDependents(source, accepted.resolvable, mappedNow, id, deps);
     tally = accepted.tally;
     const { toMap: _t, premapped: _p, resolvable: _r, ...rest } = accepted;
-    result = { source: payload.source, status: 200, accept: withParked(rest, map.parked), map };
+    result = { source, status: 200, accept: withParked(rest, map.parked), map };
   } catch (err) {
     if (!(err instanceof FhirError)) throw err; // infrastructure failure: retried
     tally = { invalid: 1 };
-    result = { source: payload.source, status: err.status, outcome: err.outcome };
+    result = { source, status: err.status, outcome: err.outcome };
+  } finally {
+    turn?.end();
   }
   // Counted by the run that finished the payload only: another run of the same job at once (a stall
   // handed it on) applied nothing new, and its counts would be the same entries again.
   const first = await deps.payloads.finish(id, statusKey, result, deps.statusTtlSeconds);
   if (first) {
-    for (const [k, n] of Object.entries(tally))
-      deps.metrics.ingestEntries.inc({ source: payload.source, outcome: k }, n);
+    for (const [k, n] of Object.entries(tally)) deps.metrics.ingestEntries.inc({ source, outcome: k }, n);
   }
   deps.log.info(
     {
