@@ -5,7 +5,7 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { Redis } from 'ioredis';
 import { TokenRegistry } from '../../src/auth/tokens';
-import { createLogger } from '../../src/logger';
+import { createLogger, type Logger } from '../../src/logger';
 import { createRuntime, startApi, stopRuntime, type Runtime } from '../../src/runtime';
 import { WORKERS } from '../../workers';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './redis';
@@ -50,7 +50,7 @@ export interface Harness {
 
 export async function startHarness(
   suite: string,
-  opts: { workers?: boolean; config?: Record<string, unknown> } = {},
+  opts: { workers?: boolean; config?: Record<string, unknown>; log?: Logger } = {},
 ): Promise<Harness> {
   const prefix = uniquePrefix(suite);
   const rt = await createRuntime(
@@ -70,7 +70,7 @@ export async function startHarness(
       syncWaitMs: 300_000,
       ...opts.config,
     },
-    createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    opts.log ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
   );
   const app = await startApi(rt, { registry: testTokens(), origin: 'test' });
   if (opts.workers !== false) for (const f of Object.values(WORKERS)) f?.(rt);
