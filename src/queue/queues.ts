@@ -24,14 +24,16 @@ export function defaultJobOptions(cfg: Config): DefaultJobOptions {
 /**
  * lockDuration 10 s, stall check every 3 s: a SIGKILLed worker's job is back within ~10–13 s (BullMQ's
  * defaults take ~60 s). A busy process still renews its locks every 5 s because no processor blocks
- * the event loop for long (validation and mapping yield between slices). maxStalledCount 10: a job is
- * not failed for a few crashes, and one that does fail while its payload is pending is retried by the
- * sweep. Every processor is safe when run twice at once, so a stall re-run costs time, not correctness.
+ * the event loop for long (a payload's CPU steps yield after INGEST_TURN_MS, ingest/cpu-turns.ts;
+ * mapping yields between slices). maxStalledCount 10: a job is not failed for a few crashes, and one
+ * that does fail while its payload is pending is retried by the sweep. Every processor is safe when
+ * run twice at once, so a stall re-run costs time, not correctness.
  *
  * Concurrency: ingest jobs are CPU-bound in a single thread, so more of them at once only overlaps
  * their Redis round trips, while every payload in flight stays alive through each young-generation
- * collection; INGEST_CONCURRENCY sets it apart from the other queues (deliveries wait on the network).
- * Measured with 3 against 8 (alternating runs on 2 cores): Synthea-shaped payloads (~650 entries)
+ * collection (fewer since payloads take CPU turns, ingest/cpu-turns.ts); INGEST_CONCURRENCY sets it
+ * apart from the other queues (deliveries wait on the network). Measured before the turns, with 3
+ * against 8 (alternating runs on 2 cores): Synthea-shaped payloads (~350 entries)
  * took less worker CPU per entry (median 62 against 73 µs, 9 of 10 pairs) and peaked ~45 MB lower
  * per worker under sustained load, but seed-shaped ones (~30 entries, with courses and flags) took
  * more (median 663 against 586 µs, 5 pairs); sustained throughput moved less than the drift. So the
