@@ -120,16 +120,19 @@ export function walkTyped(
   while (stack.length > 0) {
     const node = stack.pop() as WalkNode;
     visit(node);
-    for (const key of Object.keys(node.value)) {
+    // for…in and no array around a single value: the walk runs over every element of every resource,
+    // and the key lists and one-item arrays were most of what it allocated.
+    for (const key in node.value) {
+      if (!Object.hasOwn(node.value, key)) continue;
       if (key === 'resourceType' || key.charCodeAt(0) === 95 /* _ */) continue;
       const raw = node.value[key];
       if (raw === null || typeof raw !== 'object') continue;
       const match = elementOf(node.schema, key);
       if (!match) continue;
       const many = Array.isArray(raw);
-      const items: unknown[] = many ? raw : [raw];
-      for (let i = 0; i < items.length; i++) {
-        const item = items[i];
+      const count = many ? raw.length : 1;
+      for (let i = 0; i < count; i++) {
+        const item: unknown = many ? raw[i] : raw;
         if (!isObject(item)) continue;
         const isResource = match.type === 'Resource' || match.type === 'DomainResource';
         const type = isResource ? String(item.resourceType) : match.type;
