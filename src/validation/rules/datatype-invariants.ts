@@ -26,9 +26,10 @@ interface Invariant {
  * Elements an invariant needs before it can fail: without them it holds, and evaluating FHIRPath at
  * each of the thousands of References of a large Bundle is the dominant cost of this rule.
  */
-const NEEDS: Record<string, (v: Record<string, unknown>) => boolean> = {
+export const NEEDS: Readonly<Record<string, (v: Record<string, unknown>) => boolean>> = {
   'ref-1': (v) => typeof v.reference === 'string' && v.reference.startsWith('#'),
-  'qty-3': (v) => v.code !== undefined,
+  // code.empty() or system.exists(): a system given as text (as almost every sender gives it) exists.
+  'qty-3': (v) => v.code !== undefined && !(typeof v.system === 'string' && v.system !== ''),
   'per-1': (v) => v.start !== undefined && v.end !== undefined,
   'rng-2': (v) => v.low !== undefined && v.high !== undefined,
   'att-1': (v) => v.data !== undefined,
