@@ -43,6 +43,11 @@ export interface ObjectTable {
   required: number[];
   /** Invariants on the type itself (checked by Medplum on the validated resource only). */
   constraints: Constraint[];
+  /**
+   * Per slot, the walk's visit that last found it present (structure-vouch.ts `objectValid`): marks
+   * instead of a list of the slots present per object visited.
+   */
+  seenAt: Float64Array;
 }
 
 export const medplumChecks = (constraints: Constraint[] | undefined): Constraint[] =>
@@ -131,6 +136,7 @@ function buildTable(schema: InternalTypeSchema): ObjectTable {
     byKey,
     required: slots.flatMap((slot, s) => (slot.element.min > 0 ? [s] : [])),
     constraints: medplumChecks(schema.constraints),
+    seenAt: new Float64Array(slots.length),
   };
 }
 

@@ -88,22 +88,29 @@ function slicesFit(slices: NonNullable<Slot['slices']>, items: unknown[]): boole
 /** Everything Medplum checks on the value(s) of one element, and below them. */
 function slotValid(slot: Slot, type: string, value: unknown, scope: InvariantScope): boolean {
   const { element } = slot;
-  if (Array.isArray(value) !== !!element.isArray) return false;
-  const items: unknown[] = Array.isArray(value) ? value : [value];
-  if (items.length === 0 || items.length < element.min || items.length > element.max) return false;
+  const many = Array.isArray(value);
+  if (many !== !!element.isArray) return false;
+  // A single value is not wrapped in an array: this runs for every element of every resource.
+  const count = many ? value.length : 1;
+  const itemAt = (i: number): unknown => (many ? value[i] : value);
+  if (count === 0 || count < element.min || count > element.max) return false;
   // null (Medplum's null check) and empty values (which Medplum reads as absent): not modelled.
-  for (const item of items) if (item === null || item === undefined || isEmpty(item)) return false;
+  for (let i = 0; i < count; i++) {
+    const item = itemAt(i);
+    if (item === null || item === undefined || isEmpty(item)) return false;
+  }
   if (element.pattern || element.fixed) {
     const typed = Array.isArray(value) ? value.map((v: unknown) => ({ type, value: v })) : { type, value };
     if (element.pattern && !deepIncludes(typed, element.pattern)) return false;
     if (element.fixed && !deepEquals(typed, element.fixed)) return false;
   }
-  if (slot.slices === null || (slot.slices && !slicesFit(slot.slices, items))) return false;
+  if (slot.slices === null || (slot.slices && !slicesFit(slot.slices, many ? value : [value]))) return false;
   const primitive = isPrimitiveType(type);
   const schema = primitive ? undefined : tryGetDataType(type);
   // Contained resources and types without a schema: not modelled.
   if (!primitive && (!schema || schema.kind === 'resource' || type === 'Resource')) return false;
-  for (const item of items) {
+  for (let i = 0; i < count; i++) {
+    const item = itemAt(i);
     if (slot.constraints.length > 0) {
       const typed: TypedValue = { type, value: item };
       for (const c of slot.constraints) if (!invariantHolds(c.expression, typed, scope)) return false;
@@ -113,6 +120,14 @@ function slotValid(slot: Slot, type: string, value: unknown, scope: InvariantSco
   }
   return true;
 }
+
+/**
+ * Numbers the visits of `objectValid`, from 1 (0 is the marks' initial value). Never reused: a number
+ * seen again would take an old visit's marks for this one's (a required element absent read as
+ * present). Counting to 2^53 at a million visits a second (far above a worker's rate) takes 285 years.
+ */
+let visits = 0;
+const nextVisit = (): number => ++visits;
 
 /** One object against its type's schema: no unknown key, every element as Medplum wants it. */
 function objectValid(
@@ -124,21 +139,22 @@ function objectValid(
   if (!schema || !isObject(value)) return false;
   const table = tableOf(schema);
   if (!table.usable) return false;
-  // The slots present, found from the object's keys (an object holds a few of its type's dozens of elements).
-  const present: number[] = [];
-  const keys = Object.keys(value);
-  for (const key of keys) {
-    if (isRoot && key === 'resourceType') continue;
+  // The slots present, found from the object's keys (an object holds a few of its type's dozens of
+  // elements), marked with this visit's number in the table: no list per object. The marks are read
+  // only in this loop and the required check, before any nested visit (which may mark the same table).
+  const visit = nextVisit();
+  for (const key in value) {
+    if (!Object.hasOwn(value, key) || (isRoot && key === 'resourceType')) continue;
     const hit = table.byKey.get(key);
     // Unknown key, `_name`, or a second type for one choice element (Medplum warns): decline.
-    if (!hit || present.includes(hit[0])) return false;
-    present.push(hit[0]);
+    if (!hit || table.seenAt[hit[0]] === visit) return false;
+    table.seenAt[hit[0]] = visit;
   }
-  for (const s of table.required) if (!present.includes(s)) return false;
+  for (const s of table.required) if (table.seenAt[s] !== visit) return false;
   // Each key's slot looked up again rather than kept from above: keeping it allocates per key, on
   // every element of every resource, where a second lookup in a small map allocates nothing.
-  for (const key of keys) {
-    if (isRoot && key === 'resourceType') continue;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key) || (isRoot && key === 'resourceType')) continue;
     const [s, t] = table.byKey.get(key) as [number, number];
     if (!slotValid(table.slots[s], table.slots[s].types[t], value[key], scope)) return false;
   }
