@@ -34,23 +34,25 @@ export function jsonShapeIssues(resource: unknown, rootPath: string): OperationO
         out.push(issue('error', 'structure', 'Arrays SHALL NOT be empty', spell(place, rootPath)));
       for (let i = 0; i < node.length; i++) {
         const item: unknown = node[i];
-        const at: Place = { parent: place, step: i };
+        // A place only for an item that needs one (most array items here are primitives or objects).
         if (item === null && !inPrimitiveExtensions) {
           out.push(
             issue(
               'error',
               'structure',
               'null is only allowed in primitive extension arrays',
-              spell(at, rootPath),
+              spell({ parent: place, step: i }, rootPath),
             ),
           );
-        } else if (item !== null && typeof item === 'object') stack.push([item, at, false]);
+        } else if (item !== null && typeof item === 'object')
+          stack.push([item, { parent: place, step: i }, false]);
       }
     } else if (node !== null && typeof node === 'object') {
-      const keys = Object.keys(node);
-      if (keys.length === 0)
-        out.push(issue('error', 'structure', 'Objects SHALL NOT be empty', spell(place, rootPath)));
-      for (const key of keys) {
+      // for…in (own keys, in Object.keys order): no key list per object of every resource.
+      let empty = true;
+      for (const key in node) {
+        if (!Object.hasOwn(node, key)) continue;
+        empty = false;
         const value = (node as Record<string, unknown>)[key];
         if (value === null) {
           const at = spell({ parent: place, step: key }, rootPath);
@@ -59,6 +61,8 @@ export function jsonShapeIssues(resource: unknown, rootPath: string): OperationO
           stack.push([value, { parent: place, step: key }, key.startsWith('_')]);
         }
       }
+      // After the loop: an empty object had no key to report on, so the issues come in the same order.
+      if (empty) out.push(issue('error', 'structure', 'Objects SHALL NOT be empty', spell(place, rootPath)));
     }
   }
   return out;
