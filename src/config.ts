@@ -179,7 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lockDurationMs: int('JOB_LOCK_MS', 10_000),
     stalledIntervalMs: int('JOB_STALLED_CHECK_MS', 3000),
     workerConcurrency: int('WORKER_CONCURRENCY', 8),
-    ingestConcurrency: Math.max(1, int('INGEST_CONCURRENCY', 8)),
+    ingestConcurrency: Math.max(1, int('INGEST_CONCURRENCY', 4)),
     syncWaitMs: int('SYNC_WAIT_MS', 20_000),
     sweepIntervalMs: int('SWEEP_INTERVAL_MS', 5000),
     pendingAlertSeconds: positiveInt('PENDING_ALERT_SECONDS', DEFAULT_PENDING_ALERT_SECONDS),

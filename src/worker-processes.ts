@@ -13,9 +13,13 @@ import type { Logger } from './logger';
 /**
  * V8 flags of a worker process, each measured with `npm run bench`'s Synthea-shaped run (alternating
  * runs on one 2-core machine):
- * - `--max-semi-space-size=64`: validation, namespacing and mapping allocate many short-lived objects
- *   per entry; with V8's default young generation they outlive scavenges and get promoted. Worker CPU
- *   per entry 121–127 µs → 96–111 µs, peak RSS unchanged (~360 MB).
+ * - `--max-semi-space-size=16` (with INGEST_CONCURRENCY 4): the young generation is most of what a
+ *   worker holds beyond its live data (two semi-spaces: 128 MB at the earlier 64). Since payloads take
+ *   CPU turns and validation allocates 30 % less per entry, a payload's objects die within a
+ *   scavenge or two of 16 MB, and the workers' peak RSS under sustained load fell from 436–474 MB
+ *   (64 MB, 8 at once) to 336–363 MB (16 MB, 4 at once), CPU per entry within the runs' drift
+ *   (alternating runs of the bench's short and sustained loads; README "Performance").
+ *   Before the turns, 64 against V8's default had cut worker CPU per entry from 121–127 to 96–111 µs.
  * - `--single-threaded-gc`: V8 scavenges and marks on helper threads in parallel by default. With the
  *   cores already busy (the API, Redis and the other worker) the parallel scavenger costs more CPU than
  *   it saves. In 5 alternating pairs (3 with the flag on every process, 2 on the workers only) the
@@ -28,7 +32,7 @@ import type { Logger } from './logger';
  * given (`--parallel-scavenge`, `--concurrent-marking`, …) counts as a setting of `--single-threaded-gc`,
  * which would otherwise silently turn it off.
  */
-export const WORKER_V8_FLAGS = ['--max-semi-space-size=64', '--single-threaded-gc'];
+export const WORKER_V8_FLAGS = ['--max-semi-space-size=16', '--single-threaded-gc'];
 
 /** Options that, when the operator gave any of them, mean ours is not added (by our flag's option). */
 const SETTLED_BY: Record<string, readonly string[]> = {

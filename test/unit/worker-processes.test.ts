@@ -21,8 +21,8 @@ test('WORKER_MAX_OLD_SPACE_MB caps the worker processes only; an old-space size 
 });
 
 test('a young-generation size the operator set wins, on the command line or in NODE_OPTIONS', () => {
-  expect(workerExecArgv(['--max-semi-space-size=16'], '')).toEqual([
-    '--max-semi-space-size=16',
+  expect(workerExecArgv(['--max-semi-space-size=48'], '')).toEqual([
+    '--max-semi-space-size=48',
     '--single-threaded-gc',
   ]);
   expect(workerExecArgv([], '--max-old-space-size=512 --max-semi-space-size=8')).toEqual([
@@ -33,14 +33,14 @@ test('a young-generation size the operator set wins, on the command line or in N
 
 test('GC threading the operator set on the command line wins, however V8 spells it (node refuses it in NODE_OPTIONS)', () => {
   for (const off of ['--no-single-threaded-gc', '--no_single_threaded_gc', '--nosingle-threaded-gc'])
-    expect(workerExecArgv([off], '')).toEqual([off, '--max-semi-space-size=64']);
+    expect(workerExecArgv([off], '')).toEqual([off, '--max-semi-space-size=16']);
   expect(workerExecArgv(['--single_threaded_gc', '-max-semi-space-size=32'], '')).toEqual([
     '--single_threaded_gc',
     '-max-semi-space-size=32',
   ]);
   // Any GC-threading option counts: --single-threaded-gc would silently turn it off.
   for (const gc of ['--parallel-scavenge', '--concurrent_marking'])
-    expect(workerExecArgv([gc], '')).toEqual([gc, '--max-semi-space-size=64']);
+    expect(workerExecArgv([gc], '')).toEqual([gc, '--max-semi-space-size=16']);
 });
 
 test('a value that looks like an option name is not a setting', () => {
