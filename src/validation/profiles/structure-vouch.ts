@@ -92,11 +92,10 @@ function slotValid(slot: Slot, type: string, value: unknown, scope: InvariantSco
   if (many !== !!element.isArray) return false;
   // A single value is not wrapped in an array: this runs for every element of every resource.
   const count = many ? value.length : 1;
-  const itemAt = (i: number): unknown => (many ? value[i] : value);
   if (count === 0 || count < element.min || count > element.max) return false;
   // null (Medplum's null check) and empty values (which Medplum reads as absent): not modelled.
   for (let i = 0; i < count; i++) {
-    const item = itemAt(i);
+    const item: unknown = many ? (value as unknown[])[i] : value;
     if (item === null || item === undefined || isEmpty(item)) return false;
   }
   if (element.pattern || element.fixed) {
@@ -110,7 +109,7 @@ function slotValid(slot: Slot, type: string, value: unknown, scope: InvariantSco
   // Contained resources and types without a schema: not modelled.
   if (!primitive && (!schema || schema.kind === 'resource' || type === 'Resource')) return false;
   for (let i = 0; i < count; i++) {
-    const item = itemAt(i);
+    const item: unknown = many ? (value as unknown[])[i] : value;
     if (slot.constraints.length > 0) {
       const typed: TypedValue = { type, value: item };
       for (const c of slot.constraints) if (!invariantHolds(c.expression, typed, scope)) return false;
