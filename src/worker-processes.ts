@@ -15,7 +15,7 @@ import type { Logger } from './logger';
  * runs on one 2-core machine):
  * - `--max-semi-space-size=16` (with INGEST_CONCURRENCY 4): the young generation is most of what a
  *   worker holds beyond its live data (two semi-spaces: 128 MB at the earlier 64). Since payloads take
- *   CPU turns and validation allocates 30 % less per entry, a payload's objects die within a
+ *   CPU turns and validation allocates 40 % less per entry, a payload's objects die within a
  *   scavenge or two of 16 MB, and the workers' peak RSS under sustained load fell from 436–474 MB
  *   (64 MB, 8 at once) to 336–363 MB (16 MB, 4 at once), CPU per entry within the runs' drift
  *   (alternating runs of the bench's short and sustained loads; README "Performance").
