@@ -5,6 +5,7 @@
  * nothing: an invalid entry or a failed precondition rejects it whole and nothing is stored.
  * Re-running it for the same payload id returns the first run's answer (the store keeps it).
  */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { RejectLog } from '../store/reject-log';
 import type { AppliedEntry, EntryConditions, Store } from '../store/store';
@@ -90,7 +91,6 @@ export interface AcceptDeps {
 
 /** Validation is the CPU-heavy step: yield between slices so lock renewals and I/O keep running. */
 const SLICE = 25;
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Between entries: the turn's pacing, or a yield every SLICE entries. */
 function pacer(turn: CpuTurn | undefined): (n: number) => Promise<void> | undefined {

@@ -1,3 +1,5 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+
 /**
  * Turns on a process's CPU for the payloads it processes at once, in arrival order.
  *
@@ -48,8 +50,6 @@ export class CpuTurns {
   }
 }
 
-const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 export class CpuTurn {
   private since = performance.now();
   private holding = true;
@@ -68,7 +68,7 @@ export class CpuTurn {
     if (performance.now() - this.since < this.turns.quantumMs) return;
     this.turns.release();
     this.holding = false;
-    await nextTick();
+    await yieldToLoop();
     await this.resume();
   }
 

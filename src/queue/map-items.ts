@@ -5,6 +5,7 @@
  * mapped before they were stored (queue/premap.ts) are not mapped again. A resource whose mapping throws
  * is dead-lettered on its own (the others go on) and replayed with backoff by the sweep.
  */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Resource } from '@medplum/fhirtypes';
 import type { ClinicalEvent } from '../domain/events';
 import { belongsTo } from '../identity';
@@ -78,7 +79,6 @@ function referencesOf(resource: Resource, source: string): string[] {
 }
 
 const SLICE = 50;
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * `premapped`: versions the apply script already stored as mapped to no events (queue/premap.ts);
