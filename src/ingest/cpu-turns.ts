@@ -7,7 +7,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
  * steps (parse, validate, namespace, premap) used to take turns every 25 entries. Every payload in
  * process was then half done at once, holding its parsed and namespaced resources for as long as all
  * of them took together: V8's young-generation collections found them alive, copied them, and promoted
- * them to the old generation (GC was a third of a worker's CPU, and the promoted garbage is what
+ * them to the old generation (GC was about a quarter of a worker's busy time, and the promoted garbage is what
  * grew a worker's memory under sustained load). With turns, one payload's CPU steps run together
  * (up to `quantumMs`, then it goes to the back of the line) while the others wait before they parse
  * anything, so a payload's objects are mostly dead by the next collection. I/O (Redis) is not a turn:
