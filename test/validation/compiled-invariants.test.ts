@@ -50,6 +50,17 @@ function compiledEval(expression: string, value: TypedValue, root: TypedValue): 
   }
 }
 
+/** medplumEval with each value unboxed, as compiledEval gives it. */
+function medplumNormalised(expression: string, value: TypedValue, root: TypedValue): unknown {
+  const r = medplumEval(expression, value, root);
+  return Array.isArray(r)
+    ? (r as TypedValue[]).map((v) => ({
+        type: v.type,
+        value: (v.value as { valueOf(): unknown } | undefined)?.valueOf(),
+      }))
+    : r;
+}
+
 /** Every (expression, value) pair Medplum's validator or our data-type rule evaluates on `c`. */
 function evaluations(c: Case): { at: string; expression: string; value: TypedValue; root: TypedValue }[] {
   const resource = c.resource as unknown as Record<string, unknown>;
@@ -135,6 +146,79 @@ describe('ext-1 in plain JavaScript', () => {
     const expected = medplumEval(EXT_1, tv, root);
     const medplumHolds = Array.isArray(expected) && expected.length === 1 && expected[0].value === true;
     expect(invariantHolds(EXT_1, tv, { resource: root, root })).toBe(medplumHolds);
+  });
+});
+
+describe("where(url = '…') on extensions, answered by comparing the text", () => {
+  const U = 'http://example.org/x';
+  // Every item shape the comparison must answer as @medplum/core does, the plain ones and those it
+  // hands to the general evaluation (a `_url`, a url that is not one string, another type, a resource).
+  const items: unknown[] = [
+    { url: U, valueString: 'a' },
+    { url: 'http://example.org/y', valueString: 'b' },
+    { url: '', valueString: 'c' },
+    { url: [U], valueString: 'd' },
+    { url: [U, U] },
+    { url: 5 },
+    { url: null },
+    { url: { value: U } },
+    { url: U, _url: { id: 'i' } },
+    { _url: { extension: [{ url: 'e', valueString: 'f' }] } },
+    { valueString: 'no url' },
+    { resourceType: 'url', url: U },
+    { resourceType: 'Basic', url: U },
+    {},
+    null,
+    'x',
+    7,
+    [{ url: U }],
+  ];
+  const expressions = [
+    `extension.where(url = '${U}')`,
+    `extension.where(url = '${U}').value`,
+    `extension.where(url = '${U}').count()`,
+    `extension.where(url = '${U}').extension.where(url = 'e').exists()`,
+    `modifierExtension.where(url = '${U}').exists()`,
+    `extension.where(url = '${U}' or url = 'http://example.org/y').count()`,
+    `extension.where(url = '').count()`,
+    // Not an Extension: a Coding has no url element, an Attachment has one.
+    `code.coding.where(url = '${U}').count()`,
+    `extension.value.ofType(Attachment).where(url = '${U}').count()`,
+  ];
+
+  it.each(items.map((item) => [JSON.stringify(item) ?? String(item), item]))('%s', (_label, item) => {
+    const basic = {
+      resourceType: 'Basic',
+      extension: [item, { url: 'a', valueAttachment: item }],
+      modifierExtension: [item],
+      code: { coding: [item] },
+    };
+    const root: TypedValue = { type: 'Basic', value: basic as Resource };
+    for (const expression of expressions) {
+      expect([expression, compiledEval(expression, root, root)]).toEqual([
+        expression,
+        medplumNormalised(expression, root, root),
+      ]);
+    }
+  });
+
+  it('keeps the order and identity of the extensions picked, among others', () => {
+    const list = [
+      { url: U, valueString: '1' },
+      { url: 'http://example.org/y', valueString: '2' },
+      { url: U, valueString: '3' },
+      { url: U, _url: { id: 'i' }, valueString: '4' },
+    ];
+    const root: TypedValue = { type: 'Basic', value: { resourceType: 'Basic', extension: list } as Resource };
+    const picked = compiledExpression(`extension.where(url = '${U}')`)!.eval(
+      { variables: variables(root, root) },
+      [root],
+    );
+    expect(picked.map((p) => p.value)).toEqual([list[0], list[2], list[3]]);
+    expect(picked[0].value).toBe(list[0]);
+    expect(compiledEval(`extension.where(url = '${U}')`, root, root)).toEqual(
+      medplumNormalised(`extension.where(url = '${U}')`, root, root),
+    );
   });
 });
 

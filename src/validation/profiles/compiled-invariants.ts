@@ -12,11 +12,15 @@
  */
 import {
   capitalize,
+  EqualsAtom,
+  FunctionAtom,
   getElementDefinitionFromElements,
   getTypedPropertyValue,
   isEmpty,
+  LiteralAtom,
   parseFhirPath,
   SymbolAtom,
+  toJsBoolean,
   tryGetDataType,
   type Atom,
   type AtomContext,
@@ -152,9 +156,58 @@ class CompiledSymbol extends SymbolAtom {
   }
 }
 
+/**
+ * `where(url = '<text>')`, the way a profile picks an extension out of a list. The general evaluation
+ * builds, per extension, the url's typed value, the literal's, and two result lists, and our course
+ * profile's invariants are mostly such picks (they were ~80 % of a course's output validation). An
+ * Extension whose `url` is a string is picked by comparing the text, which is what `=` answers for two
+ * strings (a `_url` beside it adds an id or extensions, not text); any other item (another type, a url
+ * that is not one string, a resource) is answered by the criteria's own evaluation, so the result is
+ * always @medplum/core's.
+ */
+class ExtensionUrlWhere extends FunctionAtom {
+  constructor(
+    private readonly url: string,
+    criteria: Atom,
+  ) {
+    super('where', [criteria]);
+  }
+
+  override eval(context: AtomContext, input: TypedValue[]): TypedValue[] {
+    const out: TypedValue[] = [];
+    for (const e of input) {
+      const v = e.value as Record<string, unknown> | null | undefined;
+      const plain =
+        e.type === 'Extension' &&
+        v !== null &&
+        typeof v === 'object' &&
+        !Array.isArray(v) &&
+        typeof v.url === 'string' &&
+        !('resourceType' in v);
+      if (plain ? v.url === this.url : toJsBoolean(this.args[0].eval(context, [e]))) out.push(e);
+    }
+    return out;
+  }
+}
+
+/** The url of `where(url = '<non-empty text>')`, else undefined. */
+function extensionUrlPicked(atom: Atom): string | undefined {
+  if (!(atom instanceof FunctionAtom) || atom.name !== 'where' || atom.args.length !== 1) return undefined;
+  const eq = atom.args[0];
+  if (!(eq instanceof EqualsAtom)) return undefined;
+  if (!(eq.left instanceof SymbolAtom) || eq.left.name !== 'url' || !(eq.right instanceof LiteralAtom))
+    return undefined;
+  const literal = eq.right.value;
+  return literal.type === 'string' && typeof literal.value === 'string' && literal.value !== ''
+    ? literal.value
+    : undefined;
+}
+
 /** A copy of `atom` (same class, same fields) with every symbol below it compiled. */
 function compileAtom(atom: Atom): Atom {
   if (atom instanceof SymbolAtom) return new CompiledSymbol(atom.name);
+  const url = extensionUrlPicked(atom);
+  if (url !== undefined) return new ExtensionUrlWhere(url, compileAtom((atom as FunctionAtom).args[0]));
   const copy = Object.assign(Object.create(Object.getPrototypeOf(atom) as object), atom) as Record<
     string,
     unknown
