@@ -19,7 +19,7 @@ import type { Logger } from './logger';
  *   scavenge or two of 16 MB, and the workers' peak RSS under sustained load fell from 436–474 MB
  *   (64 MB, 8 at once) to 336–363 MB (16 MB, 4 at once); the price is throughput: ~10–15 % more
  *   worker CPU per entry in the bench's short runs, sustained 0.79–0.87x validate against 0.95–0.99x
- *   (alternating runs and two benches; README "Performance", "At this stop").
+ *   (alternating runs and two benches; docs/performance-history.md, stop 28).
  *   Before the turns, 64 against V8's default had cut worker CPU per entry from 121–127 to 96–111 µs.
  * - `--single-threaded-gc`: V8 scavenges and marks on helper threads in parallel by default. With the
  *   cores already busy (the API, Redis and the other worker) the parallel scavenger costs more CPU than
