@@ -81,7 +81,8 @@ export async function createRuntime(overrides: Partial<Config> = {}, log?: Logge
   const metrics = new Metrics(queues);
   const payloadBudget = new PayloadBudget(cfg.payloadBudgetBytes);
   let clinical: Clinical | undefined;
-  registerIngestGauges(metrics, payloads, deadLetters, storage, payloadBudget);
+  const cpuTurns = cfg.ingestTurnMs > 0 ? new CpuTurns(cfg.ingestTurnMs) : undefined;
+  registerIngestGauges(metrics, payloads, deadLetters, storage, payloadBudget, cpuTurns);
   return {
     cfg,
     log: logger,
@@ -94,7 +95,7 @@ export async function createRuntime(overrides: Partial<Config> = {}, log?: Logge
     queues,
     metrics,
     payloadBudget,
-    cpuTurns: cfg.ingestTurnMs > 0 ? new CpuTurns(cfg.ingestTurnMs) : undefined,
+    cpuTurns,
     rejects: new RejectLog(conn, cfg.keyPrefix, {
       perRequest: cfg.rejectsPerRequest,
       perSource: cfg.rejectsPerSource,

@@ -10,6 +10,7 @@ import type { DeadLetters } from '../store/dead-letters';
 import type { PayloadLog } from '../store/payloads';
 import type { StorageGuard } from '../ops/storage-guard';
 import type { PayloadBudget } from './payload-budget';
+import type { CpuTurns } from '../ingest/cpu-turns';
 
 export function registerIngestGauges(
   metrics: Metrics,
@@ -17,6 +18,7 @@ export function registerIngestGauges(
   deadLetters: DeadLetters,
   storage?: StorageGuard,
   budget?: PayloadBudget,
+  cpuTurns?: CpuTurns,
 ): void {
   const gauge = (name: string, help: string, read: () => number | Promise<number>) =>
     scrapedGauge(metrics.registry, name, help, read);
@@ -30,6 +32,13 @@ export function registerIngestGauges(
       'bitebridge_ingest_payloads_held_back',
       'Payloads whose job waits in this process until their bytes fit PAYLOAD_BUDGET_BYTES',
       () => budget.waiting,
+    );
+  }
+  if (cpuTurns) {
+    gauge(
+      'bitebridge_ingest_payloads_waiting_for_cpu',
+      'Payloads in this process waiting for a turn on its CPU (INGEST_TURN_MS): new ones, not parsed yet, and ones whose turn ran out; 0 where no ingest worker runs',
+      () => cpuTurns.waiting,
     );
   }
   if (storage) {
