@@ -1,6 +1,7 @@
 /**
  * FHIRPath invariants compiled once: @medplum/core's own parse tree of each expression, kept per
- * expression, with one part swapped: property navigation (`extension`, `value`, `url`).
+ * expression, with two parts swapped: property navigation (`extension`, `value`, `url`), and the
+ * pick of an extension by its url (`extension.where(url = '…')`, see ExtensionUrlWhere).
  *
  * Why: evaluating an invariant is mostly navigation, and @medplum/core navigates by looking the
  * element up again on every step and trying each type of a choice in turn, building the candidate
@@ -158,8 +159,9 @@ class CompiledSymbol extends SymbolAtom {
 
 /**
  * `where(url = '<text>')`, the way a profile picks an extension out of a list. The general evaluation
- * builds, per extension, the url's typed value, the literal's, and two result lists, and our course
- * profile's invariants are mostly such picks (they were ~80 % of a course's output validation). An
+ * builds, per extension, the url's typed value, the literal's, and two result lists; our course
+ * profile's invariants are mostly such picks, and invariants were about half of a course's output
+ * validation (instrumented on the seed courses, this took their time from 0.65 to 0.54 ms). An
  * Extension whose `url` is a string is picked by comparing the text, which is what `=` answers for two
  * strings (a `_url` beside it adds an id or extensions, not text); any other item (another type, a url
  * that is not one string, a resource) is answered by the criteria's own evaluation, so the result is
