@@ -17,7 +17,7 @@ import type { Logger } from './logger';
  *   worker holds beyond its live data (two semi-spaces: 128 MB at the earlier 64). Since payloads take
  *   CPU turns and validation allocates 40 % less per entry, a payload's objects die within a
  *   scavenge or two of 16 MB, and the workers' peak RSS under sustained load fell from 436–474 MB
- *   (64 MB, 8 at once) to 336–363 MB (16 MB, 4 at once); the price is throughput: ~10–15 % more
+ *   (64 MB, 8 at once) to 336–367 MB (16 MB, 4 at once); the price is throughput: ~10–15 % more
  *   worker CPU per entry in the bench's short runs, sustained 0.79–0.87x validate against 0.95–0.99x
  *   (alternating runs and two benches; docs/performance-history.md, stop 28).
  *   Before the turns, 64 against V8's default had cut worker CPU per entry from 121–127 to 96–111 µs.

@@ -38,7 +38,7 @@ export function defaultJobOptions(cfg: Config): DefaultJobOptions {
  * per worker under sustained load, but seed-shaped ones (~30 entries, with courses and flags) took
  * more (median 663 against 586 µs, 5 pairs); sustained throughput moved less than the drift. With the
  * turns, 4 at once and 16 MB semi-spaces (worker-processes.ts) hold a worker's peak under sustained
- * load at 336–363 MB against 436–474 MB for 8 and 64 MB, at some throughput (worker-processes.ts):
+ * load at 336–367 MB against 436–474 MB for 8 and 64 MB, at some throughput:
  * the default is 4 (one payload computes while the others wait on Redis, which 4 covers on a local
  * Redis).
  */
