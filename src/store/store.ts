@@ -9,6 +9,7 @@ import type { ClinicalEvent } from '../domain/events';
 import { Keys, locatorKey, scopeOf, type Scope } from './keys';
 import { CLEAR_NOTIFIED, SAVE_EVENTS, SAVE_OUTPUTS } from './scripts';
 import { APPLY_ENTRIES } from './apply-script';
+import { EncodedScript } from './encoded-script';
 import { randomUUID } from 'node:crypto';
 
 /** What happened to one entry; see apply-script.ts. */
@@ -88,10 +89,12 @@ interface ScriptedPipeline {
 }
 
 interface ScriptedRedis extends Redis {
-  bbApplyEntries(numKeys: number, ...args: string[]): Promise<string>;
   bbSaveOutputs(...args: string[]): Promise<Array<string | number>>;
   bbClearNotified(key: string, ...pairs: string[]): Promise<number>;
 }
+
+/** The apply script; its request is encoded once, into one buffer (encoded-script.ts). */
+const APPLY = new EncodedScript(APPLY_ENTRIES);
 
 /** A pipeline's replies, or its first error thrown. */
 function throwFirstError(res: Array<[Error | null, unknown]> | null): unknown[] {
@@ -137,8 +140,7 @@ export class Store {
     private readonly historyLimit = 50,
   ) {
     this.keys = new Keys(prefix);
-    if (!('bbApplyEntries' in redis)) {
-      redis.defineCommand('bbApplyEntries', { lua: APPLY_ENTRIES });
+    if (!('bbSaveEvents' in redis)) {
       redis.defineCommand('bbSaveEvents', { numberOfKeys: 2, lua: SAVE_EVENTS });
       redis.defineCommand('bbSaveOutputs', { numberOfKeys: 6, lua: SAVE_OUTPUTS });
       redis.defineCommand('bbClearNotified', { numberOfKeys: 1, lua: CLEAR_NOTIFIED });
@@ -187,7 +189,7 @@ export class Store {
       argv.push(c.ifMatch ?? '', c.ifNoneMatch ?? '', c.ifNoneExist ?? '');
       argv.push((e.identifierTokens ?? []).join('\n'), e.body, e.noEvents ? '1' : '', String(scope));
     }
-    const raw = await this.r.bbApplyEntries(keys.length, ...keys, ...argv);
+    const raw = await APPLY.run(this.r, keys, argv);
     const rows = JSON.parse(raw) as unknown;
     if (!Array.isArray(rows)) return []; // cjson encodes an empty table as {}
     return (rows as Array<[ApplyOutcome, number, number, number, number, string, number?]>).map((r) => ({
