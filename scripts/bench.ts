@@ -23,7 +23,7 @@
  * Options (env): BENCH_PATIENTS (seed-shaped, default 60), BENCH_SYNTHEA_PATIENTS (default 60),
  * BENCH_SYNTHEA_ENCOUNTERS (per patient, default 100), BENCH_PIPELINE_JOBS (default 3000),
  * BENCH_WORKER_PROCESSES (default: one per core), BENCH_COHORT_PATIENTS (the cohort page, default 2000),
- * BENCH_WARM_UP_PATIENTS (sent to each freshly started set of processes before the clock runs, default 20),
+ * BENCH_WARM_UP_PATIENTS (sent to each freshly started set of processes before the clock runs, default 200),
  * BENCH_SYNTHEA_RUNS (Synthea-shaped end-to-end runs, each between two validate baselines, default 3),
  * BENCH_SUSTAINED_ROUNDS and BENCH_SUSTAINED_PATIENTS (the sustained run: rounds of patients through one
  * set of processes, default 12 of 50).
@@ -60,7 +60,7 @@ const SYNTHEA_PATIENTS = Number(process.env.BENCH_SYNTHEA_PATIENTS ?? 60);
 const SYNTHEA_ENCOUNTERS = Number(process.env.BENCH_SYNTHEA_ENCOUNTERS ?? 100);
 const PIPELINE_JOBS = Number(process.env.BENCH_PIPELINE_JOBS ?? 3000);
 const COHORT_PATIENTS = Number(process.env.BENCH_COHORT_PATIENTS ?? 2000);
-const WARM_UP_PATIENTS = Number(process.env.BENCH_WARM_UP_PATIENTS ?? 20);
+const WARM_UP_PATIENTS = Number(process.env.BENCH_WARM_UP_PATIENTS ?? 200);
 /** A whole number ≥ 1 from the environment, else the default (a typo must not make zero runs). */
 const runsFromEnv = (v: string | undefined, fallback: number): number => {
   const n = Number(v);
@@ -443,9 +443,12 @@ const entryCount = (bundles: Bundle[]) => bundles.reduce((n, x) => n + (x.entry?
 /**
  * Throughput of freshly started processes once they have processed some load: `warmUp` (other
  * patients of the same shape) is sent and processed first, then the clock runs over `bundles`. The
- * first seconds after a start are V8 compiling the hot code (traced: without a warm-up, TurboFan
- * compiling the validators took a third of the worker processes' CPU during the run; after 20 warm-up
- * patients it still compiles, less), which a long-running feed pays once; the validate baseline is
+ * first tens of thousands of entries after a start are V8 compiling the hot code, which a long-running
+ * feed pays once: measured round by round (Synthea-shaped patients, 25 a round, per thread of the
+ * worker processes), V8's compiler threads took 50 µs of CPU per entry in the first round, 10–27 in
+ * rounds 2–4 and 1–5 from about the 150th patient, and the main threads 73–79 µs per entry, then
+ * 52–62, settling at 43–50. With the 20 warm-up patients of earlier stops the measured run was still
+ * in that phase (worker CPU per entry 71–88 µs against 49–58 after 200). The validate baseline is
  * measured after its own warm-up too. The warm-up load's rate is reported beside (cold), with its
  * 503s. /healthz is probed meanwhile (its answer time under full load), and for a second before (idle).
  */
