@@ -445,10 +445,11 @@ const entryCount = (bundles: Bundle[]) => bundles.reduce((n, x) => n + (x.entry?
  * patients of the same shape) is sent and processed first, then the clock runs over `bundles`. The
  * first tens of thousands of entries after a start are V8 compiling the hot code, which a long-running
  * feed pays once: measured round by round (Synthea-shaped patients, 25 a round, per thread of the
- * worker processes), V8's compiler threads took 50 µs of CPU per entry in the first round, 10–27 in
- * rounds 2–4 and 1–5 from about the 150th patient, and the main threads 73–79 µs per entry, then
- * 52–62, settling at 43–50. With the 20 warm-up patients of earlier stops the measured run was still
- * in that phase (worker CPU per entry 71–88 µs against 49–58 after 200). The validate baseline is
+ * worker processes), V8's compiler threads took 50–52 µs of CPU per entry in the first round, 17–27 in
+ * rounds 2–3, 9–11 in rounds 4–5 and 1–9 from about the 150th patient, and the main threads 73–79 µs
+ * per entry, then 52–62, then mostly 43–50. With the 20 warm-up patients of earlier stops the measured
+ * run was still in that phase (worker CPU per entry 72–73 µs against 49–58 after 200, in the same
+ * minutes; README "Performance"). The validate baseline is
  * measured after its own warm-up too. The warm-up load's rate is reported beside (cold), with its
  * 503s. /healthz is probed meanwhile (its answer time under full load), and for a second before (idle).
  */

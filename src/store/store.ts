@@ -191,7 +191,7 @@ export class Store {
     }
     const raw = await APPLY.run(this.r, keys, argv);
     const rows = JSON.parse(raw) as unknown;
-    if (!Array.isArray(rows)) return []; // cjson encodes an empty table as {}
+    if (!Array.isArray(rows)) return []; // defensive: the script answers a JSON array
     return (rows as Array<[ApplyOutcome, number, number, number, number, string, number?]>).map((r) => ({
       outcome: r[0],
       versionId: String(r[1]),
