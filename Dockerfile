@@ -25,4 +25,4 @@ RUN mkdir -p var /data/exports && chown node:node var /data/exports
 USER node
 EXPOSE 8080
 # Exec form, node directly (not npm): SIGTERM reaches node, which shuts down gracefully.
-CMD ["node", "dist/src/main.js", "api"]
+CMD ["node", "--max-semi-space-size=16", "--heap-growing-percent=50", "dist/src/main.js", "api"]

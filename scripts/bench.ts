@@ -193,15 +193,25 @@ function childPids(pid: number): number[] {
   }
 }
 
+/** The node flags `npm start` gives the API process (package.json: `node <flags> dist/src/main.js`). */
+function startFlags(): string[] {
+  const start: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const words = start.split(' ');
+  const script = words.indexOf('dist/src/main.js');
+  if (words[0] !== 'node' || script < 0) throw new Error(`unexpected start script: ${start}`);
+  return words.slice(1, script);
+}
+
 /**
- * bitebridge as `npm start` runs it: the compiled API process, which forks `workerProcesses` worker
- * processes (0: every worker inside the API process), on a random key prefix of the bench's Redis.
+ * bitebridge as `npm start` runs it: the compiled API process with the start script's node flags,
+ * which forks `workerProcesses` worker processes (0: every worker inside the API process), on a random
+ * key prefix of the bench's Redis.
  */
 async function startBench(workerProcesses: number): Promise<Bench> {
   const prefix = uniquePrefix('bench');
   const port = await freePort();
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
+  const child = spawn(process.execPath, [...startFlags(), join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: ROOT,
     env: {
       ...process.env,

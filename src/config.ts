@@ -63,7 +63,7 @@ export interface Config extends HttpLimits {
   workerProcesses: number;
   /** Forked worker processes run this many nice steps below the API process (0: same priority). */
   workerNice: number;
-  /** V8 old-generation cap of each forked worker process, MB (0: none; see worker-processes.ts). */
+  /** V8 old-generation cap of each forked worker process, MB (0: none; see v8-flags.ts). */
   workerMaxOldSpaceMb: number;
   /**
    * Recorded payload bytes one process processes at once (src/queue/payload-budget.ts); a payload that

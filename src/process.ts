@@ -16,6 +16,7 @@ import {
   stopRuntime,
   type Runtime,
 } from './runtime';
+import { replacedNodeOptions } from './v8-flags';
 import { alignThreadPriorities, startWorkerProcesses } from './worker-processes';
 
 export interface ProcessPlan {
@@ -91,9 +92,16 @@ export async function runProcess(plan: ProcessPlan): Promise<Runtime | undefined
         redis: redactUrl(rt.redis.url),
         embeddedRedis: !!rt.redis.embedded,
         prefix: cfg.keyPrefix,
+        execArgv: process.execArgv,
       },
       'bitebridge started',
     );
+    const replaced = replacedNodeOptions();
+    if (replaced.length)
+      log.warn(
+        { nodeOptions: replaced },
+        'NODE_OPTIONS settings replaced by the node command line (start node with your own flags instead)',
+      );
   } catch (err) {
     log.error({ err: (err as Error).message }, 'start-up failed');
     await stopRuntime(rt).catch(() => undefined);

@@ -37,7 +37,7 @@ export function defaultJobOptions(cfg: Config): DefaultJobOptions {
  * took less worker CPU per entry (median 62 against 73 µs, 9 of 10 pairs) and peaked ~45 MB lower
  * per worker under sustained load, but seed-shaped ones (~30 entries, with courses and flags) took
  * more (median 663 against 586 µs, 5 pairs); sustained throughput moved less than the drift. With the
- * turns, 4 at once and 16 MB semi-spaces (worker-processes.ts) hold a worker's peak under sustained
+ * turns, 4 at once and 16 MB semi-spaces (v8-flags.ts) hold a worker's peak under sustained
  * load at 336–367 MB against 436–474 MB for 8 and 64 MB, at some throughput:
  * the default is 4 (one payload computes while the others wait on Redis, which 4 covers on a local
  * Redis).

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { freePort } from '../../src/ops/embedded-redis';
 import { Store } from '../../src/store/store';
-import { WORKER_V8_FLAGS } from '../../src/worker-processes';
+import { WORKER_V8_FLAGS } from '../../src/v8-flags';
 import {
   CHILD_TOKEN,
   childrenOf,
@@ -89,7 +89,7 @@ async function courseOf(patient: string): Promise<boolean> {
 test('the API process forks the worker processes and runs no worker itself', async () => {
   const kids = childrenOf(main.pid!);
   expect(kids).toHaveLength(2);
-  // Forked with the worker's V8 flags (a larger young generation: src/worker-processes.ts).
+  // Forked with the worker's V8 flags (young generation, heap growth, GC threading: src/v8-flags.ts).
   for (const k of kids)
     expect(readFileSync(`/proc/${k}/cmdline`, 'utf8').split('\0')).toEqual(
       expect.arrayContaining(WORKER_V8_FLAGS),

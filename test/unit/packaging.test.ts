@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WORKER_V8_FLAGS } from '../../src/worker-processes';
+import { MEMORY_V8_FLAGS, WORKER_V8_FLAGS } from '../../src/v8-flags';
 
 const ROOT = join(__dirname, '..', '..');
 const read = (f: string) => readFileSync(join(ROOT, f), 'utf8');
@@ -14,6 +14,13 @@ const pkg = JSON.parse(read('package.json'));
 const dockerfile = read('Dockerfile');
 const compose = read('docker-compose.yml');
 const ci = read('.ci/run');
+
+/** A compose service's exec-form command (one line or as prettier wraps it), as a list. */
+function composeCommand(service: string): string[] {
+  const block = new RegExp(`\\n  ${service}:\\n[\\s\\S]*?command:\\s*(\\[[^\\]]*\\])`).exec(compose);
+  expect(block).not.toBeNull();
+  return JSON.parse(block![1].replaceAll("'", '"').replace(/,\s*\]$/, ']'));
+}
 
 test('Node 24 LTS in engines, the image and CI', () => {
   expect(pkg.engines.node).toBe('>=24');
@@ -31,7 +38,7 @@ test('CI installs with npm ci alone, and builds', () => {
 });
 
 test('npm start runs compiled JavaScript, building first when needed; no ts-node at run time', () => {
-  expect(pkg.scripts.start).toBe('node dist/src/main.js');
+  expect(pkg.scripts.start).toBe(['node', ...MEMORY_V8_FLAGS, 'dist/src/main.js'].join(' '));
   expect(pkg.scripts.prestart).toBe('node scripts/ensure-build.js');
   expect(pkg.scripts.cli).toBe('node dist/src/cli.js');
   expect(pkg.scripts.build).toContain('tsc -p tsconfig.build.json');
@@ -45,7 +52,9 @@ test('image: production dependencies only, non-root, node as the command (exec f
   expect(runtime).toMatch(/npm ci --omit=dev/);
   expect(runtime).not.toMatch(/COPY \. \./);
   expect(runtime).toMatch(/^USER node$/m);
-  expect(runtime).toMatch(/^CMD \["node", "dist\/src\/main\.js", "api"\]$/m);
+  const cmd = /^CMD (\[.*\])$/m.exec(runtime);
+  expect(cmd).not.toBeNull();
+  expect(JSON.parse(cmd![1])).toEqual(['node', ...MEMORY_V8_FLAGS, 'dist/src/main.js', 'api']);
 });
 
 test('compose: node commands, start periods, token volume, Redis maxmemory + noeviction, /metrics not published', () => {
@@ -67,12 +76,10 @@ test('compose and `npm run start:worker` start workers with the V8 flags `npm st
   expect(pkg.scripts['start:worker']).toBe(
     ['node', ...WORKER_V8_FLAGS, 'dist/src/main.js', 'worker'].join(' '),
   );
-  const worker = /command: (\[.*'worker'\])/.exec(compose);
-  expect(worker).not.toBeNull();
-  expect(JSON.parse(worker![1].replaceAll("'", '"'))).toEqual([
-    'node',
-    ...WORKER_V8_FLAGS,
-    'dist/src/main.js',
-    'worker',
-  ]);
+  expect(composeCommand('worker')).toEqual(['node', ...WORKER_V8_FLAGS, 'dist/src/main.js', 'worker']);
+});
+
+test('every way of starting the API runs it with the memory flags `npm start` gives it', () => {
+  expect(pkg.scripts['start:api']).toBe(['node', ...MEMORY_V8_FLAGS, 'dist/src/main.js', 'api'].join(' '));
+  expect(composeCommand('api')).toEqual(['node', ...MEMORY_V8_FLAGS, 'dist/src/main.js', 'api']);
 });

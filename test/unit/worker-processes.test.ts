@@ -1,7 +1,7 @@
-/** How `npm start` forks its worker processes (src/worker-processes.ts): V8 flags and priority. */
+/** How `npm start` forks its worker processes (src/worker-processes.ts, src/v8-flags.ts): V8 flags and priority. */
 import { execFileSync } from 'node:child_process';
 import { loadConfig } from '../../src/config';
-import { WORKER_V8_FLAGS, workerExecArgv } from '../../src/worker-processes';
+import { MEMORY_V8_FLAGS, WORKER_V8_FLAGS, replacedNodeOptions, workerExecArgv } from '../../src/v8-flags';
 
 test('the worker flags are added to the parent’s own node flags', () => {
   expect(workerExecArgv(['--enable-source-maps'], '')).toEqual(['--enable-source-maps', ...WORKER_V8_FLAGS]);
@@ -23,24 +23,39 @@ test('WORKER_MAX_OLD_SPACE_MB caps the worker processes only; an old-space size 
 test('a young-generation size the operator set wins, on the command line or in NODE_OPTIONS', () => {
   expect(workerExecArgv(['--max-semi-space-size=48'], '')).toEqual([
     '--max-semi-space-size=48',
+    '--heap-growing-percent=50',
     '--single-threaded-gc',
   ]);
   expect(workerExecArgv([], '--max-old-space-size=512 --max-semi-space-size=8')).toEqual([
+    '--heap-growing-percent=50',
     '--single-threaded-gc',
   ]);
-  expect(workerExecArgv([], '--max_semi_space_size=8')).toEqual(['--single-threaded-gc']);
+  expect(workerExecArgv([], '--max_semi_space_size=8')).toEqual([
+    '--heap-growing-percent=50',
+    '--single-threaded-gc',
+  ]);
+});
+
+test('npm start’s own memory flags are inherited, not given twice; a growing percentage given wins', () => {
+  expect(workerExecArgv(MEMORY_V8_FLAGS, '')).toEqual([...MEMORY_V8_FLAGS, '--single-threaded-gc']);
+  expect(workerExecArgv(['--heap_growing_percent=20'], '')).toEqual([
+    '--heap_growing_percent=20',
+    '--max-semi-space-size=16',
+    '--single-threaded-gc',
+  ]);
 });
 
 test('GC threading the operator set on the command line wins, however V8 spells it (node refuses it in NODE_OPTIONS)', () => {
   for (const off of ['--no-single-threaded-gc', '--no_single_threaded_gc', '--nosingle-threaded-gc'])
-    expect(workerExecArgv([off], '')).toEqual([off, '--max-semi-space-size=16']);
+    expect(workerExecArgv([off], '')).toEqual([off, ...MEMORY_V8_FLAGS]);
   expect(workerExecArgv(['--single_threaded_gc', '-max-semi-space-size=32'], '')).toEqual([
     '--single_threaded_gc',
     '-max-semi-space-size=32',
+    '--heap-growing-percent=50',
   ]);
   // Any GC-threading option counts: --single-threaded-gc would silently turn it off.
   for (const gc of ['--parallel-scavenge', '--concurrent_marking'])
-    expect(workerExecArgv([gc], '')).toEqual([gc, '--max-semi-space-size=16']);
+    expect(workerExecArgv([gc], '')).toEqual([gc, ...MEMORY_V8_FLAGS]);
 });
 
 test('a value that looks like an option name is not a setting', () => {
@@ -58,6 +73,19 @@ test('other semi-space settings do not replace the maximum', () => {
     '--min-semi-space-size=4',
     ...WORKER_V8_FLAGS,
   ]);
+});
+
+test('a NODE_OPTIONS setting the command line replaced is reported; the same setting, or another option, is not', () => {
+  expect(replacedNodeOptions(MEMORY_V8_FLAGS, '--max-semi-space-size=32 --max-old-space-size=512')).toEqual([
+    '--max-semi-space-size=32',
+  ]);
+  expect(replacedNodeOptions(MEMORY_V8_FLAGS, '--max_semi_space_size=8')).toEqual([
+    '--max_semi_space_size=8',
+  ]);
+  expect(replacedNodeOptions(MEMORY_V8_FLAGS, '--max-semi-space-size=16')).toEqual([]);
+  expect(replacedNodeOptions(MEMORY_V8_FLAGS, '')).toEqual([]);
+  expect(replacedNodeOptions([], '--max-semi-space-size=32')).toEqual([]);
+  expect(replacedNodeOptions(['--title', 'x'], '-r x')).toEqual([]);
 });
 
 test('every worker flag is one node accepts', () => {
