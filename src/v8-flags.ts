@@ -14,17 +14,21 @@
  * through one set of processes, 2 cores; README "Memory under sustained load"):
  * - `--max-semi-space-size=16`: on a machine with several GB V8 grows the young generation up to
  *   134 MB (its new space; 34 MB with the flag), most of what the API process held: the API's peak
- *   fell from 311–405 to 185–208 MB, its CPU per entry 6–7 → 6–9 µs. Worker processes have had it since stop 28 (with
- *   INGEST_CONCURRENCY 4 and the CPU turns a payload's objects die within a scavenge or two of 16 MB:
- *   peak 436–474 → 336–367 MB, at ~10–15 % more worker CPU in short runs; docs/performance-history.md).
+ *   was 311–405 MB in six runs without the flags, 182–198 MB in five with both. Worker processes have
+ *   had it since stop 28 (with INGEST_CONCURRENCY 4 and the CPU turns a payload's objects die within
+ *   a scavenge or two of 16 MB: peak 436–474 → 336–367 MB, at ~10–15 % more worker CPU in short runs;
+ *   docs/performance-history.md).
  * - `--heap-growing-percent=50`: after a full collection V8 lets the old generation grow by a factor
  *   of up to 4 under its default limit (several GB) before the next. With ~80–90 MB live a worker's
  *   next mark-compact came at ~200 MB (`--trace-gc`: 2–3 per worker over the run) and workers peaked
- *   at 332–440 MB; with a factor of 1.5 at 314–346 MB, their CPU per entry 31–32 → 31–33 µs (two
- *   pairs; a factor of 2 left them at 319–404). Unlike a cap (WORKER_MAX_OLD_SPACE_MB) it bounds
- *   nothing: a process that needs more memory still gets it, only collected sooner.
- * With everything in one process (WORKER_PROCESSES=0) both together took the peak from 390–418 to
- * 278–282 MB, at 32–33 → 38–40 µs of CPU per entry (the smaller young generation promotes more).
+ *   at 311–440 MB (six runs); with a factor of 1.5 at 294–352 MB (five runs; a factor of 2, two runs:
+ *   319–404), their CPU per entry within the runs' spread (36–39 µs without, 38–42 with, in three
+ *   alternating triples; the third, 16 MB semi-spaces on the API only, 35–38). Unlike a cap
+ *   (WORKER_MAX_OLD_SPACE_MB) it bounds nothing: a process that needs more memory still gets it, only
+ *   collected sooner.
+ * With everything in one process (WORKER_PROCESSES=0) both together took the peak (two runs each)
+ * from 390–418 to 278–282 MB, at 32–33 → 38–40 µs of CPU per entry (the smaller young generation
+ * promotes more).
  */
 export const MEMORY_V8_FLAGS = ['--max-semi-space-size=16', '--heap-growing-percent=50'];
 
@@ -69,7 +73,7 @@ function optionOf(token: string): string | undefined {
  * `maxOldSpaceMb` (WORKER_MAX_OLD_SPACE_MB, 0: V8's own limit): a cap on the worker processes' old
  * generation only. A cap bounds a worker's heap at a cost in CPU, which is largest in a worker's first
  * seconds: with 320 (and 32 MB semi-spaces) workers stayed at 370–381 MB, but spent 105–125 µs per
- * entry in the bench's short runs against 60–69 uncapped (stop 27), so it is not the default; the
+ * entry in the bench's short runs against 60–69 uncapped (stop 25), so it is not the default; the
  * growing percentage above bounds their usual peak without it. It is a hard limit: the payload budget
  * (queue/payload-budget.ts) bounds the payloads in process, and the cap must leave room for them
  * (README "Memory under sustained load" says how to size it). NODE_OPTIONS would cap the API process
