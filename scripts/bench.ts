@@ -11,7 +11,8 @@
  *              /healthz answer time under that load against the same processes idle
  *   latency    POST → course saved, p50/p99 at half the measured maximum rate, after the warm-up patients
  *              (the slowest of those reported apart)
- *   sustained  one set of processes under round after round of load: where the rate and memory settle
+ *   sustained  one set of processes under round after round of load: where the rate and memory settle,
+ *              each settled round's ratio against the validate readings taken on either side of it
  *   rss        peak resident memory of each process (VmHWM), and of the all-in-one process
  *   start-up   spawn → API ready, spawn → every worker process connected
  *   domain     the pure domain against a JSON round trip; input/output validation per call
@@ -524,31 +525,56 @@ async function endToEnd(bundles: Bundle[], workerProcesses: number, warmUp: Bund
  * to back, as a feed that runs for hours does. The runs above measure processes seconds old (their
  * warm-up included); this one shows where the rate and the memory settle: each round's rate, and each
  * process's resident memory after it (V8 lets its heap grow while the collector keeps up, so a process's
- * memory after many rounds is above what a short run shows).
+ * memory after many rounds is above what a short run shows). The ratio to the raw validator is given
+ * two ways: the rounds' median against the bench's highest validate reading (which may be from a
+ * faster phase of a shared machine minutes earlier), and each settled round against the higher of the
+ * readings taken just before and just after it (the short runs' method; a reading takes about a second,
+ * with the processes idle, and their CPU while it runs is left out of the per-entry figures).
  */
-async function sustained(rounds: number, perRound: number, workerProcesses: number) {
+async function sustained(
+  rounds: number,
+  perRound: number,
+  workerProcesses: number,
+  validateNow: () => number,
+) {
   const b = await startBench(workerProcesses);
   const out: Array<{ entriesPerSec: number; rss: Array<{ role: string; bytes: number }> }> = [];
   // CPU over the last half of the rounds, per entry: where the cost settles.
   const settledFrom = Math.floor(rounds / 2);
   let cpu0 = await b.cpu();
   let settledEntries = 0;
+  // The raw validator is read before the last half and after each of its rounds (the processes idle,
+  // everything drained), so each settled round has a reading on either side, as the short runs do.
+  const validates: number[] = [];
+  const ratios: number[] = [];
   for (let k = 0; k < rounds; k++) {
     const round = Array.from({ length: perRound }, (_, i) =>
       syntheaPatient(100_000 + k * perRound + i, SYNTHEA_ENCOUNTERS),
     );
     const bodies = round.map((x) => Buffer.from(JSON.stringify(x)));
-    if (k === settledFrom) cpu0 = await b.cpu();
+    if (k === settledFrom) {
+      validates.push(validateNow());
+      cpu0 = await b.cpu();
+    }
     const { seconds } = await sendAll(b, bodies);
-    if (k >= settledFrom) settledEntries += entryCount(round);
-    out.push({ entriesPerSec: entryCount(round) / seconds, rss: b.rss() });
+    const entriesPerSec = entryCount(round) / seconds;
+    if (k >= settledFrom) {
+      settledEntries += entryCount(round);
+      const cpuBefore = await b.cpu();
+      validates.push(validateNow());
+      // the validator's own run is not the processes' work: only their idle ticks while it ran
+      const cpuAfter = await b.cpu();
+      for (const key of ['api', 'workers', 'redis'] as const) cpu0[key] += cpuAfter[key] - cpuBefore[key];
+      ratios.push(entriesPerSec / Math.max(validates[validates.length - 2], validates[validates.length - 1]));
+    }
+    out.push({ entriesPerSec, rss: b.rss() });
   }
   const cpu1 = await b.cpu();
   const perEntryUs = (k: keyof typeof cpu0) => ((cpu1[k] - cpu0[k]) / settledEntries) * 1e6;
   const settledCpu = { api: perEntryUs('api'), workers: perEntryUs('workers'), redis: perEntryUs('redis') };
   const peak = await b.peakRss();
   await b.close();
-  return { rounds: out, peak, settledCpu };
+  return { rounds: out, peak, settledCpu, validates, ratios };
 }
 
 /**
@@ -772,7 +798,9 @@ async function main(): Promise<void> {
   line('  ratio: worker processes / one process', fmt(sy.entriesPerSec / one.entriesPerSec, 2));
   line('  CPU per entry: the process / - / Redis', cpuLine(one.cpuPerEntry));
 
-  const sus = await sustained(SUSTAINED_ROUNDS, SUSTAINED_PATIENTS, procs);
+  const sus = await sustained(SUSTAINED_ROUNDS, SUSTAINED_PATIENTS, procs, () =>
+    validateRate(syntheaResources, validateResource),
+  );
   keepPeak(sus.peak);
   const lastHalf = sus.rounds.slice(Math.floor(sus.rounds.length / 2)).map((r) => r.entriesPerSec);
   // As for the short runs: with an even number of rounds, the lower of the two middle ones.
@@ -785,6 +813,12 @@ async function main(): Promise<void> {
     '  the last half of the rounds, median',
     `${fmt(settled)} entries/s (ratio to validate, its highest reading: ${fmt(settled / validate, 2)})`,
   );
+  const medianRatio = [...sus.ratios].sort((a, b) => a - b)[Math.floor((sus.ratios.length - 1) / 2)];
+  line(
+    '  each of those rounds: ratio to validate beside it (target ≥ 1.0)',
+    `${sus.ratios.map((r) => fmt(r, 2)).join(', ')}; median ${fmt(medianRatio, 2)}`,
+  );
+  line('  validate before, between and after those rounds', `${both(sus.validates)} resources/s`);
   line('  CPU per entry over those rounds: API / worker processes / Redis', cpuLine(sus.settledCpu));
   const memLine = (list: Array<{ role: string; bytes: number }>) =>
     list.map((r) => `${r.role.replace(' process', '')} ${mb(r.bytes)}`).join(', ');
