@@ -42,6 +42,8 @@ export async function runProcess(plan: ProcessPlan): Promise<Runtime | undefined
     return undefined;
   }
   const { log, cfg } = rt;
+  /** A worker process `npm start` forked (it has an IPC channel to the API process). */
+  const forkedWorker = !plan.api && !!process.send;
   try {
     if (plan.api) {
       const tokens = loadTokens(cfg);
@@ -96,7 +98,8 @@ export async function runProcess(plan: ProcessPlan): Promise<Runtime | undefined
       },
       'bitebridge started',
     );
-    const replaced = replacedNodeOptions();
+    // A forked worker process inherits both from the process that forked it, which has said so.
+    const replaced = forkedWorker ? [] : replacedNodeOptions();
     if (replaced.length)
       log.warn(
         { nodeOptions: replaced },
@@ -131,7 +134,7 @@ export async function runProcess(plan: ProcessPlan): Promise<Runtime | undefined
   // IPC channel close: it stops as on SIGTERM instead of running on, orphaned, beside the worker
   // processes of the next start. The channel is unref'd: a 'disconnect' listener refs it, and would keep
   // a stopped worker alive until its parent closed it (a SIGTERM shutdown then waited 30 s).
-  if (!plan.api && process.send) {
+  if (forkedWorker) {
     process.once('disconnect', () => stop('parent process gone'));
     process.channel?.unref();
   }

@@ -6,12 +6,14 @@
  * (test/unit/packaging.test.ts keeps them equal), and `npm run bench` starts bitebridge with what
  * `npm start` runs. They cannot be set from inside the process: V8 sizes its young generation when the
  * process starts. Forked worker processes (src/worker-processes.ts) inherit the API process's flags and
- * add WORKER_V8_FLAGS' own where the command line did not set the same option.
+ * add WORKER_V8_FLAGS' own where neither the command line nor NODE_OPTIONS set the same option.
  */
 
 /**
- * Memory, each measured with `npm run bench`'s sustained run (12 rounds of 50 Synthea-shaped patients
- * through one set of processes, 2 cores; README "Memory under sustained load"):
+ * Memory, each measured with scratch runs of `npm run bench`'s sustained load (12 rounds of 50
+ * Synthea-shaped patients through one set of processes, 2 cores): two alternating pairs (V8's defaults
+ * for the API / both flags) and three alternating triples (stop 30's flags / both / 16 MB semi-spaces
+ * on the API only); README "Memory under sustained load" has the benches' figures.
  * - `--max-semi-space-size=16`: on a machine with several GB V8 grows the young generation up to
  *   134 MB (its new space; 34 MB with the flag), most of what the API process held: the API's peak
  *   was 311–405 MB in six runs without the flags, 182–198 MB in five with both. Worker processes have
@@ -19,13 +21,13 @@
  *   a scavenge or two of 16 MB: peak 436–474 → 336–367 MB, at ~10–15 % more worker CPU in short runs;
  *   docs/performance-history.md).
  * - `--heap-growing-percent=50`: after a full collection V8 lets the old generation grow by a factor
- *   of up to 4 under its default limit (several GB) before the next. With ~80–90 MB live a worker's
- *   next mark-compact came at ~200 MB (`--trace-gc`: 2–3 per worker over the run) and workers peaked
- *   at 311–440 MB (six runs); with a factor of 1.5 at 294–352 MB (five runs; a factor of 2, two runs:
- *   319–404), their CPU per entry within the runs' spread (36–39 µs without, 38–42 with, in three
- *   alternating triples; the third, 16 MB semi-spaces on the API only, 35–38). Unlike a cap
- *   (WORKER_MAX_OLD_SPACE_MB) it bounds nothing: a process that needs more memory still gets it, only
- *   collected sooner.
+ *   it derives from its collection and allocation speeds, up to 4 under its default limit (several GB),
+ *   before the next. Here a worker's next mark-compact came at ~200 MB with ~80–90 MB live (`--trace-gc`:
+ *   2–3 per worker over the run; about 2.3×) and workers peaked at 311–440 MB (six runs); with a fixed
+ *   factor of 1.5 at 294–352 MB (five runs; a factor of 2, two runs: 319–404), their CPU per entry
+ *   within the runs' spread (36–39 µs without, 38–42 with, in the triples; the third, 16 MB
+ *   semi-spaces on the API only, 35–38). Unlike a cap (WORKER_MAX_OLD_SPACE_MB) it bounds nothing: a
+ *   process that needs more memory still gets it, only collected sooner.
  * With everything in one process (WORKER_PROCESSES=0) both together took the peak (two runs each)
  * from 390–418 to 278–282 MB, at 32–33 → 38–40 µs of CPU per entry (the smaller young generation
  * promotes more).
@@ -95,18 +97,34 @@ export function workerExecArgv(
   return [...execArgv, ...flags.filter((f) => !settled(f))];
 }
 
+/** A token's setting, spelled one way: `--max_semi_space_size=16` and `-max-semi-space-size=16` agree. */
+function settingOf(token: string): string {
+  const bare = token.replaceAll('_', '-').replace(/^--?/, '');
+  const off = bare.replace(/^no-?/, '') !== bare;
+  const eq = bare.indexOf('=');
+  return `${off ? 'no-' : ''}${optionOf(token)}=${eq < 0 ? '' : bare.slice(eq + 1)}`;
+}
+
 /**
- * The NODE_OPTIONS settings this process's command line replaced: node reads NODE_OPTIONS first, so
- * `NODE_OPTIONS=--max-semi-space-size=32 npm start` still runs with the start script's 16. Logged at
- * start-up, so such a setting does not look applied when it is not.
+ * The NODE_OPTIONS settings of our V8 flags' options that this process's command line replaced with
+ * another value: node reads NODE_OPTIONS first, so `NODE_OPTIONS=--max-semi-space-size=32 npm start`
+ * still runs with the start script's 16. Logged at start-up, so such a setting does not look applied
+ * when it is not. Other options are not judged (some, like `--require`, add up rather than replace).
  */
 export function replacedNodeOptions(
   execArgv: readonly string[] = process.execArgv,
   nodeOptions = process.env.NODE_OPTIONS ?? '',
 ): string[] {
-  const onCommandLine = new Set(execArgv.map(optionOf).filter((o) => o !== undefined));
+  const ours = new Set(WORKER_V8_FLAGS.map(optionOf));
+  // node takes the last setting of an option on its command line
+  const onCommandLine = new Map<string, string>();
+  for (const t of execArgv) {
+    const option = optionOf(t);
+    if (option !== undefined && ours.has(option)) onCommandLine.set(option, settingOf(t));
+  }
   return nodeOptions.split(/\s+/).filter((t) => {
     const option = optionOf(t);
-    return option !== undefined && onCommandLine.has(option) && !execArgv.includes(t);
+    const wins = option === undefined ? undefined : onCommandLine.get(option);
+    return wins !== undefined && wins !== settingOf(t);
   });
 }

@@ -14,10 +14,15 @@ export const CHILD_TOKENS = JSON.stringify([
   { token: CHILD_TOKEN, source: 'hospa', scopes: ['ingest', 'read', 'admin'] },
 ]);
 
-export function spawnBitebridge(args: string[], env: Record<string, string>): ChildProcess {
+/** `nodeFlags`: node options before the entry (what the start scripts put there, src/v8-flags.ts). */
+export function spawnBitebridge(
+  args: string[],
+  env: Record<string, string>,
+  nodeFlags: readonly string[] = [],
+): ChildProcess {
   return spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts'), ...args],
+    [...nodeFlags, '-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts'), ...args],
     {
       cwd: ROOT,
       env: {
@@ -44,9 +49,10 @@ export async function spawnListening(
   args: string[],
   env: Record<string, string>,
   timeoutMs: number,
+  nodeFlags: readonly string[] = [],
 ): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
-  const child = spawnBitebridge(args, { ...env, PORT: String(port) });
+  const child = spawnBitebridge(args, { ...env, PORT: String(port) }, nodeFlags);
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitFor('the API to listen', async () => (await fetch(`${base}/healthz`)).ok, timeoutMs);

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { freePort } from '../../src/ops/embedded-redis';
 import { Store } from '../../src/store/store';
-import { WORKER_V8_FLAGS } from '../../src/v8-flags';
+import { MEMORY_V8_FLAGS, WORKER_V8_FLAGS } from '../../src/v8-flags';
 import {
   CHILD_TOKEN,
   childrenOf,
@@ -42,11 +42,12 @@ beforeAll(async () => {
   redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
   store = new Store(redis, prefix);
   ingest = new Queue('ingest', { connection: redis, prefix: store.keys.queuePrefix() });
-  // No mode: what `npm start` runs.
+  // No mode, and the start script's node flags: what `npm start` runs.
   ({ child: main, base } = await spawnListening(
     [],
     { KEY_PREFIX: prefix, REDIS_URL: TEST_REDIS_URL, WORKER_PROCESSES: '2' },
     180_000,
+    MEMORY_V8_FLAGS,
   ));
   await waitFor('two worker processes', async () => (await ingest.getWorkers()).length >= 2, 180_000, 200);
 }, 240_000);
@@ -89,11 +90,12 @@ async function courseOf(patient: string): Promise<boolean> {
 test('the API process forks the worker processes and runs no worker itself', async () => {
   const kids = childrenOf(main.pid!);
   expect(kids).toHaveLength(2);
-  // Forked with the worker's V8 flags (young generation, heap growth, GC threading: src/v8-flags.ts).
-  for (const k of kids)
-    expect(readFileSync(`/proc/${k}/cmdline`, 'utf8').split('\0')).toEqual(
-      expect.arrayContaining(WORKER_V8_FLAGS),
-    );
+  // Forked with the worker's V8 flags (young generation, heap growth, GC threading: src/v8-flags.ts),
+  // each once: the memory flags inherited from the API process's command line, GC threading added.
+  const argvOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const count = (argv: string[], flag: string) => argv.filter((a) => a === flag).length;
+  for (const flag of MEMORY_V8_FLAGS) expect(count(argvOf(main.pid!), flag)).toBe(1);
+  for (const k of kids) for (const flag of WORKER_V8_FLAGS) expect(count(argvOf(k), flag)).toBe(1);
   // Below the API's priority (WORKER_NICE, default 10 steps), every thread: the API's short tasks go first.
   for (const k of kids) expect(threadPriorities(k)).toEqual([Math.min(19, getPriority(main.pid!) + 10)]);
   // Each BullMQ worker is one connection; two processes run one ingest worker each, the API none.

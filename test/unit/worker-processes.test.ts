@@ -85,7 +85,18 @@ test('a NODE_OPTIONS setting the command line replaced is reported; the same set
   expect(replacedNodeOptions(MEMORY_V8_FLAGS, '--max-semi-space-size=16')).toEqual([]);
   expect(replacedNodeOptions(MEMORY_V8_FLAGS, '')).toEqual([]);
   expect(replacedNodeOptions([], '--max-semi-space-size=32')).toEqual([]);
-  expect(replacedNodeOptions(['--title', 'x'], '-r x')).toEqual([]);
+  // The same setting spelled another way replaced nothing; the command line's last setting is the one.
+  expect(replacedNodeOptions(MEMORY_V8_FLAGS, '--max_semi_space_size=16 -heap-growing-percent=50')).toEqual(
+    [],
+  );
+  expect(
+    replacedNodeOptions([...MEMORY_V8_FLAGS, '--max-semi-space-size=32'], '--max-semi-space-size=32'),
+  ).toEqual([]);
+  expect(replacedNodeOptions(['--single-threaded-gc'], '--no-single-threaded-gc')).toEqual([
+    '--no-single-threaded-gc',
+  ]);
+  // Only our flags' options: --require on both adds up, it does not replace.
+  expect(replacedNodeOptions(['--require', 'a.js'], '--require b.js')).toEqual([]);
 });
 
 test('every worker flag is one node accepts', () => {
