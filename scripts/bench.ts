@@ -27,7 +27,7 @@
  * BENCH_WARM_UP_PATIENTS (sent to each freshly started set of processes before the clock runs, default 200),
  * BENCH_SYNTHEA_RUNS (Synthea-shaped end-to-end runs, each between two validate baselines, default 3),
  * BENCH_SUSTAINED_ROUNDS and BENCH_SUSTAINED_PATIENTS (the sustained run: rounds of patients through one
- * set of processes, default 12 of 50).
+ * set of processes, default 12 of 50), BENCH_LATENCY_PATIENTS (measured by the latency run, default 300).
  */
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -70,6 +70,12 @@ const runsFromEnv = (v: string | undefined, fallback: number): number => {
 const SYNTHEA_RUNS = runsFromEnv(process.env.BENCH_SYNTHEA_RUNS, 3);
 const SUSTAINED_ROUNDS = runsFromEnv(process.env.BENCH_SUSTAINED_ROUNDS, 12);
 const SUSTAINED_PATIENTS = runsFromEnv(process.env.BENCH_SUSTAINED_PATIENTS, 50);
+/**
+ * Patients measured by the latency run. Its p99 is the value below which 99 % of them fall (nearest
+ * rank): over 100 patients, the number of earlier stops, that was the slowest one, so one stall of a
+ * shared machine set it; over 300 it is the third slowest, and the slowest is printed apart.
+ */
+const LATENCY_PATIENTS = runsFromEnv(process.env.BENCH_LATENCY_PATIENTS, 300);
 const TOKEN = 'bench-token-0000000000000001';
 const ROOT = join(__dirname, '..');
 
@@ -632,6 +638,7 @@ async function latency(bundles: Bundle[], perSec: number, workerProcesses: numbe
   return {
     p50: percentile(steady, 0.5),
     p99: percentile(steady, 0.99),
+    max: steady[steady.length - 1],
     firstMax: Math.max(...first),
     measured: steady.length,
     rss,
@@ -840,11 +847,12 @@ async function main(): Promise<void> {
   // processes only 20 patients old (the earlier warm-up here) could not yet keep up with it on a slow
   // phase of the machine (a p50 of 192 ms, the queue growing, in one bench of this stop).
   const warmUp = WARM_UP_PATIENTS;
-  const lat = await latency(seedBundles(warmUp + 100, 'l'), half, procs, warmUp);
+  const lat = await latency(seedBundles(warmUp + LATENCY_PATIENTS, 'l'), half, procs, warmUp);
   keepPeak(lat.rss);
   console.log(`\nLatency at half the maximum rate (${fmt(half, 1)} patients/s, sync POST)`);
   line(`POST → course saved, p50 (${lat.measured} patients after ${warmUp})`, `${fmt(lat.p50)} ms`);
   line('POST → course saved, p99 (target < 250 ms)', `${fmt(lat.p99)} ms`);
+  line('  the slowest of them', `${fmt(lat.max)} ms`);
   line(`the first ${warmUp} patients after the start, slowest`, `${fmt(lat.firstMax)} ms`);
   console.log('\nStart-up (spawn → ready, the Synthea-shaped run)');
   line('API process answers /readyz 200', `${fmt(sy.apiReadyMs)} ms`);
