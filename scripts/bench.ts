@@ -411,6 +411,14 @@ function probeHealth(b: Bench): { stop(): Promise<number[]> } {
   };
 }
 
+/**
+ * The middle item by `key` (with an even number, the lower of the two middle ones: the figure reported
+ * is never flattered by the choice).
+ */
+function lowerMedian<T>(items: readonly T[], key: (item: T) => number): T {
+  return [...items].sort((a, b) => key(a) - key(b))[Math.floor((items.length - 1) / 2)];
+}
+
 const percentile = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN;
 
@@ -750,8 +758,7 @@ async function main(): Promise<void> {
   }
   floors.push(await baselinePipeline());
   const floor = Math.max(...floors);
-  const byRatio = [...runs].sort((a, b) => a.ratio - b.ratio);
-  const median = byRatio[Math.floor((byRatio.length - 1) / 2)];
+  const median = lowerMedian(runs, (r) => r.ratio);
   const [sy, validate] = [median.run, Math.max(...validates)];
   const both = (xs: number[]) => xs.map((x) => fmt(x)).join(' / ');
   console.log(
@@ -817,7 +824,7 @@ async function main(): Promise<void> {
   keepPeak(sus.peak);
   const lastHalf = sus.rounds.slice(Math.floor(sus.rounds.length / 2)).map((r) => r.entriesPerSec);
   // As for the short runs: with an even number of rounds, the lower of the two middle ones.
-  const settled = [...lastHalf].sort((a, b) => a - b)[Math.floor((lastHalf.length - 1) / 2)];
+  const settled = lowerMedian(lastHalf, (x) => x);
   // The readings taken during the sustained run count too: "the bench's highest" means all of them.
   const highest = Math.max(validate, ...sus.validates);
   console.log(
@@ -828,7 +835,7 @@ async function main(): Promise<void> {
     '  the last half of the rounds, median',
     `${fmt(settled)} entries/s (ratio to validate, the bench's highest reading: ${fmt(settled / highest, 2)})`,
   );
-  const medianRatio = [...sus.ratios].sort((a, b) => a - b)[Math.floor((sus.ratios.length - 1) / 2)];
+  const medianRatio = lowerMedian(sus.ratios, (x) => x);
   line(
     '  each of those rounds: ratio to validate beside it (target ≥ 1.0)',
     `${sus.ratios.map((r) => fmt(r, 2)).join(', ')}; median ${fmt(medianRatio, 2)}`,
